@@ -1,0 +1,32 @@
+"""The Celery application. Without REDIS_URL every task runs in-process (CELERY_TASK_ALWAYS_EAGER)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.local")
+
+app = Celery("cluster_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code. `expires` drops a run that could not start in time, so a stopped
+# beat or worker does not leave a pile of stale runs behind it.
+app.conf.beat_schedule = {
+    "governance-agenda-follow-ups": {
+        "task": "governance.tasks.agenda_follow_ups_task",
+        "schedule": crontab(minute=15, hour="*/1"),
+        "options": {"expires": 55 * 60},
+    },
+    "governance-action-item-reminders": {
+        "task": "governance.tasks.action_item_reminders_task",
+        "schedule": crontab(minute=0, hour=8),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "governance-seat-roles": {
+        "task": "governance.tasks.seat_roles_sync_task",
+        "schedule": crontab(minute=5, hour=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
