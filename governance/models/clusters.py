@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import EnterpriseKind, EnterpriseStatus, Role, ValueChainLink
+from ..scoping import ScopeRule
+
+taxpayer_id_validator = RegexValidator(
+    r"^[0-9]{9}$", _("The taxpayer id (STIR) has exactly 9 digits."), code="taxpayer_id"
+)
+
+
+def _own_enterprises(user, access):
+    # Per cluster: a grant in one cluster never reaches an enterprise of another.
+    own = Q(pk__in=[])
+    for cluster_id, enterprise_ids in access.enterprises.items():
+        own |= Q(cluster_id=cluster_id, pk__in=sorted(enterprise_ids))
+    return own
+
+
+class Cluster(models.Model):
+    """An industrial or agro-industrial cluster: the unit that governs itself on the platform."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    sector = models.CharField(_("sector"), max_length=120)
+    region = models.CharField(_("region"), max_length=120)
+    start_date = models.DateField(_("start date"), help_text=_("Month 0 of the roadmap."))
+    currency = models.CharField(_("currency"), max_length=3, default="UZS")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tashkent")
+    leading_enterprise = models.ForeignKey(
+        "governance.Enterprise",
+        verbose_name=_("leading enterprise"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(cluster="pk")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:cluster_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.leading_enterprise_id and self.pk and self.leading_enterprise.cluster_id != self.pk:
+            raise ValidationError(
+                {"leading_enterprise": _("The leading enterprise must be a participant of this cluster.")}
+            )
+
+
+class Enterprise(models.Model):
+    """A participant enterprise of a cluster, known to integrations by its taxpayer id (STIR/INN)."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    name = models.CharField(_("legal name"), max_length=255)
+    taxpayer_id = models.CharField(
+        _("taxpayer id (STIR)"),
+        max_length=9,
+        validators=[taxpayer_id_validator],
+        help_text=_("9 digits."),
+        error_messages={"max_length": _("The taxpayer id (STIR) has exactly 9 digits.")},
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=EnterpriseKind.choices)
+    value_chain_link = models.CharField(_("value-chain link"), max_length=16, choices=ValueChainLink.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnterpriseStatus.choices, default=EnterpriseStatus.ACTIVE
+    )
+    joined_on = models.DateField(_("join date"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    # The directory of participants is visible to every member of the cluster; an enterprise
+    # representative may change only the enterprises they represent.
+    scope_rule = ScopeRule(cluster="cluster", own=_own_enterprises)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "taxpayer_id"],
+                name="enterprise_taxpayer_id_unique_in_cluster",
+                violation_error_message=_(
+                    "An enterprise with this taxpayer id is already a participant of this cluster."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(taxpayer_id__regex=r"^[0-9]{9}$"),
+                name="enterprise_taxpayer_id_nine_digits",
+                violation_error_message=_("The taxpayer id (STIR) has exactly 9 digits."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:enterprise_detail", args=[self.pk])
+
+
+class ClusterRole(models.Model):
+    """A person's role in one cluster; it decides what the person sees and may change there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="cluster_roles"
+    )
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    enterprises = models.ManyToManyField(
+        Enterprise,
+        verbose_name=_("enterprises represented"),
+        blank=True,
+        related_name="representatives",
+        help_text=_("For enterprise representatives: the enterprises whose data they report."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    from_seats = models.BooleanField(
+        _("given by seats in bodies"),
+        default=False,
+        help_text=_("Follows the person's seats: it starts and ends with them."),
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(cluster="cluster")
+
+    class Meta:
+        ordering = ["cluster", "user__last_name", "user__username", "role"]
+        verbose_name = _("cluster role")
+        verbose_name_plural = _("cluster roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cluster", "role"], name="cluster_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.cluster}"

@@ -1,0 +1,388 @@
+"""Writes of the governance element. Each service validates, writes in one transaction, returns the object."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import BodyKind, MeetingStatus, RegulationStatus, Role
+from .models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Body,
+    Cluster,
+    ClusterRole,
+    Decision,
+    Meeting,
+    Membership,
+    Regulation,
+)
+from .scoping import forget_access
+
+User = get_user_model()
+
+# A body membership brings the matching cluster role with it: a council seat makes a council member.
+ROLE_FOR_BODY = {
+    BodyKind.COUNCIL: Role.COUNCIL,
+    BodyKind.OFFICE: Role.OFFICE,
+    BodyKind.WORKING_GROUP: Role.WORKING_GROUP,
+}
+
+
+def _save(obj, **clean_kwargs):
+    obj.full_clean(**clean_kwargs)
+    obj.save()
+    return obj
+
+
+# --- People and roles -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cluster_role_grant(*, user, cluster: Cluster, role: str, enterprises: Iterable = ()) -> ClusterRole:
+    """Give `user` a role in `cluster` by hand (a withdrawn role comes back with only these enterprises)."""
+    enterprises = list(enterprises)
+    if role == Role.ENTERPRISE and not enterprises:
+        raise ValidationError({"enterprises": _("An enterprise representative represents at least one enterprise.")})
+    if any(e.cluster_id != cluster.pk for e in enterprises):
+        raise ValidationError({"enterprises": _("The enterprises must be participants of this cluster.")})
+    grant, _created = ClusterRole.objects.get_or_create(user=user, cluster=cluster, role=role)
+    if not grant.is_active:
+        grant.enterprises.clear()
+    grant.is_active = True
+    grant.from_seats = False  # given by hand: it no longer follows the seats
+    grant.save(update_fields=["is_active", "from_seats"])
+    if enterprises:
+        grant.enterprises.add(*enterprises)
+    forget_access(user)
+    return grant
+
+
+def seat_roles_sync(*, person, cluster: Cluster, today: datetime.date | None = None) -> None:
+    """Make the roles that seats give match the person's seats in the cluster that are active today.
+
+    A council seat makes a council member, an office seat office staff, a working-group seat a
+    working-group member, and a seat representing an enterprise a representative of exactly the
+    enterprises of the seats. Roles given by hand are left alone.
+    """
+    today = today or timezone.localdate()
+    seats = list(
+        Membership.objects.filter(person=person, body__cluster=cluster, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .select_related("body")
+    )
+    wanted: dict[str, set[int]] = {ROLE_FOR_BODY[s.body.kind]: set() for s in seats}
+    represented = {s.enterprise_id for s in seats if s.enterprise_id}
+    if represented:
+        wanted[Role.ENTERPRISE] = represented
+    grants = {g.role: g for g in ClusterRole.objects.filter(user=person, cluster=cluster)}
+    for role in [*ROLE_FOR_BODY.values(), Role.ENTERPRISE]:
+        grant = grants.get(role)
+        if role in wanted:
+            if grant is None:
+                grant = ClusterRole.objects.create(user=person, cluster=cluster, role=role, from_seats=True)
+            elif not grant.from_seats:
+                if not grant.is_active:  # a withdrawn hand grant: the seat takes it over
+                    grant.from_seats, grant.is_active = True, True
+                    grant.save(update_fields=["from_seats", "is_active"])
+                    grant.enterprises.clear()
+                elif role == Role.ENTERPRISE:
+                    grant.enterprises.add(*wanted[role])
+                continue
+            elif not grant.is_active:
+                grant.is_active = True
+                grant.save(update_fields=["is_active"])
+            if role == Role.ENTERPRISE:
+                grant.enterprises.set(wanted[role])
+        elif grant is not None and grant.from_seats and grant.is_active:
+            grant.is_active = False
+            grant.save(update_fields=["is_active"])
+    forget_access(person)
+
+
+def seat_roles_sync_all(*, today: datetime.date | None = None) -> int:
+    """The daily job: seats that started or ended give or take their roles. Returns people synced."""
+    pairs = set(Membership.objects.values_list("person_id", "body__cluster_id"))
+    people = {u.pk: u for u in User.objects.filter(pk__in={p for p, _c in pairs})}
+    clusters = {c.pk: c for c in Cluster.objects.filter(pk__in={c for _p, c in pairs})}
+    for person_id, cluster_id in sorted(pairs):
+        seat_roles_sync(person=people[person_id], cluster=clusters[cluster_id], today=today)
+    return len(pairs)
+
+
+@transaction.atomic
+def membership_save(*, membership: Membership) -> Membership:
+    """Save a body membership; the roles that seats give follow the person's seats."""
+    previous = Membership.objects.filter(pk=membership.pk).select_related("body").first() if membership.pk else None
+    _save(membership)
+    seat_roles_sync(person=membership.person, cluster=membership.body.cluster)
+    if previous is not None and (previous.person_id, previous.body.cluster_id) != (
+        membership.person_id,
+        membership.body.cluster_id,
+    ):
+        seat_roles_sync(person=previous.person, cluster=previous.body.cluster)
+    return membership
+
+
+# --- Meetings and agenda --------------------------------------------------------------------------
+
+
+def agenda_add_follow_ups(*, meeting: Meeting) -> int:
+    """Put every open or overdue action item of the meeting's body on its agenda, once each."""
+    if meeting.status != MeetingStatus.PLANNED:
+        return 0
+    items = (
+        ActionItem.objects.open()
+        .filter(body=meeting.body)
+        .exclude(agenda_items__meeting=meeting)
+        .order_by("deadline", "pk")
+    )
+    next_position = (meeting.agenda_items.aggregate(m=Max("position"))["m"] or 0) + 1
+    rows = [
+        AgendaItem(meeting=meeting, position=next_position + i, title=item.title[:255], action_item=item)
+        for i, item in enumerate(items)
+    ]
+    AgendaItem.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def next_meeting(*, body: Body, after: datetime.date | None = None) -> Meeting | None:
+    after = after or timezone.localdate()
+    return (
+        Meeting.objects.filter(body=body, status=MeetingStatus.PLANNED, date__gte=after)
+        .order_by("date", "time", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def meeting_save(*, meeting: Meeting, agenda: Iterable[str] = ()) -> Meeting:
+    """Save a meeting with its own agenda items; a planned one also gets the body's open action items."""
+    creating = meeting.pk is None
+    _save(meeting)
+    if creating:
+        AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meeting, position=i, title=title[:255])
+            for i, title in enumerate((t.strip() for t in agenda if t.strip()), start=1)
+        )
+    agenda_add_follow_ups(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def agenda_item_add(*, meeting: Meeting, title: str, notes: str = "") -> AgendaItem:
+    """Add an item at the end of a meeting's agenda."""
+    position = (meeting.agenda_items.aggregate(m=Max("position"))["m"] or 0) + 1
+    return _save(AgendaItem(meeting=meeting, position=position, title=title.strip(), notes=notes.strip()))
+
+
+@transaction.atomic
+def meeting_record_attendance(*, meeting: Meeting, present_ids: Iterable[int], held: bool = True) -> Meeting:
+    """Record who attended (every member of the body gets a row) and mark the meeting held."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("The meeting was cancelled: attendance cannot be recorded."))
+    present_ids = {int(pk) for pk in present_ids}
+    members = set(
+        meeting.body.memberships.filter(start_date__lte=meeting.date)
+        .exclude(end_date__lt=meeting.date)
+        .values_list("person_id", flat=True)
+    )
+    strangers = present_ids - members
+    if strangers:
+        raise ValidationError(_("Only members of the body can be marked present."))
+    Attendance.objects.filter(meeting=meeting).delete()
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, person_id=person_id, present=person_id in present_ids)
+        for person_id in sorted(members)
+    )
+    if held and meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.HELD
+        meeting.save(update_fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def agenda_follow_ups_for_all() -> int:
+    """For every body, put its open action items on the agenda of its next planned meeting."""
+    added = 0
+    today = timezone.localdate()
+    seen: set[int] = set()
+    for meeting in Meeting.objects.filter(status=MeetingStatus.PLANNED, date__gte=today).order_by(
+        "body_id", "date", "pk"
+    ):
+        if meeting.body_id in seen:
+            continue
+        seen.add(meeting.body_id)
+        added += agenda_add_follow_ups(meeting=meeting)
+    return added
+
+
+# --- Decisions and action items -------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_save(*, decision: Decision, action_items: Iterable[ActionItem] = ()) -> Decision:
+    """Record a decision (refused without quorum) and the action items it spawns, all or nothing."""
+    # Lock the meeting so attendance cannot change between the quorum check and the write.
+    Meeting.objects.select_for_update().filter(pk=decision.meeting_id).first()
+    decision.outcome = Decision.outcome_for(
+        votes_for=decision.votes_for or 0, present=decision.meeting.quorum().present
+    )
+    _save(decision)
+    for item in action_items:
+        item.decision = decision
+        action_item_save(item=item)
+    return decision
+
+
+def _default_follow_up_body(item: ActionItem) -> None:
+    if item.body_id:
+        return
+    if item.owner_group_id:
+        item.body = item.owner_group
+    elif item.decision_id:
+        item.body = item.decision.meeting.body
+
+
+@transaction.atomic
+def action_item_save(*, item: ActionItem) -> ActionItem:
+    """Save an action item; an open one goes on the agenda of its body's next planned meeting."""
+    if item.decision_id and not item.cluster_id:
+        item.cluster_id = item.decision.meeting.body.cluster_id
+    _default_follow_up_body(item)
+    if not item.body_id:
+        raise ValidationError({"body": _("Choose the body that follows this item up.")})
+    _save(item)
+    if item.status in ("open", "in_progress"):
+        meeting = next_meeting(body=item.body)
+        if meeting is not None:
+            agenda_add_follow_ups(meeting=meeting)
+    return item
+
+
+@transaction.atomic
+def action_item_set_status(*, item: ActionItem, status: str, done_on: datetime.date | None = None) -> ActionItem:
+    item.status = status
+    item.done_on = (done_on or timezone.localdate()) if status == "done" else None
+    _save(item)
+    return item
+
+
+# --- Regulations ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def regulation_approve(
+    *, regulation: Regulation, decision: Decision, effective_from: datetime.date | None = None
+) -> Regulation:
+    """Approve a draft by a decision; the version approved before it is superseded."""
+    if regulation.status != RegulationStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be approved."))
+    if decision.outcome != "adopted":
+        raise ValidationError({"approved_by": _("The decision was not adopted.")})
+    if decision.meeting.body.kind != BodyKind.COUNCIL:
+        raise ValidationError({"approved_by": _("Regulations are approved by a decision of the council.")})
+    previous = Regulation.objects.select_for_update().filter(
+        cluster=regulation.cluster, kind=regulation.kind, body=regulation.body, status=RegulationStatus.APPROVED
+    )
+    previous.update(status=RegulationStatus.SUPERSEDED)
+    regulation.status = RegulationStatus.APPROVED
+    regulation.approved_by = decision
+    regulation.effective_from = effective_from or decision.meeting.date
+    return _save(regulation)
+
+
+def regulation_next_version(*, cluster: Cluster, kind: str, body: Body | None) -> int:
+    latest = Regulation.objects.filter(cluster=cluster, kind=kind, body=body).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def action_item_reminders(*, today: datetime.date | None = None, days_ahead: int = 3) -> int:
+    """E-mail each person owner of an open item that is overdue or due within `days_ahead` days."""
+    today = today or timezone.localdate()
+    items = (
+        ActionItem.objects.open()
+        .filter(owner_person__isnull=False, deadline__lte=today + datetime.timedelta(days=days_ahead))
+        .exclude(owner_person__email="")
+        .select_related("owner_person", "cluster")
+        .order_by("owner_person_id", "deadline")
+    )
+    by_owner: dict[int, list[ActionItem]] = {}
+    for item in items:
+        by_owner.setdefault(item.owner_person_id, []).append(item)
+    sent = 0
+    for owned in by_owner.values():
+        owner = owned[0].owner_person
+        lines = [
+            f"- {i.title} ({i.cluster}): {i.deadline.isoformat()}"
+            + (f" — {_('overdue')}" if i.deadline < today else "")
+            for i in owned
+        ]
+        send_mail(
+            subject=_("Action items due: %(count)s") % {"count": len(owned)},
+            message=_("These action items are yours and are due or overdue:") + "\n\n" + "\n".join(lines),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+        sent += 1
+    return sent
+
+
+# --- Responsibility matrix and people -------------------------------------------------------------
+
+
+@transaction.atomic
+def responsibility_matrix_save(*, cluster: Cluster, cells: dict[tuple[str, int], str]) -> int:
+    """Replace the cluster's matrix with `cells` ((area, body id) -> responsibility or "")."""
+    from .models import ResponsibilityAssignment
+
+    body_ids = set(Body.objects.filter(cluster=cluster).values_list("pk", flat=True))
+    if any(body_id not in body_ids for _area, body_id in cells):
+        raise ValidationError(_("The matrix names a body of another cluster."))
+    ResponsibilityAssignment.objects.filter(cluster=cluster).delete()
+    rows = [
+        ResponsibilityAssignment(cluster=cluster, area=area, body_id=body_id, responsibility=value)
+        for (area, body_id), value in sorted(cells.items())
+        if value
+    ]
+    for row in rows:
+        row.full_clean(exclude=["cluster", "body"], validate_unique=False)
+    ResponsibilityAssignment.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def person_invite(
+    *, cluster: Cluster, username: str, email: str, first_name: str = "", last_name: str = "", request=None
+):
+    """Create an account without a password and e-mail its owner a link to set one."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        # Unusable passwords are skipped by PasswordResetForm.get_users; send to this user directly.
+        form.get_users = lambda _email: [user]
+        transaction.on_commit(
+            lambda: form.save(
+                request=request,
+                use_https=bool(request and request.is_secure()),
+                domain_override=request.get_host() if request else None,
+            )
+        )
+    return user

@@ -1,0 +1,41 @@
+from django import template
+from django.utils.formats import localize
+
+register = template.Library()
+
+
+@register.filter
+def field_value(obj, path: str):
+    """The display value of a dotted attribute path, using get_FOO_display for choice fields."""
+    value = obj
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if value is None:
+            return ""
+        display = getattr(value, f"get_{part}_display", None)
+        if i == len(parts) - 1 and callable(display):
+            return display()
+        value = getattr(value, part, None)
+        if callable(value):
+            value = value()
+    if value is True or value is False:
+        from django.utils.translation import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    return "" if value is None else localize(value)
+
+
+@register.filter
+def percent(value, digits: int = 0):
+    if value is None:
+        return "—"
+    return f"{value * 100:.{int(digits)}f} %"
+
+
+@register.simple_tag(takes_context=True)
+def url_with(context, **changes):
+    """The current query string with some parameters replaced."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return "?" + query.urlencode()

@@ -1,0 +1,1 @@
+"""Models of the portfolio element: arrive with its issue (see DESIGN.md)."""

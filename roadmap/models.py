@@ -1,0 +1,1 @@
+"""Models of the roadmap element: arrive with its issue (see DESIGN.md)."""
