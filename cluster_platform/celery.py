@@ -29,4 +29,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5, hour=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    "kpi-open-periods": {
+        "task": "kpi.tasks.periods_open_task",
+        "schedule": crontab(minute=10, hour=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "kpi-lock-submissions": {
+        "task": "kpi.tasks.submissions_lock_task",
+        "schedule": crontab(minute=20, hour=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }

@@ -9,12 +9,13 @@ from governance import views as governance_views
 urlpatterns = [
     path("", governance_views.home, name="home"),
     path("governance/", include("governance.urls")),
+    path("data/", include("kpi.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("governance.api.urls")),
+    path("api/v1/", include("cluster_platform.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

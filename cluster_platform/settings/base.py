@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict = {}  # filled in cluster_platform/celery.py, next to
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = env_str("PLATFORM_NAME", "Cluster Platform")
 
+# Bulk writes of figures: rows per request, and the request size that many rows need.
+KPI_MAX_BATCH_ROWS = env_int("KPI_MAX_BATCH_ROWS", 10_000, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 1024, minimum=1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

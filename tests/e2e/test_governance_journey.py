@@ -9,7 +9,9 @@ from governance.choices import BodyKind, Role
 from governance.models import ActionItem, Decision, Meeting
 from tests.governance.factories import BodyFactory, MembershipFactory, UserFactory, user_with_role
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after a transactional test would take the KPI catalogue (loaded by a
+# migration) away from the tests that follow.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "pass-1234-word"
 

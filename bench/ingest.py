@@ -1,0 +1,174 @@
+"""Ingest benchmark: monthly figures through the bulk API (`POST /api/v1/data-values/`) on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ingest .venv/bin/python bench/ingest.py
+
+200 enterprises × 18 data elements × 28 months (100 800 rows) are posted in batches, first as new
+rows, then again unchanged, then with every value changed; rows per second for each pass. Then
+peak Python memory (tracemalloc) of one request for several batch sizes: it should not grow
+faster than the batch itself. The database named in DATABASE_URL is dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_ingest")
+
+
+def recreate_database() -> None:
+    import psycopg2
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--enterprises", type=int, default=200)
+    parser.add_argument("--months", type=int, default=28)
+    parser.add_argument("--batch", type=int, default=5000)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    recreate_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from governance.models import Cluster, ClusterRole, Enterprise
+    from kpi.models import DataElement, ReportingPeriod, add_months
+
+    today = datetime.date.today()
+    cluster = Cluster.objects.create(
+        name="Bench cluster", sector="Textile", region="Bukhara", start_date=datetime.date(2020, 1, 1)
+    )
+    enterprises = Enterprise.objects.bulk_create(
+        Enterprise(
+            cluster=cluster,
+            name=f"Enterprise {i}",
+            taxpayer_id=f"{400000000 + i:09d}",
+            kind="processor",
+            value_chain_link="processing",
+            joined_on=datetime.date(2020, 1, 1),
+        )
+        for i in range(args.enterprises)
+    )
+    first = add_months(today.replace(day=1), -args.months)
+    # Months with a far deadline: all open, as when an enterprise loads its history before go-live.
+    periods = ReportingPeriod.objects.bulk_create(
+        ReportingPeriod(
+            cluster=cluster,
+            month=add_months(first, k),
+            deadline=today + datetime.timedelta(days=30),
+            lock_date=today + datetime.timedelta(days=60),
+        )
+        for k in range(args.months)
+    )
+    user = get_user_model().objects.create_user("bench-office", password="x")
+    ClusterRole.objects.create(user=user, cluster=cluster, role="office")
+    token = Token.objects.create(user=user)
+    client = APIClient(SERVER_NAME="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    codes = list(DataElement.objects.values_list("code", flat=True))
+    # Parts below their wholes, counts whole: every row passes the hard rules.
+    shares = {
+        "finished_output": 0.5,
+        "value_added": 0.3,
+        "purchases_in_cluster": 0.25,
+        "local_inputs": 0.25,
+        "production_cost": 0.7,
+        "finished_goods_inventory": 0.2,
+        "export_revenue": 0.1,
+    }
+    fixed = {
+        "defective_units": 5,
+        "shipments_on_time": 40,
+        "shipments_total": 50,
+        "delivery_days_total": 150,
+        "downtime_days": 2,
+        "employees": 120,
+        "employees_trained": 3,
+        "coop_contracts": 4,
+    }
+
+    def rows(offset: int):
+        for e_index, enterprise in enumerate(enterprises):
+            for p_index, period in enumerate(periods):
+                base = 1000 + 10 * ((p_index + e_index) % 12) + offset
+                for code in codes:
+                    value = fixed.get(code, round(base * shares.get(code, 1), 1))
+                    yield {
+                        "enterprise": enterprise.taxpayer_id,
+                        "period": period.key,
+                        "data_element": code,
+                        "value": value,
+                    }
+
+    def post_all(offset: int, label: str) -> None:
+        batch: list[dict] = []
+        totals = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        started = time.perf_counter()
+
+        def flush():
+            body = json.dumps({"cluster": cluster.pk, "rows": batch})
+            response = client.generic("POST", "/api/v1/data-values/", body, content_type="application/json")
+            assert response.status_code == 200, response.content[:500]
+            for key in totals:
+                totals[key] += response.json()[key]
+            batch.clear()
+
+        for row in rows(offset):
+            batch.append(row)
+            if len(batch) == args.batch:
+                flush()
+        if batch:
+            flush()
+        elapsed = time.perf_counter() - started
+        n = sum(totals.values())
+        print(f"{label:<10} {n:>7} rows in {elapsed:6.2f} s = {n / elapsed:8.0f} rows/s   {totals}")
+
+    print(
+        f"{args.enterprises} enterprises × {len(codes)} data elements × {args.months} months, batches of {args.batch}"
+    )
+    post_all(0, "new")
+    post_all(0, "unchanged")
+    post_all(100, "changed")
+
+    print("peak Python memory of one request (tracemalloc):")
+    for size in (1000, 2500, 5000, 10000):
+        sample = list(rows(200))[:size]
+        body = json.dumps({"cluster": cluster.pk, "rows": sample})
+        tracemalloc.start()
+        response = client.generic("POST", "/api/v1/data-values/", body, content_type="application/json")
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert response.status_code == 200
+        print(
+            f"  batch {size:>6}: {peak / 1e6:7.1f} MB peak, {peak / size / 1e3:5.2f} kB per row "
+            f"(request body {len(body) / 1e6:.1f} MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()

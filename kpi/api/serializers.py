@@ -1,0 +1,144 @@
+"""Serializers of the kpi API: the data-values, periods, submissions and KPI contracts of DESIGN.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from governance.api.base import ScopedModelSerializer
+from governance.models import Cluster
+
+from ..models import ClusterKpi, DataElement, DataValue, ReportingPeriod, Submission
+
+
+class MonthField(serializers.Field):
+    """A reporting period as "YYYY-MM"."""
+
+    def to_representation(self, value):
+        return value.key if isinstance(value, ReportingPeriod) else f"{value.year:04d}-{value.month:02d}"
+
+
+class DataElementSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
+
+    class Meta:
+        model = DataElement
+        fields = ["code", "name", "unit", "aggregation", "group", "value_type"]
+
+
+class ClusterKpiSerializer(ScopedModelSerializer):
+    """A KPI of the catalogue as one cluster runs it: active or not, with its target and minimum."""
+
+    code = serializers.CharField(source="kpi.code", read_only=True)
+    name = serializers.CharField(source="kpi.label", read_only=True)
+    unit = serializers.CharField(source="kpi.unit", read_only=True)
+    direction = serializers.CharField(source="kpi.direction", read_only=True)
+    formula = serializers.CharField(source="kpi.formula", read_only=True)
+
+    class Meta:
+        model = ClusterKpi
+        fields = ["id", "cluster", "code", "name", "unit", "direction", "formula", "active", "target", "minimum"]
+        read_only_fields = ["cluster"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="key", read_only=True)
+    status = serializers.ChoiceField(choices=["open", "closed", "locked"], read_only=True)
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["id", "cluster", "period", "deadline", "lock_date", "status"]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    period = serializers.CharField(source="period.key", read_only=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "cluster",
+            "enterprise",
+            "enterprise_name",
+            "period",
+            "status",
+            "submitted_at",
+            "on_time",
+            "returned_reason",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("Reason"), max_length=2000)
+
+
+class DataValueSerializer(serializers.ModelSerializer):
+    """A stored figure, in the shape of a row of the bulk write."""
+
+    enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True)
+    period = serializers.CharField(source="period.key", read_only=True)
+    data_element = serializers.CharField(source="data_element.code", read_only=True)
+
+    class Meta:
+        model = DataValue
+        fields = ["enterprise", "period", "data_element", "value", "comment", "updated_at"]
+        read_only_fields = fields
+
+
+class DataValueRowSerializer(serializers.Serializer):
+    """One row of a bulk write (documentation only: rows are validated in sets by the service)."""
+
+    enterprise = serializers.CharField(help_text=_("Taxpayer id (9 digits)."))
+    period = serializers.CharField(help_text=_("Month as YYYY-MM."))
+    data_element = serializers.CharField(help_text=_("Code of the data element."))
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+@extend_schema_field(DataValueRowSerializer(many=True))
+class RowsField(serializers.ListField):
+    """The rows, taken as they come: the service validates them together, far faster than one by one."""
+
+
+class DataValuesWriteSerializer(serializers.Serializer):
+    cluster = serializers.PrimaryKeyRelatedField(queryset=Cluster.objects.all())
+    dry_run = serializers.BooleanField(default=False)
+    atomic = serializers.BooleanField(default=False)
+    rows = RowsField(allow_empty=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from governance.filters import scoped_choices
+
+        request = self.context.get("request")
+        self.fields["cluster"].queryset = scoped_choices(Cluster.objects.all(), getattr(request, "user", None))
+
+    def validate_rows(self, rows):
+        limit = settings.KPI_MAX_BATCH_ROWS
+        if len(rows) > limit:
+            raise serializers.ValidationError(
+                gettext_now("At most %(limit)s rows in one request: send the rest in another.") % {"limit": limit}
+            )
+        return rows
+
+
+class ProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DataValuesResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    conflicts = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(many=True)

@@ -1,0 +1,167 @@
+"""Viewsets of the kpi API. Reads go through the scoping helper; writes through the kpi services.
+
+Raw figures and submissions are private to their enterprise: the office reads every enterprise's,
+a representative their own, other roles none (they see the KPI values, which are aggregates).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from governance.api.base import ScopedModelViewSet, service_errors
+from governance.choices import Role
+from governance.models import Cluster
+from governance.scoping import VIEW, restrict, roles_in
+
+from .. import services
+from ..choices import Channel
+from ..filters import ClusterKpiFilterSet, DataValueFilterSet, PeriodFilterSet, SubmissionFilterSet
+from ..models import ClusterKpi, DataElement, DataValue, ReportingPeriod, Submission
+from . import serializers
+
+
+class RowsPagination(PageNumberPagination):
+    """Integrations read figures in large pages: `?page_size=` up to 1 000."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class DataElementViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalogue of monthly data elements (the same for every cluster)."""
+
+    queryset = DataElement.objects.all()
+    serializer_class = serializers.DataElementSerializer
+    lookup_field = "code"
+    pagination_class = None
+    filterset_fields = ["group", "aggregation"]
+    ordering_fields = ["position", "code"]
+
+
+class ClusterKpiViewSet(ScopedModelViewSet):
+    """The KPIs of a cluster (`?cluster=`): active or not, target and minimum. The office changes them with PATCH."""
+
+    queryset = ClusterKpi.objects.select_related("kpi")
+    serializer_class = serializers.ClusterKpiSerializer
+    filterset_class = ClusterKpiFilterSet
+    ordering_fields = ["kpi__position", "kpi__code"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def list(self, request, *args, **kwargs):
+        # A cluster's KPI rows are made the first time they are needed.
+        cluster_id = request.query_params.get("cluster")
+        if cluster_id and cluster_id.isdigit():
+            cluster = restrict(Cluster.objects.filter(pk=cluster_id), request.user, VIEW).first()
+            if cluster is not None:
+                services.cluster_kpis_ensure(cluster=cluster)
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("cluster_id", "kpi__position")
+
+
+class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reporting periods (months) with their deadline, lock date and status: open, closed or locked."""
+
+    queryset = ReportingPeriod.objects.select_related("cluster")
+    serializer_class = serializers.PeriodSerializer
+    filterset_class = PeriodFilterSet
+    ordering_fields = ["month", "deadline"]
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("cluster_id", "-month")
+
+
+class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Each enterprise's monthly submission, with the submit, approve and return actions."""
+
+    queryset = Submission.objects.select_related("enterprise", "period__cluster")
+    serializer_class = serializers.SubmissionSerializer
+    filterset_class = SubmissionFilterSet
+    ordering_fields = ["period__month", "submitted_at", "status"]
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("-period__month", "enterprise__name")
+
+    def _respond(self, submission):
+        return Response(self.get_serializer(self.get_queryset().get(pk=submission.pk)).data)
+
+    @extend_schema(request=None, responses=serializers.SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Hand the month's figures to the office (every active figure filled, unusual values explained)."""
+        with service_errors():
+            submission = services.submission_submit(submission=self.get_object(), user=request.user)
+        return self._respond(submission)
+
+    @extend_schema(request=None, responses=serializers.SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve submitted figures (office staff)."""
+        with service_errors():
+            submission = services.submission_approve(submission=self.get_object(), user=request.user)
+        return self._respond(submission)
+
+    @extend_schema(request=serializers.ReturnSerializer, responses=serializers.SubmissionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        """Send the figures back to the enterprise with a reason (office staff); its representatives are told."""
+        submission = self.get_object()
+        data = serializers.ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            submission = services.submission_return(
+                submission=submission, user=request.user, reason=data.validated_data["reason"]
+            )
+        return self._respond(submission)
+
+
+class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Monthly figures: `GET` lists rows; `POST` upserts a batch of rows (see the data-values contract)."""
+
+    queryset = DataValue.objects.select_related("enterprise", "period", "data_element")
+    serializer_class = serializers.DataValueSerializer
+    filterset_class = DataValueFilterSet
+    pagination_class = RowsPagination
+    ordering_fields = ["period__month", "enterprise__taxpayer_id", "data_element__position"]
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, VIEW).order_by(
+            "-period__month", "enterprise__taxpayer_id", "data_element__position", "pk"
+        )
+
+    def get_serializer_class(self):
+        return serializers.DataValuesWriteSerializer if self.action == "create" else super().get_serializer_class()
+
+    @extend_schema(
+        request=serializers.DataValuesWriteSerializer,
+        responses={
+            200: serializers.DataValuesResultSerializer,
+            400: OpenApiResponse(
+                serializers.DataValuesResultSerializer,
+                description=_("An atomic batch with a rejected row: nothing was written."),
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Upsert figures on (enterprise, period, data element); `dry_run` checks only, `atomic` is all or nothing."""
+        envelope = serializers.DataValuesWriteSerializer(data=request.data, context={"request": request})
+        envelope.is_valid(raise_exception=True)
+        cluster = envelope.validated_data["cluster"]
+        if not roles_in(request.user, cluster.pk) & {Role.OFFICE, Role.ENTERPRISE}:
+            self.permission_denied(request, message=_("You may not report figures in this cluster."))
+        result = services.data_values_write(
+            cluster=cluster,
+            user=request.user,
+            rows=envelope.validated_data["rows"],
+            channel=Channel.API,
+            dry_run=envelope.validated_data["dry_run"],
+            atomic=envelope.validated_data["atomic"],
+        )
+        rejected_batch = envelope.validated_data["atomic"] and bool(result.conflicts)
+        return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if rejected_batch else status.HTTP_200_OK)

@@ -1,0 +1,81 @@
+"""The closed vocabularies of the kpi element. Values are the API's; labels are translated."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Aggregation(models.TextChoices):
+    FLOW = "flow", _("Flow (summed over months)")
+    STOCK = "stock", _("Stock (averaged over months)")
+
+
+class ValueType(models.TextChoices):
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Number")
+
+
+class ElementGroup(models.TextChoices):
+    PRODUCTION = "production", _("Production")
+    QUALITY = "quality", _("Quality")
+    LOGISTICS = "logistics", _("Logistics")
+    COOPERATION = "cooperation", _("Cooperation")
+    PEOPLE = "people", _("People")
+    EXPORT = "export", _("Export")
+
+
+class Unit(models.TextChoices):
+    THOUSAND_UZS = "thousand_uzs", _("thousand UZS")
+    UZS = "uzs", _("UZS")
+    USD = "usd", _("USD")
+    UNITS = "units", _("units")
+    SHIPMENTS = "shipments", _("shipments")
+    DAYS = "days", _("days")
+    CONTRACTS = "contracts", _("contracts")
+    PEOPLE = "people", _("people")
+    PERCENT = "percent", _("%")
+    UZS_PER_EMPLOYEE = "uzs_per_employee", _("thousand UZS per employee")
+    COUNT = "count", _("count")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed (past the deadline)")
+    LOCKED = "locked", _("Locked")
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+    LOCKED = "locked", _("Locked")
+
+
+# Statuses in which the enterprise itself may still change its figures.
+ENTERPRISE_EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+class Channel(models.TextChoices):
+    FORM = "form", _("Form")
+    EXCEL = "excel", _("Excel upload")
+    API = "api", _("API")
+    CORRECTION = "correction", _("Approved correction")
+    SYSTEM = "system", _("System")
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Timeliness(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    MISSING = "missing", _("Missing")
+    PENDING = "pending", _("Not yet due")

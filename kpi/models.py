@@ -1,1 +1,0 @@
-"""Models of the kpi element: arrive with its issue (see DESIGN.md)."""

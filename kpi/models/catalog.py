@@ -1,0 +1,211 @@
+"""What is measured: data elements, KPIs, each cluster's choice of KPIs and its data-collection rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.choices import Area, RegulationKind, Role
+from governance.models import Cluster, Regulation
+from governance.scoping import ALL_ROLES, ScopeRule
+
+from ..catalogue import ELEMENT_HELP, ELEMENT_NAMES, KPI_NAMES
+from ..choices import Aggregation, Direction, ElementGroup, Unit, ValueType
+
+
+class DataElement(models.Model):
+    """A raw monthly figure an enterprise reports (total output, defective units, ...), shared by all clusters."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    group = models.CharField(_("group"), max_length=16, choices=ElementGroup.choices)
+    unit = models.CharField(_("unit"), max_length=24, choices=Unit.choices)
+    aggregation = models.CharField(_("aggregation"), max_length=8, choices=Aggregation.choices)
+    value_type = models.CharField(_("value type"), max_length=8, choices=ValueType.choices, default=ValueType.DECIMAL)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("data element")
+        verbose_name_plural = _("data elements")
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self):
+        return ELEMENT_NAMES.get(self.code, self.name)
+
+    @property
+    def help(self):
+        return ELEMENT_HELP.get(self.code, "")
+
+    @property
+    def is_integer(self) -> bool:
+        return self.value_type == ValueType.INTEGER
+
+
+class Kpi(models.Model):
+    """A key performance indicator of the catalogue: a formula over data elements with a unit and a direction.
+
+    The formula is numerator / denominator × multiplier (no denominator: the numerator alone), times
+    the days of the period for INVENT, and as growth on the same period a year before for EXPGR.
+    Percentages are stored as fractions.
+    """
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.CharField(_("unit"), max_length=24, choices=Unit.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    numerator = models.ForeignKey(DataElement, verbose_name=_("numerator"), on_delete=models.PROTECT, related_name="+")
+    denominator = models.ForeignKey(
+        DataElement, verbose_name=_("denominator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    multiplier = models.DecimalField(_("multiplier"), max_digits=12, decimal_places=4, default=Decimal(1))
+    per_days_in_period = models.BooleanField(_("times the days of the period"), default=False)
+    year_over_year = models.BooleanField(_("growth on the same period a year before"), default=False)
+    area = models.CharField(_("area"), max_length=16, choices=Area.choices, default=Area.OTHER)
+    formula = models.CharField(_("formula"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.label}"
+
+    @property
+    def label(self):
+        return KPI_NAMES.get(self.code, self.name)
+
+    @property
+    def element_ids(self) -> list[int]:
+        """The data elements the formula reads: an enterprise counts only when it reported all of them."""
+        return [i for i in (self.numerator_id, self.denominator_id) if i is not None]
+
+
+class ClusterKpi(models.Model):
+    """A cluster's choice of a catalogue KPI: whether it is active, its target and its minimum."""
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="kpis")
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="cluster_settings")
+    active = models.BooleanField(_("active"), default=True)
+    target = models.DecimalField(_("target"), max_digits=20, decimal_places=6, null=True, blank=True)
+    minimum = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
+
+    scope_rule = ScopeRule(cluster="cluster")
+
+    class Meta:
+        ordering = ["cluster", "kpi__position"]
+        verbose_name = _("cluster KPI")
+        verbose_name_plural = _("cluster KPIs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "kpi"],
+                name="cluster_kpi_unique",
+                violation_error_message=_("This KPI is already set for the cluster."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} · {self.cluster}"
+
+    def clean(self) -> None:
+        if self.target is None or self.minimum is None or not self.kpi_id:
+            return
+        if self.kpi.direction == Direction.HIGHER and self.minimum > self.target:
+            raise ValidationError(
+                {"minimum": _("For a KPI where higher is better, the minimum cannot be above the target.")}
+            )
+        if self.kpi.direction == Direction.LOWER and self.minimum < self.target:
+            raise ValidationError(
+                {
+                    "minimum": _(
+                        "For a KPI where lower is better, the minimum (the worst acceptable value) "
+                        "cannot be below the target."
+                    )
+                }
+            )
+
+
+class DataCollectionRules(models.Model):
+    """How a cluster collects its monthly figures, as its data-collection regulation sets them."""
+
+    cluster = models.OneToOneField(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="data_collection_rules"
+    )
+    regulation = models.ForeignKey(
+        Regulation,
+        verbose_name=_("data-collection regulation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": RegulationKind.DATA_COLLECTION},
+    )
+    deadline_day = models.PositiveSmallIntegerField(
+        _("deadline day"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Day of the following month by which a month's figures are due (1–28)."),
+    )
+    lock_delay_days = models.PositiveSmallIntegerField(
+        _("lock delay (days)"),
+        default=15,
+        validators=[MinValueValidator(0), MaxValueValidator(120)],
+        help_text=_("Days after the deadline until the month is locked; then only approved corrections change it."),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("first reminder (days before the deadline)"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(28)],
+    )
+    deviation_threshold = models.DecimalField(
+        _("soft-rule threshold"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("10"))],
+        help_text=_(
+            "A value further than this share from the enterprise's recent average asks for a comment (0.50 = 50 %)."
+        ),
+    )
+    history_months = models.PositiveSmallIntegerField(
+        _("months of history for the soft rule"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+
+    scope_rule = ScopeRule(cluster="cluster", readers=ALL_ROLES, editors=frozenset({Role.OFFICE}))
+
+    class Meta:
+        verbose_name = _("data-collection rules")
+        verbose_name_plural = _("data-collection rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline_day__gte=1, deadline_day__lte=28),
+                name="collection_deadline_day_range",
+                violation_error_message=_("The deadline day is between 1 and 28."),
+            ),
+            models.CheckConstraint(
+                condition=Q(deviation_threshold__gt=0),
+                name="collection_deviation_threshold_positive",
+                violation_error_message=_("The soft-rule threshold must be above zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cluster)
+
+    def clean(self) -> None:
+        if self.regulation_id and (
+            self.regulation.cluster_id != self.cluster_id or self.regulation.kind != RegulationKind.DATA_COLLECTION
+        ):
+            raise ValidationError({"regulation": _("Choose a data-collection regulation of this cluster.")})

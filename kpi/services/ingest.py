@@ -1,0 +1,417 @@
+"""Writing reported figures: one service behind the monthly form, the Excel upload and the bulk API.
+
+Rows are upserted on (enterprise, period, data element). The batch is validated in sets (a handful
+of queries however many rows), written with one multi-row upsert per chunk, and every change is
+recorded in `DataValueChange` by this service itself (a signal-driven history would miss
+`bulk_create`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.choices import Role
+from governance.models import Cluster, Enterprise
+from governance.scoping import CHANGE, restrict, roles_in
+
+from ..choices import ENTERPRISE_EDITABLE, Channel, PeriodStatus, SubmissionStatus
+from ..models import (
+    DataCollectionRules,
+    DataElement,
+    DataValue,
+    DataValueChange,
+    ReportingPeriod,
+    Submission,
+    parse_month,
+)
+from ..validation import Problem, Row, check_rows, history_for, parse_value, soft_warnings
+
+CHUNK = 2000
+
+# Channels that write into locked months: an approved correction, and the platform itself (demo
+# history, figures carried over from an earlier system), which has no user to ask.
+LOCK_EXEMPT = (Channel.CORRECTION, Channel.SYSTEM)
+
+
+@dataclass
+class WriteResult:
+    """What a batch did, in the shape of the data-values contract (plus the soft-rule warnings)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    conflicts: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "conflicts": [p.as_dict() for p in self.conflicts],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts
+
+
+def collection_rules(cluster: Cluster) -> DataCollectionRules:
+    """The cluster's data-collection rules (the defaults until the office sets them)."""
+    rules = DataCollectionRules.objects.filter(cluster=cluster).first()
+    return rules or DataCollectionRules(cluster=cluster)
+
+
+def is_office(user, cluster: Cluster) -> bool:
+    return user is not None and (user.is_superuser or Role.OFFICE in roles_in(user, cluster.pk))
+
+
+def writable_enterprise_ids(user, cluster: Cluster, enterprise_ids) -> set[int]:
+    """Of `enterprise_ids`, those whose figures `user` may write: the office all, a representative their own."""
+    queryset = Enterprise.objects.filter(cluster=cluster, pk__in=list(enterprise_ids))
+    return set(restrict(queryset, user, CHANGE).values_list("pk", flat=True))
+
+
+def data_values_write(
+    *,
+    cluster: Cluster,
+    user,
+    rows: Sequence[Mapping],
+    channel: str,
+    dry_run: bool = False,
+    atomic: bool = False,
+    now: datetime.datetime | None = None,
+) -> WriteResult:
+    """Validate and upsert a batch of figures given as the API's rows.
+
+    Each row: {"enterprise": taxpayer id, "period": "YYYY-MM", "data_element": code, "value": number
+    or null, "comment": optional text}. A rejected row writes nothing; with `atomic` one rejected
+    row rejects the whole batch; with `dry_run` nothing is written and the counts say what would be.
+    Only an approved correction (channel "correction") and the platform itself ("system") write into
+    a locked month.
+    """
+    now = now or timezone.now()
+    result = WriteResult()
+    problems: list[Problem] = []
+    rows = list(rows)
+
+    # 1. Resolve what the rows name, in one query per kind.
+    taxpayer_ids = {str(r.get("enterprise")) for r in rows if isinstance(r, Mapping)}
+    enterprises = dict(
+        Enterprise.objects.filter(cluster=cluster, taxpayer_id__in=taxpayer_ids).values_list("taxpayer_id", "pk")
+    )
+    # No user: the platform itself writes (demo data, migrations of old figures).
+    writable = (
+        set(enterprises.values()) if user is None else writable_enterprise_ids(user, cluster, enterprises.values())
+    )
+    month_keys = {r.get("period") for r in rows if isinstance(r, Mapping) and isinstance(r.get("period"), str)}
+    months = {}
+    for key in month_keys:
+        try:
+            months[key] = parse_month(key)
+        except ValueError:
+            continue
+    periods = {
+        p.month: p
+        for p in ReportingPeriod.objects.filter(cluster=cluster, month__in=set(months.values())).select_related(
+            "cluster"
+        )
+    }
+    elements = {e.code: e for e in DataElement.objects.all()}
+    office = is_office(user, cluster) if user is not None else True
+
+    # 2. Parse each row on its own.
+    parsed: list[Row] = []
+    seen: set[tuple[int, int, int]] = set()
+    locked_periods = {p.pk for p in periods.values() if p.status_at(now) == PeriodStatus.LOCKED}
+    for index, raw in enumerate(rows):
+        row = _parse_row(index, raw, enterprises, writable, months, periods, elements, problems)
+        if row is None:
+            continue
+        if row.key in seen:
+            problems.append(Problem(index, "data_element", _("This figure appears twice in the batch.")))
+            continue
+        seen.add(row.key)
+        if row.period_id in locked_periods and channel not in LOCK_EXEMPT:
+            problems.append(
+                Problem(
+                    index,
+                    "period",
+                    _("This month is locked: its figures change only through a correction that the office approves."),
+                )
+            )
+            continue
+        parsed.append(row)
+
+    # 3. The state of the submissions the rows fall in.
+    pairs = {(r.enterprise_id, r.period_id) for r in parsed}
+    enterprise_ids = {e for e, _p in pairs}
+    period_ids = {p for _e, p in pairs}
+    statuses = {
+        (e, p): s
+        for e, p, s in Submission.objects.filter(
+            enterprise_id__in=enterprise_ids, period_id__in=period_ids
+        ).values_list("enterprise_id", "period_id", "status")
+    }
+    if not office and channel not in LOCK_EXEMPT:
+        kept = []
+        for row in parsed:
+            status = statuses.get((row.enterprise_id, row.period_id), SubmissionStatus.DRAFT)
+            if status not in ENTERPRISE_EDITABLE:
+                problems.append(
+                    Problem(
+                        row.index,
+                        "period",
+                        _(
+                            "The figures of this month are already submitted: they change only after the office "
+                            "returns them."
+                        ),
+                    )
+                )
+            else:
+                kept.append(row)
+        parsed = kept
+
+    # 4. Hard rules against the stored figures of the same enterprises and months.
+    stored: dict[tuple[int, int, int], tuple[Decimal | None, str]] = {}
+    if parsed:
+        queryset = DataValue.objects.filter(enterprise_id__in=enterprise_ids, period_id__in=period_ids)
+        for e, p, d, value, comment in queryset.values_list(
+            "enterprise_id", "period_id", "data_element_id", "value", "comment"
+        ).iterator(chunk_size=5000):
+            stored[(e, p, d)] = (value, comment)
+    codes = {code: element.pk for code, element in elements.items()}
+    problems.extend(check_rows(parsed, {k: v[0] for k, v in stored.items()}, codes))
+    rejected_rows = {p.row for p in problems}
+    parsed = [r for r in parsed if r.index not in rejected_rows]
+
+    # 5. Soft rules: warnings only.
+    if parsed and channel in (Channel.FORM, Channel.EXCEL, Channel.API):
+        rules = collection_rules(cluster)
+        history = history_for(
+            cluster_id=cluster.pk,
+            enterprise_ids={r.enterprise_id for r in parsed},
+            element_ids={r.element_id for r in parsed},
+            first=min(r.month for r in parsed),
+            last=max(r.month for r in parsed),
+            months=rules.history_months,
+            overlay=parsed,
+        )
+        result.warnings = soft_warnings(
+            parsed, history, threshold=rules.deviation_threshold, months=rules.history_months
+        )
+
+    # 6. Count what would change.
+    result.conflicts = sorted(problems, key=lambda p: p.row)
+    result.rejected = len(rejected_rows)
+    changed: list[tuple[Row, bool, Decimal | None, str]] = []
+    for row in parsed:
+        before = stored.get(row.key)
+        if before is None:
+            result.created += 1
+            changed.append((row, False, None, ""))
+        elif before[0] == row.value and (row.comment is None or row.comment == before[1]):
+            result.unchanged += 1
+        else:
+            result.updated += 1
+            changed.append((row, True, before[0], before[1]))
+
+    if atomic and problems:
+        return WriteResult(rejected=len(rows), conflicts=result.conflicts, warnings=result.warnings)
+    if dry_run or not changed:
+        return result
+    _write(cluster=cluster, user=user, changed=changed, channel=channel, now=now)
+    return result
+
+
+def _parse_row(index, raw, enterprises, writable, months, periods, elements, problems) -> Row | None:
+    if not isinstance(raw, Mapping):
+        problems.append(
+            Problem(
+                index, "non_field_errors", _("Each row is an object with enterprise, period, data_element and value.")
+            )
+        )
+        return None
+    before = len(problems)
+    enterprise_id = enterprises.get(str(raw.get("enterprise")))
+    if enterprise_id is None:
+        problems.append(
+            Problem(index, "enterprise", _("No participant enterprise of this cluster has this taxpayer id."))
+        )
+    elif enterprise_id not in writable:
+        problems.append(Problem(index, "enterprise", _("You may not report figures for this enterprise.")))
+    month = months.get(raw.get("period"))
+    period = periods.get(month) if month else None
+    if month is None:
+        problems.append(Problem(index, "period", _("Give the month as YYYY-MM.")))
+    elif period is None:
+        problems.append(Problem(index, "period", _("This month is not open for reporting.")))
+    element = elements.get(raw.get("data_element"))
+    if element is None:
+        problems.append(Problem(index, "data_element", _("There is no data element with this code.")))
+    if "value" not in raw:
+        problems.append(Problem(index, "value", _("This field is required.")))
+    elif element is not None:
+        value, error = parse_value(raw["value"], element)
+        if error:
+            problems.append(Problem(index, "value", error))
+    comment = raw.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        problems.append(Problem(index, "comment", _("Not a valid string.")))
+    if len(problems) > before:
+        return None
+    return Row(index, enterprise_id, period.pk, month, element, value, comment.strip() if comment else comment)
+
+
+VALUE_FIELDS = ("cluster", "enterprise", "period", "data_element", "value", "comment", "updated_at", "updated_by")
+CHANGE_FIELDS = (
+    "cluster",
+    "enterprise",
+    "period",
+    "data_element",
+    "existed",
+    "old_value",
+    "new_value",
+    "changed_by",
+    "changed_at",
+    "channel",
+)
+
+
+@transaction.atomic
+def _write(*, cluster, user, changed, channel, now) -> None:
+    """Upsert the changed figures, record each change and make sure each month has its submission."""
+    user_id = user.pk if user is not None else None
+    values = []
+    changes = []
+    pairs = set()
+    for row, existed, old_value, old_comment in changed:
+        comment = old_comment if row.comment is None else row.comment
+        values.append((cluster.pk, row.enterprise_id, row.period_id, row.element_id, row.value, comment, now, user_id))
+        changes.append(
+            (
+                cluster.pk,
+                row.enterprise_id,
+                row.period_id,
+                row.element_id,
+                existed,
+                old_value,
+                row.value,
+                user_id,
+                now,
+                channel,
+            )
+        )
+        pairs.add((row.enterprise_id, row.period_id))
+    if connection.vendor == "postgresql":
+        _insert_postgresql(values, changes)
+    else:
+        _insert_orm(values, changes)
+    Submission.objects.bulk_create(
+        [Submission(cluster_id=cluster.pk, enterprise_id=e, period_id=p) for e, p in sorted(pairs)],
+        batch_size=CHUNK,
+        ignore_conflicts=True,
+    )
+
+
+def _columns(model, names) -> list[str]:
+    return [model._meta.get_field(name).column for name in names]
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_text(rows: list[tuple]) -> io.StringIO:
+    """Rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, special characters escaped."""
+    if not rows:
+        return io.StringIO("")
+    # Columns that hold the same value in every row (cluster, user, time, channel) are formatted once.
+    constant = [all(row[i] == rows[0][i] for row in rows) for i in range(len(rows[0]))]
+    fixed = [_copy_field(v) if same else None for v, same in zip(rows[0], constant, strict=True)]
+    lines = ["\t".join(fixed[i] if constant[i] else _copy_field(v) for i, v in enumerate(row)) for row in rows]
+    return io.StringIO("\n".join(lines) + "\n")
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _insert_postgresql(values: list[tuple], changes: list[tuple]) -> None:
+    """COPY the figures into a temporary table and upsert them from there; COPY the change records.
+
+    Django's bulk_create builds and prepares a model instance per row, which costs more than the
+    database's own work on 100 000 rows; COPY moves the rows as one stream of text.
+    """
+    qn = connection.ops.quote_name
+    value_columns = ", ".join(map(qn, _columns(DataValue, VALUE_FIELDS)))
+    unique = ", ".join(map(qn, _columns(DataValue, ("enterprise", "period", "data_element"))))
+    updates = ", ".join(
+        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in _columns(DataValue, ("value", "comment", "updated_at", "updated_by"))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE kpi_incoming_values (cluster_id bigint, enterprise_id bigint, period_id bigint, "
+            "data_element_id bigint, value numeric(20, 4), comment text, updated_at timestamptz, "
+            "updated_by_id integer) ON COMMIT DROP"
+        )
+        cursor.cursor.copy_expert(f"COPY kpi_incoming_values ({value_columns}) FROM STDIN", _copy_text(values))
+        cursor.execute(
+            f"INSERT INTO {qn(DataValue._meta.db_table)} ({value_columns}) "
+            f"SELECT {value_columns} FROM kpi_incoming_values "
+            f"ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE kpi_incoming_values")
+        change_columns = ", ".join(map(qn, _columns(DataValueChange, CHANGE_FIELDS)))
+        cursor.cursor.copy_expert(
+            f"COPY {qn(DataValueChange._meta.db_table)} ({change_columns}) FROM STDIN", _copy_text(changes)
+        )
+
+
+def _insert_orm(values: list[tuple], changes: list[tuple]) -> None:
+    """The same writes through the ORM, for the embedded SQLite database."""
+    DataValue.objects.bulk_create(
+        [
+            DataValue(
+                **{
+                    f"{n}_id" if n in ("cluster", "enterprise", "period", "data_element", "updated_by") else n: v
+                    for n, v in zip(VALUE_FIELDS, row, strict=True)
+                }
+            )
+            for row in values
+        ],
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["enterprise", "period", "data_element"],
+        update_fields=["value", "comment", "updated_at", "updated_by"],
+    )
+    DataValueChange.objects.bulk_create(
+        [
+            DataValueChange(
+                **{
+                    f"{n}_id" if n in ("cluster", "enterprise", "period", "data_element", "changed_by") else n: v
+                    for n, v in zip(CHANGE_FIELDS, row, strict=True)
+                }
+            )
+            for row in changes
+        ],
+        batch_size=CHUNK,
+    )

@@ -1,0 +1,72 @@
+"""The office's set-up of data collection: which KPIs are active with what targets, and the calendar rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from governance.models import Cluster
+
+from ..catalogue import ACTIVE_KPI_RANGE, DEFAULT_INACTIVE
+from ..models import ClusterKpi, DataCollectionRules, DataElement, Kpi
+
+
+def cluster_kpis_ensure(*, cluster: Cluster) -> None:
+    """Give the cluster a row for every catalogue KPI it lacks (active by the catalogue's default)."""
+    have = set(ClusterKpi.objects.filter(cluster=cluster).values_list("kpi_id", flat=True))
+    missing = [k for k in Kpi.objects.all() if k.pk not in have]
+    ClusterKpi.objects.bulk_create(
+        [ClusterKpi(cluster=cluster, kpi=k, active=k.code not in DEFAULT_INACTIVE) for k in missing],
+        ignore_conflicts=True,
+    )
+
+
+@dataclass(frozen=True)
+class KpiSetting:
+    kpi_id: int
+    active: bool
+    target: Decimal | None
+    minimum: Decimal | None
+
+
+def active_kpis_warning(count: int) -> str | None:
+    low, high = ACTIVE_KPI_RANGE
+    if low <= count <= high:
+        return None
+    return _(
+        "%(count)s KPIs are active: the model asks for %(low)s to %(high)s, enough to steer by and few enough "
+        "to collect every month."
+    ) % {"count": count, "low": low, "high": high}
+
+
+@transaction.atomic
+def cluster_kpis_save(*, cluster: Cluster, settings: Iterable[KpiSetting]) -> str | None:
+    """Store the active KPIs with their targets and minimums; answer a warning outside 12–15 active."""
+    cluster_kpis_ensure(cluster=cluster)
+    rows = {ck.kpi_id: ck for ck in ClusterKpi.objects.select_related("kpi").filter(cluster=cluster)}
+    for setting in settings:
+        row = rows[setting.kpi_id]
+        row.active, row.target, row.minimum = setting.active, setting.target, setting.minimum
+        row.full_clean()
+        row.save(update_fields=["active", "target", "minimum"])
+    return active_kpis_warning(sum(1 for r in rows.values() if r.active))
+
+
+def collection_rules_save(*, rules: DataCollectionRules) -> DataCollectionRules:
+    rules.full_clean()
+    rules.save()
+    return rules
+
+
+def active_data_elements(*, cluster: Cluster) -> list[DataElement]:
+    """The data elements the cluster's active KPIs read: what its enterprises report each month."""
+    cluster_kpis_ensure(cluster=cluster)
+    active = ClusterKpi.objects.filter(cluster=cluster, active=True)
+    ids = set(active.values_list("kpi__numerator", flat=True)) | set(
+        active.exclude(kpi__denominator=None).values_list("kpi__denominator", flat=True)
+    )
+    return list(DataElement.objects.filter(pk__in=ids).order_by("position"))

@@ -1,0 +1,210 @@
+"""The life of a submission (draft → submitted → returned or approved → locked) and of corrections."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
+from ..models import Correction, DataValue, Submission
+from ..validation import Row, history_for, soft_warnings
+from .ingest import collection_rules, data_values_write, is_office, writable_enterprise_ids
+from .setup import active_data_elements
+
+
+def submission_get_or_create(*, enterprise, period) -> Submission:
+    submission, _created = Submission.objects.get_or_create(
+        enterprise=enterprise, period=period, defaults={"cluster_id": enterprise.cluster_id}
+    )
+    return submission
+
+
+def submission_problems(*, submission: Submission) -> tuple[dict[str, str], dict[str, str]]:
+    """What stands in the way of submitting: (missing figures by element code, unexplained warnings by code)."""
+    elements = active_data_elements(cluster=submission.period.cluster)
+    values = {
+        v.data_element_id: v
+        for v in DataValue.objects.filter(enterprise=submission.enterprise, period=submission.period)
+    }
+    missing = {
+        e.code: _("Enter this figure (0 where there was none).")
+        for e in elements
+        if values.get(e.pk) is None or values[e.pk].value is None
+    }
+    rows = [
+        Row(i, submission.enterprise_id, submission.period_id, submission.period.month, e, values[e.pk].value)
+        for i, e in enumerate(elements)
+        if e.pk in values and values[e.pk].value is not None
+    ]
+    rules = collection_rules(submission.period.cluster)
+    history = history_for(
+        cluster_id=submission.cluster_id,
+        enterprise_ids=[submission.enterprise_id],
+        element_ids=[r.element_id for r in rows],
+        first=submission.period.month,
+        last=submission.period.month,
+        months=rules.history_months,
+    )
+    unexplained = {}
+    for warning in soft_warnings(rows, history, threshold=rules.deviation_threshold, months=rules.history_months):
+        row = rows[warning.row]
+        if not values[row.element_id].comment.strip():
+            unexplained[row.element.code] = warning.message
+    return missing, unexplained
+
+
+def representative_emails(enterprise) -> list[str]:
+    """E-mail addresses of the people who report for the enterprise."""
+    return sorted(
+        set(
+            enterprise.representatives.filter(is_active=True, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _notify_representatives(submission: Submission, subject: str, body: str) -> None:
+    recipients = representative_emails(submission.enterprise)
+    if recipients:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
+    """Hand the month's figures to the office: every active figure filled, unusual values explained."""
+    now = now or timezone.now()
+    submission = (
+        Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
+    )
+    if submission.enterprise_id not in writable_enterprise_ids(
+        user, submission.period.cluster, [submission.enterprise_id]
+    ):
+        raise PermissionDenied
+    if submission.period.is_locked(now):
+        raise ValidationError(_("This month is locked: its figures change only through a correction."))
+    if submission.status not in ENTERPRISE_EDITABLE:
+        raise ValidationError(_("Only a draft or a returned submission can be submitted."))
+    missing, unexplained = submission_problems(submission=submission)
+    if missing or unexplained:
+        raise ValidationError({**missing, **unexplained})
+    if submission.submitted_at is None:
+        # Timeliness is measured on the first submission; a return and resubmission does not reset it.
+        submission.submitted_at = now
+        submission.on_time = submission.period.on_time(now)
+    submission.status = SubmissionStatus.SUBMITTED
+    submission.submitted_by = user
+    submission.returned_reason = ""
+    submission.save()
+    return submission
+
+
+def _office_decision(submission: Submission, user, now) -> Submission:
+    submission = (
+        Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
+    )
+    if not is_office(user, submission.period.cluster):
+        raise PermissionDenied
+    if submission.period.is_locked(now):
+        raise ValidationError(_("This month is locked: its figures change only through a correction."))
+    return submission
+
+
+@transaction.atomic
+def submission_approve(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
+    now = now or timezone.now()
+    submission = _office_decision(submission, user, now)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted submission can be approved."))
+    submission.status = SubmissionStatus.APPROVED
+    submission.decided_at, submission.decided_by = now, user
+    submission.save()
+    return submission
+
+
+@transaction.atomic
+def submission_return(*, submission: Submission, user, reason: str, now: datetime.datetime | None = None) -> Submission:
+    """Send the figures back to the enterprise with the reason; its representatives are told by e-mail."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the figures go back, so the enterprise knows what to fix.")})
+    submission = _office_decision(submission, user, now)
+    if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
+        raise ValidationError(_("Only a submitted or approved submission can be returned."))
+    submission.status = SubmissionStatus.RETURNED
+    submission.returned_reason = reason
+    submission.decided_at, submission.decided_by = now, user
+    submission.save()
+    subject = _("Your figures for %(month)s were returned") % {"month": submission.period.key}
+    body = _(
+        "The cluster office returned the figures of %(enterprise)s for %(month)s:\n\n%(reason)s\n\n"
+        "Correct them and submit again."
+    ) % {"enterprise": submission.enterprise.name, "month": submission.period.key, "reason": reason}
+    transaction.on_commit(lambda: _notify_representatives(submission, subject, body))
+    return submission
+
+
+# --- Corrections of locked months -------------------------------------------------------------------
+
+
+@transaction.atomic
+def correction_request(*, correction: Correction, user, now: datetime.datetime | None = None) -> Correction:
+    """Ask the office to change a figure of a locked month."""
+    now = now or timezone.now()
+    if correction.enterprise_id not in writable_enterprise_ids(
+        user, correction.enterprise.cluster, [correction.enterprise_id]
+    ):
+        raise PermissionDenied
+    if correction.period.status_at(now) != PeriodStatus.LOCKED:
+        raise ValidationError({"period": _("This month is not locked: change the figure in the form.")})
+    correction.cluster_id = correction.enterprise.cluster_id
+    correction.requested_by = user
+    correction.status = CorrectionStatus.PENDING
+    correction.full_clean()
+    correction.save()
+    return correction
+
+
+@transaction.atomic
+def correction_decide(
+    *, correction: Correction, user, approve: bool, note: str = "", now: datetime.datetime | None = None
+) -> Correction:
+    """Approve (the figure changes, recorded through the "correction" channel) or reject a correction."""
+    now = now or timezone.now()
+    correction = (
+        Correction.objects.select_for_update()
+        .select_related("enterprise", "period__cluster", "data_element")
+        .get(pk=correction.pk)
+    )
+    if not is_office(user, correction.period.cluster):
+        raise PermissionDenied
+    if correction.status != CorrectionStatus.PENDING:
+        raise ValidationError(_("This correction was already decided."))
+    if approve:
+        result = data_values_write(
+            cluster=correction.period.cluster,
+            user=user,
+            rows=[
+                {
+                    "enterprise": correction.enterprise.taxpayer_id,
+                    "period": correction.period.key,
+                    "data_element": correction.data_element.code,
+                    "value": correction.value,
+                }
+            ],
+            channel=Channel.CORRECTION,
+            atomic=True,
+            now=now,
+        )
+        if result.conflicts:
+            raise ValidationError({"value": [p.message for p in result.conflicts]})
+    correction.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    correction.decided_by, correction.decided_at, correction.decision_note = user, now, note.strip()
+    correction.save()
+    return correction

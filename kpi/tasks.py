@@ -1,0 +1,17 @@
+"""Scheduled entry points of data collection: they call a service, and each has a management command."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def periods_open_task() -> int:
+    """Open, in every cluster, the months that ended (run daily; opening is idempotent)."""
+    return services.periods_open_due()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def submissions_lock_task() -> int:
+    """Lock the approved submissions of months past their lock date."""
+    return services.submissions_lock()

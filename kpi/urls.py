@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "kpi"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/<int:enterprise_pk>/<str:month>/", views.report_form, name="report_form"),
+    path("submissions/", views.SubmissionList.as_view(), name="submission_list"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+    path("submissions/<int:pk>/approve/", views.submission_decide, {"decision": "approve"}, name="submission_approve"),
+    path("submissions/<int:pk>/return/", views.submission_decide, {"decision": "return"}, name="submission_return"),
+    path("corrections/", views.CorrectionList.as_view(), name="correction_list"),
+    path("corrections/<int:pk>/decide/", views.correction_decide, name="correction_decide"),
+    path("report/<int:enterprise_pk>/<str:month>/correction/", views.correction_create, name="correction_create"),
+    path("settings/kpis/", views.kpi_settings, name="kpi_settings"),
+    path("settings/collection/", views.collection_rules, name="collection_rules"),
+]

@@ -1,0 +1,361 @@
+"""Pages of the kpi element: the monthly form, submissions and their approval, the office's set-up.
+
+Every queryset goes through the scoping helper; writes go through the kpi services, and the form
+uses the same validation as the Excel upload and the API.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.generic import ScopedListView, apply_validation_error, get_scoped_or_404
+from governance.models import Enterprise
+from governance.scoping import CHANGE, VIEW, restrict
+from governance.selectors import current_cluster
+
+from . import entry_selectors, services
+from .choices import ENTERPRISE_EDITABLE, Channel, SubmissionStatus
+from .filters import SubmissionFilterSet
+from .forms import (
+    ClusterKpiFormSet,
+    CollectionRulesForm,
+    CorrectionForm,
+    MonthlyForm,
+    ReturnForm,
+    comment_field_name,
+    value_field_name,
+)
+from .models import ClusterKpi, Correction, DataCollectionRules, ReportingPeriod, Submission, parse_month
+
+
+def _cluster_or_404(request):
+    cluster = current_cluster(request)
+    if cluster is None:
+        raise Http404
+    return cluster
+
+
+def _require_office(request, cluster) -> None:
+    if not services.is_office(request.user, cluster):
+        raise PermissionDenied
+
+
+def _periods(request, cluster):
+    return restrict(ReportingPeriod.objects.filter(cluster=cluster), request.user, VIEW).order_by("-month")
+
+
+# --- Data collection home ---------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    """The office sees the months at a glance; a representative their enterprises' months and forms."""
+    cluster = _cluster_or_404(request)
+    periods = list(_periods(request, cluster)[:12])
+    office = services.is_office(request.user, cluster)
+    context = {"section": "data", "cluster": cluster, "office": office, "periods": periods, "now": timezone.now()}
+    if office:
+        context["period_counts"] = entry_selectors.status_counts(_periods(request, cluster))[:12]
+        context["expected"] = cluster.enterprises.exclude(status="left").count()
+    own = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE)
+    if not office:
+        own_list = list(own)
+        submissions = {
+            (s.enterprise_id, s.period_id): s
+            for s in restrict(
+                Submission.objects.filter(enterprise__in=own_list, period__in=periods), request.user, VIEW
+            )
+        }
+        context["own_rows"] = [
+            (enterprise, [(period, submissions.get((enterprise.pk, period.pk))) for period in periods])
+            for enterprise in own_list
+        ]
+    return render(request, "kpi/home.html", context)
+
+
+# --- The monthly form -------------------------------------------------------------------------------
+
+
+def _form_context(request, enterprise_pk: int, month_key: str):
+    cluster = _cluster_or_404(request)
+    enterprise = get_scoped_or_404(
+        Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
+    )
+    try:
+        month = parse_month(month_key)
+    except ValueError as error:
+        raise Http404 from error
+    period = _periods(request, cluster).filter(month=month).first()
+    if period is None:
+        raise Http404
+    if not restrict(Enterprise.objects.filter(pk=enterprise.pk), request.user, CHANGE).exists():
+        raise PermissionDenied
+    submission = Submission.objects.filter(enterprise=enterprise, period=period).first()
+    return cluster, enterprise, period, submission
+
+
+@login_required
+def report_form(request, enterprise_pk: int, month: str):
+    """One enterprise's figures for one month: save as draft, or submit to the office."""
+    cluster, enterprise, period, submission = _form_context(request, enterprise_pk, month)
+    office = services.is_office(request.user, cluster)
+    status = submission.status if submission else SubmissionStatus.DRAFT
+    locked = period.is_locked()
+    read_only = locked or (not office and status not in ENTERPRISE_EDITABLE)
+    elements = services.active_data_elements(cluster=cluster)
+    stored = entry_selectors.figures_of(enterprise=enterprise, month=period.month)
+    previous = entry_selectors.previous_values(enterprise=enterprise, month=period.month)
+    form_kwargs = {"elements": elements, "stored": stored, "previous": previous, "read_only": read_only}
+    warnings: dict[str, str] = {}
+    if request.method == "POST" and not read_only:
+        form = MonthlyForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            submit = request.POST.get("action") == "submit"
+            result = services.data_values_write(
+                cluster=cluster,
+                user=request.user,
+                rows=form.rows(enterprise=enterprise, period=period),
+                channel=Channel.FORM,
+                atomic=True,
+            )
+            codes = [e.code for e in elements]
+            for problem in result.conflicts:
+                field = (
+                    comment_field_name(codes[problem.row])
+                    if problem.field == "comment"
+                    else value_field_name(codes[problem.row])
+                )
+                form.add_error(field, problem.message)
+            warnings = {codes[w.row]: w.message for w in result.warnings}
+            if result.ok and submit:
+                submission = services.submission_get_or_create(enterprise=enterprise, period=period)
+                try:
+                    services.submission_submit(submission=submission, user=request.user)
+                except ValidationError as error:
+                    for code, problems in error.message_dict.items():
+                        form.add_error(value_field_name(code) if code in codes else None, problems)
+                else:
+                    messages.success(request, _("Submitted to the cluster office. Thank you."))
+                    return redirect(reverse("kpi:report_form", args=[enterprise.pk, period.key]))
+            elif result.ok:
+                messages.success(request, _("Saved as a draft. Submit when every figure is in."))
+                return redirect(reverse("kpi:report_form", args=[enterprise.pk, period.key]))
+            if result.ok and submit:
+                # The figures were saved; what stands in the way of submitting is shown at the fields.
+                messages.info(request, _("The figures were saved as a draft, but not submitted yet."))
+    else:
+        form = MonthlyForm(**form_kwargs)
+        if submission and not read_only:
+            _missing, warnings = services.submission_problems(submission=submission)
+    context = {
+        "section": "data",
+        "cluster": cluster,
+        "enterprise": enterprise,
+        "period": period,
+        "submission": submission,
+        "status": status,
+        "locked": locked,
+        "read_only": read_only,
+        "form": form,
+        "warnings": warnings,
+        "office": office,
+        "other_periods": _periods(request, cluster)[:12],
+    }
+    return render(request, "kpi/report_form.html", context)
+
+
+# --- Submissions ------------------------------------------------------------------------------------
+
+
+class SubmissionList(ScopedListView):
+    model = Submission
+    section = "data"
+    filterset_class = SubmissionFilterSet
+    template_name = "kpi/submission_list.html"
+
+    def base_queryset(self):
+        return Submission.objects.select_related("enterprise", "period", "period__cluster")
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-period__month", "enterprise__name")
+
+
+@login_required
+def submission_detail(request, pk: int):
+    cluster = _cluster_or_404(request)
+    submission = get_scoped_or_404(
+        Submission,
+        request.user,
+        pk,
+        base=Submission.objects.filter(cluster=cluster).select_related("enterprise", "period__cluster"),
+    )
+    elements = services.active_data_elements(cluster=cluster)
+    stored = entry_selectors.figures_of(enterprise=submission.enterprise, month=submission.period.month)
+    office = services.is_office(request.user, cluster)
+    context = {
+        "section": "data",
+        "cluster": cluster,
+        "submission": submission,
+        "rows": [(e, stored.get(e.pk)) for e in elements],
+        "changes": entry_selectors.changes_of(submission=submission)[:200],
+        "office": office,
+        "can_decide": office and submission.status == SubmissionStatus.SUBMITTED and not submission.period.is_locked(),
+        "can_return": office
+        and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+        and not submission.period.is_locked(),
+        "return_form": ReturnForm(),
+        "locked": submission.period.is_locked(),
+        "corrections": Correction.objects.filter(
+            enterprise=submission.enterprise, period=submission.period
+        ).select_related("data_element", "requested_by"),
+    }
+    return render(request, "kpi/submission_detail.html", context)
+
+
+@login_required
+def submission_decide(request, pk: int, decision: str):
+    """Approve or return a submission (office staff)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
+    try:
+        if decision == "approve":
+            services.submission_approve(submission=submission, user=request.user)
+            messages.success(request, _("Approved."))
+        else:
+            form = ReturnForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Say why the figures go back, so the enterprise knows what to fix."))
+                return redirect(submission.get_absolute_url())
+            services.submission_return(submission=submission, user=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Returned to the enterprise, which is told by e-mail."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(submission.get_absolute_url())
+
+
+# --- Corrections of locked months -------------------------------------------------------------------
+
+
+@login_required
+def correction_create(request, enterprise_pk: int, month: str):
+    cluster, enterprise, period, _submission = _form_context(request, enterprise_pk, month)
+    elements = services.active_data_elements(cluster=cluster)
+    form = CorrectionForm(request.POST or None, elements=elements)
+    if request.method == "POST" and form.is_valid():
+        correction = form.save(commit=False)
+        correction.enterprise, correction.period, correction.cluster = enterprise, period, cluster
+        try:
+            services.correction_request(correction=correction, user=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The correction waits for the office's approval."))
+            return redirect("kpi:correction_list")
+    context = {"section": "data", "cluster": cluster, "form": form, "enterprise": enterprise, "period": period}
+    return render(request, "kpi/correction_form.html", context)
+
+
+class CorrectionList(ScopedListView):
+    model = Correction
+    section = "data"
+    template_name = "kpi/correction_list.html"
+
+    def base_queryset(self):
+        return Correction.objects.select_related("enterprise", "period", "data_element", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["office"] = services.is_office(self.request.user, self.cluster)
+        context["stored"] = {}
+        return context
+
+
+@login_required
+def correction_decide(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    correction = get_scoped_or_404(Correction, request.user, pk, base=Correction.objects.filter(cluster=cluster))
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.correction_decide(
+            correction=correction, user=request.user, approve=approve, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Correction approved: the figure is changed.") if approve else _("Correction rejected.")
+        )
+    return redirect("kpi:correction_list")
+
+
+# --- The office's set-up ----------------------------------------------------------------------------
+
+
+@login_required
+def kpi_settings(request):
+    """Which KPIs the cluster runs, with their targets and minimums."""
+    cluster = _cluster_or_404(request)
+    _require_office(request, cluster)
+    services.cluster_kpis_ensure(cluster=cluster)
+    queryset = (
+        restrict(ClusterKpi.objects.filter(cluster=cluster), request.user, CHANGE)
+        .select_related("kpi", "kpi__numerator", "kpi__denominator")
+        .order_by("kpi__position")
+    )
+    formset = ClusterKpiFormSet(request.POST or None, queryset=queryset)
+    if request.method == "POST" and formset.is_valid():
+        settings = [
+            services.KpiSetting(
+                f.instance.kpi_id, f.cleaned_data["active"], f.cleaned_data["target"], f.cleaned_data["minimum"]
+            )
+            for f in formset.forms
+        ]
+        try:
+            with transaction.atomic():
+                warning = services.cluster_kpis_save(cluster=cluster, settings=settings)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("KPI settings saved."))
+            if warning:
+                messages.warning(request, warning)
+            return redirect("kpi:kpi_settings")
+    active = sum(1 for f in formset.forms if f.instance.active)
+    context = {
+        "section": "data",
+        "cluster": cluster,
+        "formset": formset,
+        "warning": services.active_kpis_warning(active),
+    }
+    return render(request, "kpi/kpi_settings.html", context)
+
+
+@login_required
+def collection_rules(request):
+    """The data-collection calendar: deadline day, lock delay, reminders and the soft rule."""
+    cluster = _cluster_or_404(request)
+    _require_office(request, cluster)
+    rules = DataCollectionRules.objects.filter(cluster=cluster).first() or DataCollectionRules(cluster=cluster)
+    form = CollectionRulesForm(request.POST or None, instance=rules, cluster=cluster)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.collection_rules_save(rules=form.save(commit=False))
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Data-collection rules saved. They apply to months opened from now on."))
+            return redirect("kpi:collection_rules")
+    context = {"section": "data", "cluster": cluster, "form": form, "title": _("Data-collection rules")}
+    return render(request, "kpi/collection_rules.html", context)

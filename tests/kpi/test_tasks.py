@@ -1,0 +1,42 @@
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from cluster_platform.celery import app
+from kpi import tasks
+from kpi.models import ReportingPeriod, add_months
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_beat_schedule_opens_periods_and_locks_submissions():
+    names = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"kpi.tasks.periods_open_task", "kpi.tasks.submissions_lock_task"} <= names
+
+
+def test_the_opening_task_and_command_open_the_ended_months_once(cluster):
+    cluster.start_date = add_months(timezone.localdate().replace(day=1), -3)
+    cluster.save()
+    assert tasks.periods_open_task.delay().get() == 3
+    out = StringIO()
+    call_command("open_periods", stdout=out)
+    assert "0" in out.getvalue()
+    assert ReportingPeriod.objects.filter(cluster=cluster).count() == 3
+
+
+def test_the_command_opens_a_chosen_month_and_refuses_a_malformed_one(cluster):
+    call_command("open_periods", "--month", "2030-01", "--cluster", str(cluster.pk), stdout=StringIO())
+    assert ReportingPeriod.objects.filter(cluster=cluster, month=datetime.date(2030, 1, 1)).exists()
+    with pytest.raises(CommandError):
+        call_command("open_periods", "--month", "January", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("open_periods", "--cluster", "999999", stdout=StringIO())
+
+
+def test_the_lock_command_runs(cluster):
+    out = StringIO()
+    call_command("lock_submissions", stdout=out)
+    assert "0" in out.getvalue()
