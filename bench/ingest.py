@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ingest .venv/bin/python bench/ingest.py
 
 200 enterprises × 18 data elements × 28 months (100 800 rows) are posted in batches, first as new
-rows, then again unchanged, then with every value changed; rows per second for each pass. Then
+rows, then again unchanged, then with every value changed; rows per second for each pass, by one
+uploader and then by two at once (two ERP systems on two server workers: this machine has 2 cores). Then
 peak Python memory (tracemalloc) of one request for several batch sizes: it should not grow
 faster than the batch itself. The database named in DATABASE_URL is dropped and recreated.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=200)
     parser.add_argument("--months", type=int, default=28)
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--uploaders", type=int, default=2, help="concurrent uploaders in the second round")
     args = parser.parse_args()
 
     import django
@@ -112,8 +115,10 @@ def main() -> None:
         "coop_contracts": 4,
     }
 
-    def rows(offset: int):
+    def rows(offset: int, part: int = 0, parts: int = 1):
         for e_index, enterprise in enumerate(enterprises):
+            if e_index % parts != part:
+                continue
             for p_index, period in enumerate(periods):
                 base = 1000 + 10 * ((p_index + e_index) % 12) + offset
                 for code in codes:
@@ -125,10 +130,10 @@ def main() -> None:
                         "value": value,
                     }
 
-    def post_all(offset: int, label: str) -> None:
-        batch: list[dict] = []
+    def post_part(offset: int, part: int, parts: int) -> dict:
+        """Post one uploader's share of the rows (its enterprises) in batches; the summed counts."""
         totals = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-        started = time.perf_counter()
+        batch: list[dict] = []
 
         def flush():
             body = json.dumps({"cluster": cluster.pk, "rows": batch})
@@ -138,22 +143,51 @@ def main() -> None:
                 totals[key] += response.json()[key]
             batch.clear()
 
-        for row in rows(offset):
+        for row in rows(offset, part, parts):
             batch.append(row)
             if len(batch) == args.batch:
                 flush()
         if batch:
             flush()
-        elapsed = time.perf_counter() - started
-        n = sum(totals.values())
-        print(f"{label:<10} {n:>7} rows in {elapsed:6.2f} s = {n / elapsed:8.0f} rows/s   {totals}")
+        return totals
 
-    print(
-        f"{args.enterprises} enterprises × {len(codes)} data elements × {args.months} months, batches of {args.batch}"
-    )
-    post_all(0, "new")
-    post_all(0, "unchanged")
-    post_all(100, "changed")
+    def post_all(offset: int, label: str, uploaders: int) -> None:
+        """All rows, by `uploaders` processes at once (as that many ERP systems on as many server workers)."""
+        from django.db import connections
+
+        started = time.perf_counter()
+        if uploaders == 1:
+            results = [post_part(offset, 0, 1)]
+        else:
+            connections.close_all()  # each process opens its own connection
+            context = multiprocessing.get_context("fork")
+            queue = context.Queue()
+            processes = [
+                context.Process(target=lambda k=k: queue.put(post_part(offset, k, uploaders))) for k in range(uploaders)
+            ]
+            for process in processes:
+                process.start()
+            results = [queue.get() for _ in processes]
+            for process in processes:
+                process.join()
+        elapsed = time.perf_counter() - started
+        totals = {key: sum(r[key] for r in results) for key in results[0]}
+        n = sum(totals.values())
+        rate = f"{n:>7} rows in {elapsed:6.2f} s = {n / elapsed:8.0f} rows/s"
+        print(f"{label:<10} {uploaders} uploader(s) {rate}   {totals}")
+
+    shape = f"{args.enterprises} enterprises × {len(codes)} data elements × {args.months} months"
+    print(f"{shape}, batches of {args.batch}")
+    for uploaders in (1, args.uploaders) if args.uploaders > 1 else (1,):
+        if uploaders > 1:
+            from kpi.models import DataValue, DataValueChange, Submission
+
+            DataValueChange.objects.all().delete()
+            DataValue.objects.all().delete()
+            Submission.objects.all().delete()
+        post_all(0, "new", uploaders)
+        post_all(0, "unchanged", uploaders)
+        post_all(100, "changed", uploaders)
 
     print("peak Python memory of one request (tracemalloc):")
     for size in (1000, 2500, 5000, 10000):

@@ -39,4 +39,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=20, hour=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    "kpi-data-reminders": {
+        "task": "kpi.tasks.data_reminders_task",
+        # Mid-morning in Tashkent, away from midnight: each reminder belongs to one day of the cluster.
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }

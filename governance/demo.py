@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -974,6 +975,7 @@ class LoadResult:
     created: bool  # False when the demo cluster was already there
     accounts_created: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    extensions: dict[str, dict[str, int]] = field(default_factory=dict)  # what each later app added
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -992,15 +994,36 @@ def _aware(day: datetime.date, time: datetime.time = datetime.time(9, 0)) -> dat
     return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
+# Later apps add their part of the demo (the KPI history, projects, ...) from their AppConfig.ready():
+# governance stands below them and does not import them. Each extension loads what it lacks and
+# returns its counts (all zero when it had everything already).
+DemoExtension = Callable[..., dict[str, int]]
+DEMO_EXTENSIONS: list[tuple[str, DemoExtension]] = []
+
+
+def register_demo_extension(name: str, load: DemoExtension) -> None:
+    """Have `load(cluster=..., today=...)` run after the governance demo, each time `load_demo` runs."""
+    if all(existing != name for existing, _load in DEMO_EXTENSIONS):
+        DEMO_EXTENSIONS.append((name, load))
+
+
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:
-    """Load the demo cluster unless it exists; in both cases make sure the demo accounts exist."""
+    """Load the demo cluster unless it exists; in both cases make sure the demo accounts exist.
+
+    The extensions of later apps run every time: each adds its part only when it is missing, so an
+    installation that gained an app since its demo was loaded gets that app's demo data too.
+    """
     today = today or timezone.localdate()
     with transaction.atomic():
         cluster = Cluster.objects.filter(name=CLUSTER_NAME).first()
         if cluster is not None:
-            return LoadResult(cluster=cluster, created=False, accounts_created=_ensure_demo_accounts(cluster))
-        cluster = _Loader(today).load()
-        return LoadResult(cluster=cluster, created=True, counts=demo_counts(cluster, today))
+            result = LoadResult(cluster=cluster, created=False, accounts_created=_ensure_demo_accounts(cluster))
+        else:
+            cluster = _Loader(today).load()
+            result = LoadResult(cluster=cluster, created=True, counts=demo_counts(cluster, today))
+        for name, load in DEMO_EXTENSIONS:
+            result.extensions[name] = load(cluster=cluster, today=today)
+        return result
 
 
 def demo_counts(cluster: Cluster, today: datetime.date | None = None) -> dict[str, int]:

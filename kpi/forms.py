@@ -137,5 +137,5 @@ class CorrectionForm(forms.ModelForm):
 
 
 class ExcelUploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-    period = forms.CharField(widget=forms.HiddenInput)
+    file = forms.FileField(label=_("Excel file (.xlsx)"), help_text=_("The month's template, filled in. At most 5 MB."))
+    check_only = forms.BooleanField(label=_("Only check the file, write nothing"), required=False)

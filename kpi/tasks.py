@@ -15,3 +15,9 @@ def periods_open_task() -> int:
 def submissions_lock_task() -> int:
     """Lock the approved submissions of months past their lock date."""
     return services.submissions_lock()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def data_reminders_task() -> int:
+    """E-mail enterprises whose figures are missing before and on the deadline, and the office after it."""
+    return services.data_reminders()

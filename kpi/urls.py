@@ -14,6 +14,9 @@ urlpatterns = [
     path("corrections/", views.CorrectionList.as_view(), name="correction_list"),
     path("corrections/<int:pk>/decide/", views.correction_decide, name="correction_decide"),
     path("report/<int:enterprise_pk>/<str:month>/correction/", views.correction_create, name="correction_create"),
+    path("completeness/", views.completeness, name="completeness"),
+    path("excel/<str:month>/template/", views.excel_template, name="excel_template"),
+    path("excel/<str:month>/upload/", views.excel_upload, name="excel_upload"),
     path("settings/kpis/", views.kpi_settings, name="kpi_settings"),
     path("settings/collection/", views.collection_rules, name="collection_rules"),
 ]

@@ -193,7 +193,7 @@ def history_for(
         cluster_id=cluster_id,
         enterprise_id__in=list(enterprise_ids),
         data_element_id__in=list(element_ids),
-        period__month__gte=add_months(first, -months),
+        period__month__gte=add_months(first, -max(months, 12)),  # and the same month a year before
         period__month__lte=last,
         value__isnull=False,
     ).values_list("enterprise_id", "data_element_id", "period__month", "value")
@@ -209,7 +209,11 @@ def history_for(
 
 
 def soft_warnings(rows: Iterable[Row], history: History, *, threshold: Decimal, months: int) -> list[Problem]:
-    """A warning for each value further than `threshold` (a share) from the enterprise's recent average."""
+    """A warning for each value further than `threshold` (a share) from the enterprise's recent average.
+
+    Cotton follows the seasons: a harvest month is far from the summer before it but close to the
+    same month a year earlier. A value within the threshold of that month is not unusual.
+    """
     warnings = []
     for row in rows:
         if row.value is None:
@@ -218,6 +222,9 @@ def soft_warnings(rows: Iterable[Row], history: History, *, threshold: Decimal, 
         if count < MIN_HISTORY_MONTHS or average == 0:
             continue
         if abs(row.value - average) > threshold * average:
+            year_before = history.values.get((row.enterprise_id, row.element_id), {}).get(add_months(row.month, -12))
+            if year_before and abs(row.value - year_before) <= threshold * year_before:
+                continue
             warnings.append(
                 Problem(
                     row.index,

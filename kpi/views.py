@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,13 +21,14 @@ from governance.models import Enterprise
 from governance.scoping import CHANGE, VIEW, restrict
 from governance.selectors import current_cluster
 
-from . import entry_selectors, services
+from . import excel, selectors, services
 from .choices import ENTERPRISE_EDITABLE, Channel, SubmissionStatus
 from .filters import SubmissionFilterSet
 from .forms import (
     ClusterKpiFormSet,
     CollectionRulesForm,
     CorrectionForm,
+    ExcelUploadForm,
     MonthlyForm,
     ReturnForm,
     comment_field_name,
@@ -63,7 +64,7 @@ def home(request):
     office = services.is_office(request.user, cluster)
     context = {"section": "data", "cluster": cluster, "office": office, "periods": periods, "now": timezone.now()}
     if office:
-        context["period_counts"] = entry_selectors.status_counts(_periods(request, cluster))[:12]
+        context["period_counts"] = selectors.status_counts(_periods(request, cluster))[:12]
         context["expected"] = cluster.enterprises.exclude(status="left").count()
     own = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE)
     if not office:
@@ -111,8 +112,8 @@ def report_form(request, enterprise_pk: int, month: str):
     locked = period.is_locked()
     read_only = locked or (not office and status not in ENTERPRISE_EDITABLE)
     elements = services.active_data_elements(cluster=cluster)
-    stored = entry_selectors.figures_of(enterprise=enterprise, month=period.month)
-    previous = entry_selectors.previous_values(enterprise=enterprise, month=period.month)
+    stored = selectors.figures_of(enterprise=enterprise, month=period.month)
+    previous = selectors.previous_values(enterprise=enterprise, month=period.month)
     form_kwargs = {"elements": elements, "stored": stored, "previous": previous, "read_only": read_only}
     warnings: dict[str, str] = {}
     if request.method == "POST" and not read_only:
@@ -198,14 +199,14 @@ def submission_detail(request, pk: int):
         base=Submission.objects.filter(cluster=cluster).select_related("enterprise", "period__cluster"),
     )
     elements = services.active_data_elements(cluster=cluster)
-    stored = entry_selectors.figures_of(enterprise=submission.enterprise, month=submission.period.month)
+    stored = selectors.figures_of(enterprise=submission.enterprise, month=submission.period.month)
     office = services.is_office(request.user, cluster)
     context = {
         "section": "data",
         "cluster": cluster,
         "submission": submission,
         "rows": [(e, stored.get(e.pk)) for e in elements],
-        "changes": entry_selectors.changes_of(submission=submission)[:200],
+        "changes": selectors.changes_of(submission=submission)[:200],
         "office": office,
         "can_decide": office and submission.status == SubmissionStatus.SUBMITTED and not submission.period.is_locked(),
         "can_return": office
@@ -359,3 +360,86 @@ def collection_rules(request):
             return redirect("kpi:collection_rules")
     context = {"section": "data", "cluster": cluster, "form": form, "title": _("Data-collection rules")}
     return render(request, "kpi/collection_rules.html", context)
+
+
+# --- Completeness and timeliness --------------------------------------------------------------------
+
+
+@login_required
+def completeness(request):
+    """Enterprises × months: on time, late, missing; the shares per month and per enterprise (office)."""
+    cluster = _cluster_or_404(request)
+    _require_office(request, cluster)
+    grid = selectors.timeliness_grid(cluster=cluster)
+    context = {"section": "data", "cluster": cluster, "grid": grid, "office": True}
+    return render(request, "kpi/completeness.html", context)
+
+
+# --- Excel ------------------------------------------------------------------------------------------
+
+
+def _period_of(request, cluster, month: str) -> ReportingPeriod:
+    try:
+        first = parse_month(month)
+    except ValueError as error:
+        raise Http404 from error
+    period = _periods(request, cluster).filter(month=first).first()
+    if period is None:
+        raise Http404
+    return period
+
+
+@login_required
+def excel_template(request, month: str):
+    """The month's template: a representative's own enterprises, or (office) every participant or one."""
+    cluster = _cluster_or_404(request)
+    period = _period_of(request, cluster, month)
+    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(status="left")
+    chosen = request.GET.get("enterprise", "")
+    if chosen.isdigit():
+        enterprises = enterprises.filter(pk=chosen)
+    enterprises = list(enterprises.order_by("name"))
+    if not enterprises:
+        raise PermissionDenied
+    content = excel.template_workbook(cluster=cluster, period=period, enterprises=enterprises, user=request.user)
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"figures-{period.key}" + (f"-{enterprises[0].taxpayer_id}" if len(enterprises) == 1 else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def excel_upload(request, month: str):
+    """Upload a filled template: every row is checked, and a file with any error writes nothing."""
+    cluster = _cluster_or_404(request)
+    period = _period_of(request, cluster, month)
+    if not restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exists():
+        raise PermissionDenied
+    form = ExcelUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = excel.excel_upload(
+            cluster=cluster,
+            user=request.user,
+            uploaded_file=form.cleaned_data["file"],
+            period_key=period.key,
+            dry_run=form.cleaned_data["check_only"],
+        )
+        if report.ok and not report.dry_run:
+            messages.success(
+                request,
+                _("The file was read: %(created)s figures added, %(updated)s changed, %(unchanged)s unchanged.")
+                % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+            )
+    context = {
+        "section": "data",
+        "cluster": cluster,
+        "period": period,
+        "form": form,
+        "report": report,
+        "office": services.is_office(request.user, cluster),
+    }
+    return render(request, "kpi/excel_upload.html", context, status=400 if report and not report.ok else 200)

@@ -2,6 +2,7 @@
 
 from .ingest import WriteResult, collection_rules, data_values_write, is_office, writable_enterprise_ids
 from .periods import cluster_today, period_dates, period_open, periods_open_due, submissions_lock
+from .reminders import data_reminders, office_emails
 from .setup import (
     KpiSetting,
     active_data_elements,
@@ -33,8 +34,10 @@ __all__ = [
     "collection_rules_save",
     "correction_decide",
     "correction_request",
+    "data_reminders",
     "data_values_write",
     "is_office",
+    "office_emails",
     "period_dates",
     "period_open",
     "periods_open_due",

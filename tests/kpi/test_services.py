@@ -453,3 +453,10 @@ def test_the_orm_write_of_the_embedded_database_gives_the_same_rows(
     assert stored(enterprise, period, "employees") == 6
     assert DataValue.objects.get(data_element__code="employees").comment == "a\tb"
     assert DataValueChange.objects.count() == 3
+
+
+def test_a_seasonal_value_close_to_the_same_month_last_year_does_not_warn(cluster, period, enterprise, office_user):
+    # A year ago this month was a harvest month as big as today's; the six months before were quiet.
+    history(cluster, enterprise, office_user, "total_output", [5000] + [1000] * 11, period.month)
+    assert write(cluster, office_user, [row(enterprise, period, "total_output", 5200)]).warnings == []
+    assert len(write(cluster, office_user, [row(enterprise, period, "total_output", 9000)]).warnings) == 1

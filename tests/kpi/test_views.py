@@ -235,3 +235,56 @@ def test_a_locked_month_offers_a_correction_instead_of_the_form(
     correction = enterprise.corrections.get()
     login(client, office_user).post(reverse("kpi:correction_decide", args=[correction.pk]), {"decision": "approve"})
     assert DataValue.objects.get(enterprise=enterprise, period=locked, data_element=element).value == 5
+
+
+def test_the_office_sees_completeness_and_a_representative_does_not(
+    client, cluster, period, enterprise, representative, office_user
+):
+    page = login(client, office_user).get(reverse("kpi:completeness"))
+    assert page.status_code == 200 and enterprise.name in page.content.decode()
+    assert page.context["grid"].rows[0].cells[-1].status == "pending"
+    assert login(client, representative).get(reverse("kpi:completeness")).status_code == 403
+
+
+def test_excel_template_and_upload_pages_keep_to_the_users_enterprises(
+    client, cluster, other_cluster, period, enterprise, neighbour, representative
+):
+    import io
+
+    import openpyxl
+
+    login(client, representative)
+    own = client.get(reverse("kpi:excel_template", args=[period.key]))
+    assert own.status_code == 200 and own["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(own.content)).worksheets[0]
+    ids = {str(c.value) for c in sheet["A"] if c.value}
+    assert enterprise.taxpayer_id in ids and neighbour.taxpayer_id not in ids
+    asked = client.get(reverse("kpi:excel_template", args=[period.key]), {"enterprise": neighbour.pk})
+    assert asked.status_code == 403
+    assert client.get(reverse("kpi:excel_template", args=["1999-01"])).status_code == 404
+
+    # Fill the template and upload it: the figures land, a bad one rejects the whole file.
+    workbook = openpyxl.load_workbook(io.BytesIO(own.content))
+    data = workbook.worksheets[0]
+    headers = {c.value: c.column_letter for c in data[1]}
+    row = next(c.row for c in data["A"] if str(c.value) == enterprise.taxpayer_id)
+    data[f"{headers['produced_units']}{row}"] = 100
+    data[f"{headers['defective_units']}{row}"] = 500
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    def upload(content):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        file = SimpleUploadedFile("figures.xlsx", content, content_type="application/octet-stream")
+        return client.post(reverse("kpi:excel_upload", args=[period.key]), {"file": file})
+
+    refused = upload(buffer.getvalue())
+    assert refused.status_code == 400
+    assert "Defective units cannot exceed units produced." in refused.content.decode()
+    assert not DataValue.objects.exists()
+    data[f"{headers['defective_units']}{row}"] = 5
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert upload(buffer.getvalue()).status_code == 200
+    assert DataValue.objects.get(enterprise=enterprise, data_element__code="defective_units").value == 5

@@ -35,6 +35,17 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("Demo cluster “%(name)s” is already loaded: nothing added.") % {"name": name})
+        kpi = result.extensions.get("kpi", {})
+        if kpi.get("values"):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Monthly figures loaded: %(periods)s months, %(values)s values, %(submissions)s submissions "
+                        "(%(late)s late, %(missing)s missing)."
+                    )
+                    % kpi
+                )
+            )
         if result.accounts_created:
             self.stdout.write(
                 _("Demo accounts recreated: %(usernames)s.") % {"usernames": ", ".join(result.accounts_created)}
