@@ -370,7 +370,8 @@ def completeness(request):
     """Enterprises × months: on time, late, missing; the shares per month and per enterprise (office)."""
     cluster = _cluster_or_404(request)
     _require_office(request, cluster)
-    grid = selectors.timeliness_grid(cluster=cluster)
+    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW)
+    grid = selectors.timeliness_grid(cluster=cluster, enterprises=enterprises)
     context = {"section": "data", "cluster": cluster, "grid": grid, "office": True}
     return render(request, "kpi/completeness.html", context)
 
