@@ -90,13 +90,7 @@ def _form_context(request, enterprise_pk: int, month_key: str):
     enterprise = get_scoped_or_404(
         Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
     )
-    try:
-        month = parse_month(month_key)
-    except ValueError as error:
-        raise Http404 from error
-    period = _periods(request, cluster).filter(month=month).first()
-    if period is None:
-        raise Http404
+    period = _period_of(request, cluster, month_key)
     if not restrict(Enterprise.objects.filter(pk=enterprise.pk), request.user, CHANGE).exists():
         raise PermissionDenied
     submission = Submission.objects.filter(enterprise=enterprise, period=period).first()
