@@ -45,4 +45,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=9),
         "options": {"expires": 6 * 60 * 60},
     },
+    "kpi-aggregate-due": {
+        # After the night's locking (00:20): months past their lock date, and quarters whose last month is.
+        "task": "kpi.tasks.kpi_values_due_task",
+        "schedule": crontab(minute=40, hour=0),
+        "options": {"expires": 12 * 60 * 60},
+    },
 }

@@ -47,6 +47,8 @@ class ScopeRule:
         read only their own enterprise's rows when `enterprise` is set).
     editors: roles that change every row of their cluster.
     own: rows a user may change (and read) as their own, beyond the roles above.
+    shared: rows that every member of the cluster reads whatever their role (a plain condition on the
+        row, applied without a subquery: aggregates that reveal no single enterprise, say).
     """
 
     cluster: str
@@ -54,6 +56,7 @@ class ScopeRule:
     readers: frozenset[str] = ALL_ROLES
     editors: frozenset[str] = frozenset({Role.OFFICE})
     own: Callable[[object, Access], Q] | None = None
+    shared: Q | None = None
 
 
 def access_for(user) -> Access:
@@ -117,6 +120,8 @@ def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
         for cluster_id, enterprise_ids in access.enterprises.items():
             if cluster_id not in full_clusters and enterprise_ids:
                 allowed |= _in(rule.cluster, [cluster_id]) & _in(rule.enterprise, sorted(enterprise_ids))
+    if action == VIEW and rule.shared is not None and access.roles:
+        allowed |= rule.shared & _in(rule.cluster, sorted(access.roles))
     if rule.own is not None and access.roles:
         # A subquery, not a join: an owner rule may cross to-many relations (a group's members),
         # and a join would repeat rows.

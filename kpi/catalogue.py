@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.choices import Area
 
-from .choices import Aggregation, Direction, ElementGroup, Unit, ValueType
+from .choices import Aggregation, Direction, ElementGroup, KpiSource, Unit, ValueType
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,14 @@ class KpiSpec:
     name: str
     unit: str
     direction: str
-    numerator: str
+    numerator: str | None
     denominator: str | None
     area: str
     multiplier: Decimal = Decimal(1)
     per_days_in_period: bool = False  # INVENT: days in the period × stock / flow
     year_over_year: bool = False  # EXPGR: value / value a year before − 1
     formula: str = ""
+    source: str = KpiSource.DATA
 
 
 F, S = Aggregation.FLOW, Aggregation.STOCK
@@ -276,14 +277,89 @@ KPIS: tuple[KpiSpec, ...] = (
     ),
 )
 
+# Platform KPIs: read from the platform's own records, not from the enterprises' figures (kpi/platform.py).
+P = KpiSource.PLATFORM
+PLATFORM_KPIS: tuple[KpiSpec, ...] = (
+    KpiSpec(
+        "PARTIC",
+        _("Participant enterprises"),
+        Unit.COUNT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("active participant enterprises at the end of the period"),
+    ),
+    KpiSpec(
+        "REGS",
+        _("Approved regulations"),
+        Unit.COUNT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("regulations approved and in force at the end of the period"),
+    ),
+    KpiSpec(
+        "WGS",
+        _("Active working groups"),
+        Unit.COUNT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("working groups active at the end of the period"),
+    ),
+    KpiSpec(
+        "PROJSEL",
+        _("Selected joint projects"),
+        Unit.COUNT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("joint projects selected by the council and not cancelled"),
+    ),
+    KpiSpec(
+        "DISCIP",
+        _("Execution discipline"),
+        Unit.PERCENT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("action items done by their deadline / action items due in the period"),
+    ),
+    KpiSpec(
+        "TIMELY",
+        _("Reporting timeliness"),
+        Unit.PERCENT,
+        Direction.HIGHER,
+        None,
+        None,
+        Area.OTHER,
+        source=P,
+        formula=_("monthly figures submitted by the deadline / figures expected"),
+    ),
+)
 ELEMENT_NAMES = {spec.code: spec.name for spec in DATA_ELEMENTS}
 ELEMENT_HELP = {spec.code: spec.help for spec in DATA_ELEMENTS}
-KPI_NAMES = {spec.code: spec.name for spec in KPIS}
+KPI_NAMES = {spec.code: spec.name for spec in KPIS + PLATFORM_KPIS}
+KPI_FORMULAS = {spec.code: spec.formula for spec in PLATFORM_KPIS}
 
-# Active by default on a new cluster: 14 of the 15, within the 12–15 the model asks for.
+# Active by default on a new cluster: 14 of the 15 data KPIs, within the 12–15 the model asks for
+# (the range counts the KPIs collected from enterprises; the platform KPIs come on top).
 DEFAULT_INACTIVE = frozenset({"COOP"})
 
 ACTIVE_KPI_RANGE = (12, 15)
+# KPIs whose level depends on what a link does (a farm makes no finished product, a laboratory little
+# output per employee): by default only the cluster's value is held to the target and minimum.
+STRUCTURAL_KPIS = frozenset({"FPS", "COST", "COOPSH", "PROD", "VA", "LOCAL"})
 
 
 def kpi_catalogue_sync(data_element_model, kpi_model) -> None:
@@ -301,20 +377,22 @@ def kpi_catalogue_sync(data_element_model, kpi_model) -> None:
                 "position": position,
             },
         )
-    for position, spec in enumerate(KPIS, start=1):
-        kpi_model.objects.update_or_create(
-            code=spec.code,
-            defaults={
-                "name": str(spec.name),
-                "unit": spec.unit,
-                "direction": spec.direction,
-                "numerator": elements[spec.numerator],
-                "denominator": elements[spec.denominator] if spec.denominator else None,
-                "multiplier": spec.multiplier,
-                "per_days_in_period": spec.per_days_in_period,
-                "year_over_year": spec.year_over_year,
-                "area": spec.area,
-                "formula": spec.formula,
-                "position": position,
-            },
-        )
+    # An early migration's historical model predates the platform KPIs: it gets the data KPIs only.
+    fields = {f.name for f in kpi_model._meta.get_fields()}
+    specs = KPIS + PLATFORM_KPIS if "source" in fields else KPIS
+    for position, spec in enumerate(specs, start=1):
+        defaults = {
+            "name": str(spec.name),
+            "unit": spec.unit,
+            "direction": spec.direction,
+            "numerator": elements[spec.numerator] if spec.numerator else None,
+            "denominator": elements[spec.denominator] if spec.denominator else None,
+            "multiplier": spec.multiplier,
+            "per_days_in_period": spec.per_days_in_period,
+            "year_over_year": spec.year_over_year,
+            "area": spec.area,
+            "formula": str(spec.formula),
+            "source": spec.source,
+            "position": position,
+        }
+        kpi_model.objects.update_or_create(code=spec.code, defaults={k: v for k, v in defaults.items() if k in fields})

@@ -80,3 +80,30 @@ class Timeliness(models.TextChoices):
     LATE = "late", _("Late")
     MISSING = "missing", _("Missing")
     PENDING = "pending", _("Not yet due")
+
+
+class KpiSource(models.TextChoices):
+    DATA = "data", _("Enterprises' monthly figures")
+    PLATFORM = "platform", _("The platform's own records")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class Scope(models.TextChoices):
+    CLUSTER = "cluster", _("Cluster")
+    LINK = "link", _("Value-chain link")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class KpiStatus(models.TextChoices):
+    ON_TARGET = "on_target", _("On target")
+    BELOW_TARGET = "below_target", _("Below target")
+    BELOW_MINIMUM = "below_minimum", _("Below minimum")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")

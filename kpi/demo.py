@@ -40,8 +40,8 @@ from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from governance.choices import EnterpriseKind, EnterpriseStatus, RegulationKind, RegulationStatus, Role
-from governance.models import Cluster, ClusterRole, Enterprise, Regulation
+from governance.choices import Area, BodyKind, EnterpriseKind, EnterpriseStatus, RegulationKind, RegulationStatus, Role
+from governance.models import Body, Cluster, ClusterRole, Enterprise, Regulation
 
 from .catalogue import DATA_ELEMENTS
 from .choices import Channel, SubmissionStatus
@@ -62,6 +62,7 @@ from .services import (
     cluster_kpis_save,
     collection_rules_save,
     correction_request,
+    kpi_values_compute_due,
     period_open,
 )
 from .validation import History, Row, check_rows, soft_warnings
@@ -349,9 +350,16 @@ TARGETS: dict[str, tuple[str, str]] = {
     "VA": ("0.30", "0.22"),
     "LOCAL": ("0.85", "0.75"),
     "SKILLS": ("150", "80"),
+    # Platform KPIs (PROJSEL gets its target with the portfolio).
+    "PARTIC": ("35", "28"),
+    "REGS": ("6", "4"),
+    "WGS": ("5", "4"),
+    "DISCIP": ("0.85", "0.70"),
+    "TIMELY": ("0.90", "0.75"),
 }
 
 COUNT_KEYS = (
+    "kpi_periods",
     "periods",
     "kpis",
     "values",
@@ -814,10 +822,19 @@ def _targets_save(cluster: Cluster) -> int:
                 active=row.active,
                 target=Decimal(target) if target is not None else row.target,
                 minimum=Decimal(minimum) if minimum is not None else row.minimum,
+                working_group_id=row.working_group_id,
+                compare_links=row.compare_links,
             )
         )
     cluster_kpis_save(cluster=cluster, settings=settings)
     return sum(1 for s in settings if s.target is not None)
+
+
+def _alert_groups_save(cluster: Cluster) -> None:
+    """Cooperation KPIs have no working-group area of their own: the logistics group takes joint purchasing."""
+    logistics = Body.objects.filter(cluster=cluster, kind=BodyKind.WORKING_GROUP, area=Area.LOGISTICS).first()
+    if logistics is not None:
+        ClusterKpi.objects.filter(cluster=cluster, kpi__code__in=["COOP", "COOPSH"]).update(working_group=logistics)
 
 
 def _periods_open(cluster: Cluster, today: datetime.date) -> tuple[list[ReportingPeriod], int]:
@@ -879,4 +896,7 @@ def load_kpi_demo(*, cluster: Cluster, today: datetime.date) -> dict[str, int]:
         plans, counts["missing"] = loader.plan()
         loader.write(plans, counts)
         counts["corrections"] = _correction_request(cluster, plans, loader.now)
+        _alert_groups_save(cluster)
+        # KPI values of the months past their lock date, as the nightly job would have computed them.
+        counts["kpi_periods"] = kpi_values_compute_due(now=loader.now, clusters=[cluster])
     return counts

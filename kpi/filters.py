@@ -11,10 +11,11 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.choices import ValueChainLink
 from governance.filters import ScopedFilterSet, cluster_filter
 
-from .choices import PeriodStatus, SubmissionStatus
-from .models import ClusterKpi, DataValue, ReportingPeriod, Submission, parse_month
+from .choices import AlertStatus, KpiStatus, PeriodKind, PeriodStatus, Scope, SubmissionStatus
+from .models import Alert, ClusterKpi, DataValue, KpiValue, ReportingPeriod, Submission, parse_month
 
 month_validator = RegexValidator(r"^[0-9]{4}-(0[1-9]|1[0-2])$", _("Give the month as YYYY-MM."))
 
@@ -80,3 +81,34 @@ class DataValueFilterSet(ScopedFilterSet):
     class Meta:
         model = DataValue
         fields = ["cluster", "enterprise", "period", "data_element"]
+
+
+period_validator = RegexValidator(r"^[0-9]{4}-((0[1-9]|1[0-2])|Q[1-4])$", _("Give the period as YYYY-MM or YYYY-Qn."))
+
+
+class KpiValueFilterSet(ScopedFilterSet):
+    """`?cluster=&kpi=&period=&scope=&link=&enterprise=` as in the kpi-values contract."""
+
+    cluster = cluster_filter()
+    kpi = django_filters.CharFilter(field_name="kpi__code", label=_("KPI (code)"))
+    period = django_filters.CharFilter(label=_("Period (YYYY-MM or YYYY-Qn)"), validators=[period_validator])
+    period_kind = django_filters.ChoiceFilter(choices=PeriodKind.choices, label=_("Months or quarters"))
+    scope = django_filters.ChoiceFilter(choices=Scope.choices, label=_("Scope"))
+    link = django_filters.ChoiceFilter(choices=ValueChainLink.choices, label=_("Value-chain link"))
+    enterprise = django_filters.CharFilter(field_name="enterprise__taxpayer_id", label=_("Enterprise (taxpayer id)"))
+    status = django_filters.ChoiceFilter(choices=KpiStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = KpiValue
+        fields = ["cluster", "kpi", "period", "period_kind", "scope", "link", "enterprise", "status"]
+
+
+class AlertFilterSet(ScopedFilterSet):
+    cluster = cluster_filter()
+    kpi = django_filters.CharFilter(field_name="kpi__code", label=_("KPI (code)"))
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"))
+    link = django_filters.ChoiceFilter(choices=ValueChainLink.choices, label=_("Value-chain link"))
+
+    class Meta:
+        model = Alert
+        fields = ["cluster", "kpi", "status", "link", "working_group"]

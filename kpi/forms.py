@@ -114,11 +114,19 @@ class CollectionRulesForm(forms.ModelForm):
 class ClusterKpiForm(forms.ModelForm):
     class Meta:
         model = ClusterKpi
-        fields = ["active", "target", "minimum"]
+        fields = ["active", "target", "minimum", "compare_links", "working_group"]
         widgets = {
             "target": forms.NumberInput(attrs={"step": "any"}),
             "minimum": forms.NumberInput(attrs={"step": "any"}),
         }
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            # One list for every row of the formset: the working groups are read once, not once per KPI.
+            field = self.fields["working_group"]
+            field.queryset = groups["queryset"]
+            field.choices = groups["choices"]
 
 
 ClusterKpiFormSet = forms.modelformset_factory(ClusterKpi, form=ClusterKpiForm, extra=0, can_delete=False)

@@ -21,3 +21,22 @@ def submissions_lock_task() -> int:
 def data_reminders_task() -> int:
     """E-mail enterprises whose figures are missing before and on the deadline, and the office after it."""
     return services.data_reminders()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=30 * 60)
+def kpi_values_compute_task(cluster_id: int, period: str, trigger: str = "manual") -> int:
+    """Compute one cluster's KPIs for a month ("2026-03") or a quarter ("2026-Q1")."""
+    from governance.models import Cluster
+
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return 0
+    return services.kpi_values_compute(cluster=cluster, span=period, trigger=trigger).values
+
+
+@shared_task(
+    autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=4 * 60 * 60
+)
+def kpi_values_due_task() -> int:
+    """Compute the months past their lock date and the quarters whose last month is (run daily)."""
+    return services.kpi_values_compute_due()

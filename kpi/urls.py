@@ -19,4 +19,15 @@ urlpatterns = [
     path("excel/<str:month>/upload/", views.excel_upload, name="excel_upload"),
     path("settings/kpis/", views.kpi_settings, name="kpi_settings"),
     path("settings/collection/", views.collection_rules, name="collection_rules"),
+    # KPI dashboards and alerts
+    path("kpis/", views.overview, name="overview"),
+    path("kpis/value-chain/", views.value_chain, name="value_chain"),
+    path("kpis/data-quality/", views.data_quality, name="data_quality"),
+    path("kpis/recompute/", views.recompute, name="recompute"),
+    path("kpis/enterprise/", views.enterprise_view, name="enterprise_own"),
+    path("kpis/enterprise/<int:enterprise_pk>/", views.enterprise_view, name="enterprise_view"),
+    path("kpis/<slug:code>/", views.kpi_detail, name="kpi_detail"),
+    path("alerts/", views.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert_detail"),
+    path("alerts/<int:pk>/action-item/", views.alert_action_item, name="alert_action_item"),
 ]

@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE: dict = {}  # filled in cluster_platform/celery.py, next to
 
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = env_str("PLATFORM_NAME", "Cluster Platform")
+# Where people reach the platform: the links in e-mails (alerts) start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Bulk writes of figures: rows per request, and the request size that many rows need.
 KPI_MAX_BATCH_ROWS = env_int("KPI_MAX_BATCH_ROWS", 10_000, minimum=1)

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from governance.api.base import ScopedModelSerializer
 from governance.models import Cluster
 
-from ..models import ClusterKpi, DataElement, DataValue, ReportingPeriod, Submission
+from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
 
 
 class MonthField(serializers.Field):
@@ -36,11 +36,25 @@ class ClusterKpiSerializer(ScopedModelSerializer):
     name = serializers.CharField(source="kpi.label", read_only=True)
     unit = serializers.CharField(source="kpi.unit", read_only=True)
     direction = serializers.CharField(source="kpi.direction", read_only=True)
-    formula = serializers.CharField(source="kpi.formula", read_only=True)
+    formula = serializers.CharField(source="kpi.formula_label", read_only=True)
+    source = serializers.CharField(source="kpi.source", read_only=True)
 
     class Meta:
         model = ClusterKpi
-        fields = ["id", "cluster", "code", "name", "unit", "direction", "formula", "active", "target", "minimum"]
+        fields = [
+            "id",
+            "cluster",
+            "code",
+            "name",
+            "unit",
+            "direction",
+            "source",
+            "formula",
+            "active",
+            "target",
+            "minimum",
+            "working_group",
+        ]
         read_only_fields = ["cluster"]
 
 
@@ -142,3 +156,101 @@ class DataValuesResultSerializer(serializers.Serializer):
     rejected = serializers.IntegerField()
     conflicts = ProblemSerializer(many=True)
     warnings = ProblemSerializer(many=True)
+
+
+class KpiValueSerializer(serializers.ModelSerializer):
+    """A stored KPI value; the enterprise is named by its taxpayer id, periods as YYYY-MM or YYYY-Qn."""
+
+    kpi = serializers.CharField(source="kpi.code", read_only=True)
+    enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True, allow_null=True)
+    link = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = KpiValue
+        fields = [
+            "kpi",
+            "period",
+            "scope",
+            "link",
+            "enterprise",
+            "value",
+            "numerator",
+            "denominator",
+            "target",
+            "minimum",
+            "status",
+            "reporting_enterprises",
+            "p25",
+            "median",
+            "p75",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["link"] = data["link"] or None
+        data["status"] = data["status"] or None
+        return data
+
+
+class RecomputeSerializer(serializers.Serializer):
+    cluster = serializers.IntegerField()
+    period = serializers.RegexField(
+        r"^[0-9]{4}-((0[1-9]|1[0-2])|Q[1-4])$",
+        error_messages={"invalid": _("Give the period as YYYY-MM or YYYY-Qn.")},
+    )
+
+
+class RecomputedSerializer(serializers.Serializer):
+    cluster = serializers.IntegerField()
+    period = serializers.CharField()
+    queued = serializers.BooleanField()
+
+
+class AlertContributorSerializer(serializers.ModelSerializer):
+    enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True)
+    name = serializers.CharField(source="enterprise.name", read_only=True)
+
+    class Meta:
+        model = AlertContributor
+        fields = ["rank", "enterprise", "name", "value", "shortfall", "share"]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert; `contributors` lists only the enterprises the caller may see named."""
+
+    kpi = serializers.CharField(source="kpi.code", read_only=True)
+    link = serializers.CharField(read_only=True, allow_null=True)
+    contributors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "cluster",
+            "kpi",
+            "scope",
+            "link",
+            "working_group",
+            "status",
+            "opened_period",
+            "period",
+            "closed_period",
+            "value",
+            "minimum",
+            "opened_at",
+            "closed_at",
+            "action_item",
+            "contributors",
+        ]
+        read_only_fields = fields
+
+    def get_contributors(self, alert) -> list[dict]:
+        visible = self.context.get("visible_contributors", {})
+        return AlertContributorSerializer(visible.get(alert.pk, []), many=True).data
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["link"] = data["link"] or None
+        return data

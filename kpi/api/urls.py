@@ -8,4 +8,6 @@ ROUTES = [
     ("periods", views.PeriodViewSet, "period"),
     ("submissions", views.SubmissionViewSet, "submission"),
     ("data-values", views.DataValueViewSet, "datavalue"),
+    ("kpi-values", views.KpiValueViewSet, "kpivalue"),
+    ("alerts", views.AlertViewSet, "alert"),
 ]

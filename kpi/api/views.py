@@ -10,18 +10,26 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from governance.api.base import ScopedModelViewSet, service_errors
 from governance.choices import Role
 from governance.models import Cluster
-from governance.scoping import VIEW, restrict, roles_in
+from governance.scoping import VIEW, may_change, restrict, roles_in
 
 from .. import services
 from ..choices import Channel
-from ..filters import ClusterKpiFilterSet, DataValueFilterSet, PeriodFilterSet, SubmissionFilterSet
-from ..models import ClusterKpi, DataElement, DataValue, ReportingPeriod, Submission
+from ..filters import (
+    AlertFilterSet,
+    ClusterKpiFilterSet,
+    DataValueFilterSet,
+    KpiValueFilterSet,
+    PeriodFilterSet,
+    SubmissionFilterSet,
+)
+from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
 from . import serializers
 
 
@@ -165,3 +173,85 @@ class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         rejected_batch = envelope.validated_data["atomic"] and bool(result.conflicts)
         return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if rejected_batch else status.HTTP_200_OK)
+
+
+class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """KPI values per cluster, period, scope, link and enterprise (read only; computed by the platform).
+
+    An enterprise reads its own rows and the cluster and link rows over at least three enterprises;
+    the office reads every row. `POST recompute/` queues a period's recomputation (office staff).
+    """
+
+    queryset = KpiValue.objects.select_related("kpi", "enterprise")
+    serializer_class = serializers.KpiValueSerializer
+    filterset_class = KpiValueFilterSet
+    pagination_class = RowsPagination
+    ordering_fields = ["period_start", "kpi__position", "scope", "link"]
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, VIEW).order_by(
+            "period_start", "period_kind", "kpi__position", "scope", "link", "enterprise__taxpayer_id"
+        )
+
+    @extend_schema(request=serializers.RecomputeSerializer, responses={202: serializers.RecomputedSerializer})
+    @action(detail=False, methods=["post"])
+    def recompute(self, request):
+        """Queue the recomputation of a cluster's month or quarter (runs at once where tasks run in-process)."""
+        data = serializers.RecomputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cluster = restrict(Cluster.objects.filter(pk=data.validated_data["cluster"]), request.user, VIEW).first()
+        if cluster is None:
+            raise ValidationError({"cluster": [_("There is no such cluster.")]})
+        if not services.is_office(request.user, cluster):
+            self.permission_denied(request, message=_("Only the cluster office recomputes KPIs."))
+        key = services.kpi_values_recompute(cluster=cluster, span=data.validated_data["period"], trigger="api")
+        body = {"cluster": cluster.pk, "period": key, "queued": True}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts of KPIs below their minimum (`?cluster=&status=&kpi=&link=`); `POST {id}/action-item/` makes one
+    an action item of its working group (office staff and the group's members)."""
+
+    queryset = Alert.objects.select_related("kpi")
+    serializer_class = serializers.AlertSerializer
+    filterset_class = AlertFilterSet
+    ordering_fields = ["period_start", "opened_at"]
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("status", "-period_start", "pk")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["visible_contributors"] = getattr(self, "_contributors", {})
+        return context
+
+    def _load_contributors(self, alerts) -> None:
+        rows = restrict(
+            AlertContributor.objects.filter(alert__in=[a.pk for a in alerts]), self.request.user, VIEW
+        ).select_related("enterprise")
+        self._contributors = {}
+        for row in rows.order_by("alert_id", "rank"):
+            self._contributors.setdefault(row.alert_id, []).append(row)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self._load_contributors(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        alert = self.get_object()
+        self._load_contributors([alert])
+        return Response(self.get_serializer(alert).data)
+
+    @extend_schema(request=None, responses={201: OpenApiResponse(description=_("The new action item's id."))})
+    @action(detail=True, methods=["post"], url_path="action-item")
+    def action_item(self, request, pk=None):
+        alert = self.get_object()
+        if not may_change(request.user, alert):
+            self.permission_denied(
+                request, message=_("Only the office and the working group's members act on an alert.")
+            )
+        with service_errors():
+            item = services.alert_to_action_item(alert=alert, user=request.user)
+        return Response({"action_item": item.pk}, status=status.HTTP_201_CREATED)

@@ -1,8 +1,14 @@
 from .catalog import ClusterKpi, DataCollectionRules, DataElement, Kpi
 from .data import Correction, DataValue, DataValueChange, Submission
-from .periods import ReportingPeriod, add_months, end_of_day, month_key, parse_month
+from .periods import ReportingPeriod, Span, add_months, end_of_day, month_key, parse_month
+from .values import MIN_PEERS, Alert, AlertContributor, KpiComputation, KpiValue
 
 __all__ = [
+    "MIN_PEERS",
+    "Alert",
+    "AlertContributor",
+    "KpiComputation",
+    "KpiValue",
     "ClusterKpi",
     "Correction",
     "DataCollectionRules",
@@ -11,6 +17,7 @@ __all__ = [
     "DataValueChange",
     "Kpi",
     "ReportingPeriod",
+    "Span",
     "Submission",
     "add_months",
     "end_of_day",

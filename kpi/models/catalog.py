@@ -10,12 +10,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance.choices import Area, RegulationKind, Role
-from governance.models import Cluster, Regulation
+from governance.choices import Area, BodyKind, RegulationKind, Role
+from governance.models import Body, Cluster, Regulation
 from governance.scoping import ALL_ROLES, ScopeRule
 
-from ..catalogue import ELEMENT_HELP, ELEMENT_NAMES, KPI_NAMES
-from ..choices import Aggregation, Direction, ElementGroup, Unit, ValueType
+from ..catalogue import ELEMENT_HELP, ELEMENT_NAMES, KPI_FORMULAS, KPI_NAMES
+from ..choices import Aggregation, Direction, ElementGroup, KpiSource, Unit, ValueType
 
 
 class DataElement(models.Model):
@@ -62,7 +62,10 @@ class Kpi(models.Model):
     name = models.CharField(_("name"), max_length=120)
     unit = models.CharField(_("unit"), max_length=24, choices=Unit.choices)
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
-    numerator = models.ForeignKey(DataElement, verbose_name=_("numerator"), on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=8, choices=KpiSource.choices, default=KpiSource.DATA)
+    numerator = models.ForeignKey(
+        DataElement, verbose_name=_("numerator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     denominator = models.ForeignKey(
         DataElement, verbose_name=_("denominator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -77,6 +80,16 @@ class Kpi(models.Model):
         ordering = ["position", "code"]
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(source=KpiSource.DATA) & Q(numerator__isnull=False))
+                | (Q(source=KpiSource.PLATFORM) & Q(numerator__isnull=True) & Q(denominator__isnull=True)),
+                name="kpi_formula_matches_source",
+                violation_error_message=_(
+                    "A KPI from the enterprises' figures has a numerator; a platform KPI reads no figures."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.label}"
@@ -84,6 +97,19 @@ class Kpi(models.Model):
     @property
     def label(self):
         return KPI_NAMES.get(self.code, self.name)
+
+    @property
+    def formula_label(self):
+        return KPI_FORMULAS.get(self.code, self.formula)
+
+    @property
+    def is_platform(self) -> bool:
+        return self.source == KpiSource.PLATFORM
+
+    @property
+    def is_ratio(self) -> bool:
+        """Ratio KPIs (a denominator, or growth on a year before) compare at every scope; sums only for the cluster."""
+        return self.denominator_id is not None or self.year_over_year
 
     @property
     def element_ids(self) -> list[int]:
@@ -99,6 +125,24 @@ class ClusterKpi(models.Model):
     active = models.BooleanField(_("active"), default=True)
     target = models.DecimalField(_("target"), max_digits=20, decimal_places=6, null=True, blank=True)
     minimum = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    compare_links = models.BooleanField(
+        _("compare the links"),
+        default=True,
+        help_text=_(
+            "Hold each value-chain link to the target and minimum too. Off for a KPI whose level differs by the "
+            "nature of the link (a cotton farm makes no finished product): then only the cluster is judged."
+        ),
+    )
+    working_group = models.ForeignKey(
+        Body,
+        verbose_name=_("working group alerted"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": BodyKind.WORKING_GROUP},
+        help_text=_("Empty: the active working group of the KPI's area."),
+    )
 
     scope_rule = ScopeRule(cluster="cluster")
 
@@ -118,6 +162,10 @@ class ClusterKpi(models.Model):
         return f"{self.kpi} · {self.cluster}"
 
     def clean(self) -> None:
+        if self.working_group_id and (
+            self.working_group.cluster_id != self.cluster_id or self.working_group.kind != BodyKind.WORKING_GROUP
+        ):
+            raise ValidationError({"working_group": _("Choose a working group of this cluster.")})
         if self.target is None or self.minimum is None or not self.kpi_id:
             return
         if self.kpi.direction == Direction.HIGHER and self.minimum > self.target:
@@ -176,6 +224,11 @@ class DataCollectionRules(models.Model):
         help_text=_(
             "A value further than this share from the enterprise's recent average asks for a comment (0.50 = 50 %)."
         ),
+    )
+    count_submitted = models.BooleanField(
+        _("count submitted figures in the KPIs"),
+        default=False,
+        help_text=_("Off: only approved figures count. On: figures count once submitted, before the office approves."),
     )
     history_months = models.PositiveSmallIntegerField(
         _("months of history for the soft rule"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import zoneinfo
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.models import Cluster
 from governance.scoping import ScopeRule
 
-from ..choices import PeriodStatus
+from ..choices import PeriodKind, PeriodStatus
 
 
 def month_key(month: datetime.date) -> str:
@@ -34,6 +35,59 @@ def parse_month(key: str) -> datetime.date:
 def add_months(month: datetime.date, months: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A month or a quarter that KPIs are computed for: its key ("2026-03", "2026-Q1") and its months."""
+
+    kind: str
+    start: datetime.date
+
+    @classmethod
+    def parse(cls, key: str) -> Span:
+        """ "2026-03" or "2026-Q1"; ValueError for anything else."""
+        if isinstance(key, str) and len(key) == 7 and key[4:6] == "-Q" and key[6] in "1234" and key[:4].isdigit():
+            return cls.quarter_of(datetime.date(int(key[:4]), 3 * int(key[6]) - 2, 1))
+        return cls(PeriodKind.MONTH, parse_month(key))
+
+    @classmethod
+    def month(cls, month: datetime.date) -> Span:
+        return cls(PeriodKind.MONTH, month.replace(day=1))
+
+    @classmethod
+    def quarter_of(cls, month: datetime.date) -> Span:
+        return cls(PeriodKind.QUARTER, datetime.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1))
+
+    @property
+    def is_quarter(self) -> bool:
+        return self.kind == PeriodKind.QUARTER
+
+    @property
+    def months(self) -> tuple[datetime.date, ...]:
+        return tuple(add_months(self.start, i) for i in range(3 if self.is_quarter else 1))
+
+    @property
+    def key(self) -> str:
+        if self.is_quarter:
+            return f"{self.start.year:04d}-Q{(self.start.month - 1) // 3 + 1}"
+        return month_key(self.start)
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day of the span."""
+        return add_months(self.months[-1], 1) - datetime.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def year_before(self) -> Span:
+        return Span(self.kind, self.start.replace(year=self.start.year - 1))
+
+    def __str__(self) -> str:
+        return self.key
 
 
 def end_of_day(day: datetime.date, tz: str) -> datetime.datetime:

@@ -232,7 +232,18 @@ def data_values_write(
     if dry_run or not changed:
         return result
     _write(cluster=cluster, user=user, changed=changed, channel=channel, now=now)
+    _recompute_counted(cluster, statuses, [row for row, *_rest in changed])
     return result
+
+
+def _recompute_counted(cluster: Cluster, statuses: dict, rows: list[Row]) -> None:
+    """Figures that count in the KPIs changed after their period was computed: recompute it."""
+    from .aggregation import counted_statuses, kpi_values_changed
+
+    counted = set(counted_statuses(count_submitted=collection_rules(cluster).count_submitted))
+    months = {r.month for r in rows if statuses.get((r.enterprise_id, r.period_id)) in counted}
+    if months:
+        kpi_values_changed(cluster_id=cluster.pk, months=months)
 
 
 def _parse_row(index, raw, enterprises, writable, months, periods, elements, problems) -> Row | None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from governance.models import Cluster
 
-from ..catalogue import ACTIVE_KPI_RANGE, DEFAULT_INACTIVE
+from ..catalogue import ACTIVE_KPI_RANGE, DEFAULT_INACTIVE, STRUCTURAL_KPIS
 from ..models import ClusterKpi, DataCollectionRules, DataElement, Kpi
 
 
@@ -20,7 +20,15 @@ def cluster_kpis_ensure(*, cluster: Cluster) -> None:
     have = set(ClusterKpi.objects.filter(cluster=cluster).values_list("kpi_id", flat=True))
     missing = [k for k in Kpi.objects.all() if k.pk not in have]
     ClusterKpi.objects.bulk_create(
-        [ClusterKpi(cluster=cluster, kpi=k, active=k.code not in DEFAULT_INACTIVE) for k in missing],
+        [
+            ClusterKpi(
+                cluster=cluster,
+                kpi=k,
+                active=k.code not in DEFAULT_INACTIVE,
+                compare_links=k.code not in STRUCTURAL_KPIS,
+            )
+            for k in missing
+        ],
         ignore_conflicts=True,
     )
 
@@ -31,6 +39,8 @@ class KpiSetting:
     active: bool
     target: Decimal | None
     minimum: Decimal | None
+    working_group_id: int | None = None
+    compare_links: bool = True
 
 
 def active_kpis_warning(count: int) -> str | None:
@@ -51,9 +61,10 @@ def cluster_kpis_save(*, cluster: Cluster, settings: Iterable[KpiSetting]) -> st
     for setting in settings:
         row = rows[setting.kpi_id]
         row.active, row.target, row.minimum = setting.active, setting.target, setting.minimum
+        row.working_group_id, row.compare_links = setting.working_group_id, setting.compare_links
         row.full_clean()
-        row.save(update_fields=["active", "target", "minimum"])
-    return active_kpis_warning(sum(1 for r in rows.values() if r.active))
+        row.save(update_fields=["active", "target", "minimum", "working_group", "compare_links"])
+    return active_kpis_warning(sum(1 for r in rows.values() if r.active and not r.kpi.is_platform))
 
 
 def collection_rules_save(*, rules: DataCollectionRules) -> DataCollectionRules:
@@ -66,7 +77,7 @@ def active_data_elements(*, cluster: Cluster) -> list[DataElement]:
     """The data elements the cluster's active KPIs read: what its enterprises report each month."""
     cluster_kpis_ensure(cluster=cluster)
     active = ClusterKpi.objects.filter(cluster=cluster, active=True)
-    ids = set(active.values_list("kpi__numerator", flat=True)) | set(
+    ids = set(active.exclude(kpi__numerator=None).values_list("kpi__numerator", flat=True)) | set(
         active.exclude(kpi__denominator=None).values_list("kpi__denominator", flat=True)
     )
     return list(DataElement.objects.filter(pk__in=ids).order_by("position"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
 from ..models import Correction, DataValue, Submission
 from ..validation import Row, history_for, soft_warnings
+from .aggregation import kpi_values_changed
 from .ingest import collection_rules, data_values_write, is_office, writable_enterprise_ids
 from .setup import active_data_elements
 
@@ -124,6 +125,7 @@ def submission_approve(*, submission: Submission, user, now: datetime.datetime |
     submission.status = SubmissionStatus.APPROVED
     submission.decided_at, submission.decided_by = now, user
     submission.save()
+    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="approval")
     return submission
 
 
@@ -137,6 +139,8 @@ def submission_return(*, submission: Submission, user, reason: str, now: datetim
     submission = _office_decision(submission, user, now)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
         raise ValidationError(_("Only a submitted or approved submission can be returned."))
+    # Returned figures stop counting: a computed month that counted them is recomputed.
+    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="return")
     submission.status = SubmissionStatus.RETURNED
     submission.returned_reason = reason
     submission.decided_at, submission.decided_by = now, user

@@ -223,7 +223,8 @@ def test_periods_list_deadline_lock_date_and_status(office_api, cluster, period)
 
 def test_kpis_of_a_cluster_and_the_office_sets_targets(office_api, cluster):
     body = office_api.get(f"{API}/kpis/", {"cluster": cluster.pk}).json()
-    assert body["count"] == 15
+    assert body["count"] == 21  # the 15 KPIs of enterprises' figures and 6 from the platform's records
+    assert {k["source"] for k in body["results"]} == {"data", "platform"}
     fps = next(k for k in body["results"] if k["code"] == "FPS")
     assert (fps["unit"], fps["direction"], fps["active"]) == ("percent", "higher", True)
     changed = office_api.patch(f"{API}/kpis/{fps['id']}/", {"target": "0.45", "minimum": "0.35"}, format="json")

@@ -31,7 +31,15 @@ def stored(enterprise, period, code):
 
 
 def test_fresh_install_has_the_catalogue_of_18_data_elements_and_15_kpis():
-    assert Kpi.objects.count() == 15
+    assert Kpi.objects.filter(source="data").count() == 15
+    assert set(Kpi.objects.filter(source="platform").values_list("code", flat=True)) == {
+        "PARTIC",
+        "REGS",
+        "WGS",
+        "PROJSEL",
+        "DISCIP",
+        "TIMELY",
+    }
     assert {k.code for k in Kpi.objects.all()} >= {"FPS", "DEFECT", "EXPGR", "LOCAL", "SKILLS"}
     defect = Kpi.objects.get(code="DEFECT")
     assert (defect.numerator.code, defect.denominator.code, defect.direction) == (
@@ -44,7 +52,7 @@ def test_fresh_install_has_the_catalogue_of_18_data_elements_and_15_kpis():
 
 def test_a_cluster_starts_with_14_active_kpis_and_the_office_is_warned_outside_12_to_15(cluster):
     services.cluster_kpis_ensure(cluster=cluster)
-    assert ClusterKpi.objects.filter(cluster=cluster, active=True).count() == 14
+    assert ClusterKpi.objects.filter(cluster=cluster, active=True, kpi__source="data").count() == 14
     settings = [
         services.KpiSetting(ck.kpi_id, ck.kpi.code in {"FPS", "DEFECT"}, None, None)
         for ck in ClusterKpi.objects.filter(cluster=cluster).select_related("kpi")

@@ -16,15 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.choices import BodyKind
 from governance.generic import ScopedListView, apply_validation_error, get_scoped_or_404
-from governance.models import Enterprise
+from governance.models import Body, Enterprise
 from governance.scoping import CHANGE, VIEW, restrict
 from governance.selectors import current_cluster
 
-from . import excel, selectors, services
-from .choices import ENTERPRISE_EDITABLE, Channel, SubmissionStatus
-from .filters import SubmissionFilterSet
-from .forms import (
+from .. import excel, selectors, services
+from ..choices import ENTERPRISE_EDITABLE, Channel, SubmissionStatus
+from ..filters import SubmissionFilterSet
+from ..forms import (
     ClusterKpiFormSet,
     CollectionRulesForm,
     CorrectionForm,
@@ -34,7 +35,7 @@ from .forms import (
     comment_field_name,
     value_field_name,
 )
-from .models import ClusterKpi, Correction, DataCollectionRules, ReportingPeriod, Submission, parse_month
+from ..models import ClusterKpi, Correction, DataCollectionRules, ReportingPeriod, Submission, parse_month
 
 
 def _cluster_or_404(request):
@@ -309,11 +310,20 @@ def kpi_settings(request):
         .select_related("kpi", "kpi__numerator", "kpi__denominator")
         .order_by("kpi__position")
     )
-    formset = ClusterKpiFormSet(request.POST or None, queryset=queryset)
+    groups = restrict(Body.objects.filter(cluster=cluster, kind=BodyKind.WORKING_GROUP), request.user, VIEW)
+    choices = [("", _("The working group of the KPI's area"))] + [(g.pk, g.name) for g in groups.order_by("name")]
+    formset = ClusterKpiFormSet(
+        request.POST or None, queryset=queryset, form_kwargs={"groups": {"queryset": groups, "choices": choices}}
+    )
     if request.method == "POST" and formset.is_valid():
         settings = [
             services.KpiSetting(
-                f.instance.kpi_id, f.cleaned_data["active"], f.cleaned_data["target"], f.cleaned_data["minimum"]
+                f.instance.kpi_id,
+                f.cleaned_data["active"],
+                f.cleaned_data["target"],
+                f.cleaned_data["minimum"],
+                f.cleaned_data["working_group"].pk if f.cleaned_data["working_group"] else None,
+                f.cleaned_data["compare_links"],
             )
             for f in formset.forms
         ]

@@ -28,8 +28,8 @@ from django.utils import timezone
 from governance.choices import EnterpriseStatus
 from governance.models import Cluster, Enterprise
 
-from .choices import SubmissionStatus, Timeliness
-from .models import DataValue, DataValueChange, ReportingPeriod, Submission, add_months
+from ..choices import SubmissionStatus, Timeliness
+from ..models import DataValue, DataValueChange, ReportingPeriod, Submission, add_months
 
 DEFAULT_MONTHS = 12
 PARTICIPANTS = (EnterpriseStatus.ACTIVE, EnterpriseStatus.SUSPENDED)

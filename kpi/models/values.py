@@ -1,0 +1,228 @@
+"""What the figures become: KPI values per period and scope, the record of each computation, and alerts."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from governance.choices import BodyKind, Role, ValueChainLink
+from governance.models import ActionItem, Body, Cluster, Enterprise
+from governance.scoping import ScopeRule
+
+from ..choices import AlertStatus, KpiStatus, PeriodKind, Scope
+from .catalog import Kpi
+
+# Commercial secrecy: a figure over fewer firms than this could be read back to one of them, so only
+# the office sees it; everyone else sees aggregates and quartiles over at least this many.
+MIN_PEERS = 3
+
+DECIMAL = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
+
+
+class KpiValue(models.Model):
+    """One KPI for one cluster, period (month or quarter) and scope (cluster, value-chain link, enterprise).
+
+    Written only by the aggregation service, a period at a time, and read by dashboards, reports and the
+    API: nothing downstream reads raw figures. The numerator and denominator are the sums the value is
+    the ratio of; target and minimum are the cluster's as they stood when the value was computed.
+    """
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values")
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM for a month, YYYY-Qn for a quarter."))
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("first day of the period"))
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    link = models.CharField(_("value-chain link"), max_length=16, choices=ValueChainLink.choices, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="kpi_values",
+        db_index=False,
+    )
+    value = models.DecimalField(_("value"), **DECIMAL)
+    numerator = models.DecimalField(_("numerator"), **DECIMAL)
+    denominator = models.DecimalField(_("denominator"), **DECIMAL)
+    target = models.DecimalField(_("target"), **DECIMAL)
+    minimum = models.DecimalField(_("minimum"), **DECIMAL)
+    status = models.CharField(_("status"), max_length=16, choices=KpiStatus.choices, blank=True)
+    reporting_enterprises = models.PositiveIntegerField(_("reporting enterprises"), null=True, blank=True)
+    p25 = models.DecimalField(_("lower quartile"), **DECIMAL)
+    median = models.DecimalField(_("median"), **DECIMAL)
+    p75 = models.DecimalField(_("upper quartile"), **DECIMAL)
+
+    scope_rule = ScopeRule(
+        cluster="cluster",
+        enterprise="enterprise",
+        readers=frozenset({Role.OFFICE}),
+        editors=frozenset({Role.OFFICE}),
+        shared=Q(enterprise__isnull=True)
+        & (Q(reporting_enterprises__isnull=True) | Q(reporting_enterprises__gte=MIN_PEERS)),
+    )
+
+    class Meta:
+        ordering = ["period_start", "kpi__position", "scope", "link", "enterprise_id"]
+        verbose_name = _("KPI value")
+        verbose_name_plural = _("KPI values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "period", "kpi", "scope", "link"],
+                condition=Q(enterprise__isnull=True),
+                name="kpi_value_one_per_cluster_or_link",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "period", "kpi", "enterprise"],
+                condition=Q(enterprise__isnull=False),
+                name="kpi_value_one_per_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope=Scope.ENTERPRISE) & Q(enterprise__isnull=False))
+                | (~Q(scope=Scope.ENTERPRISE) & Q(enterprise__isnull=True)),
+                name="kpi_value_enterprise_iff_enterprise_scope",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope=Scope.CLUSTER) & Q(link="")) | ~Q(scope=Scope.CLUSTER),
+                name="kpi_value_cluster_scope_has_no_link",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cluster", "period_kind", "scope", "kpi", "period_start"], name="kpi_value_series"),
+            models.Index(fields=["enterprise", "period_kind", "period_start"], name="kpi_value_enterprise"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.enterprise_id and str(self.enterprise) or self.link or str(self.cluster)
+        return f"{self.kpi.code} · {self.period} · {where} = {self.value}"
+
+
+class KpiComputation(models.Model):
+    """When a cluster's period was last computed, how, and how many values it gave (one row per period)."""
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("first day of the period"))
+    computed_at = models.DateTimeField(_("computed at"))
+    trigger = models.CharField(_("trigger"), max_length=16)
+    values = models.PositiveIntegerField(_("values"), default=0)
+
+    scope_rule = ScopeRule(cluster="cluster")
+
+    class Meta:
+        ordering = ["cluster", "-period_start", "period_kind"]
+        verbose_name = _("KPI computation")
+        verbose_name_plural = _("KPI computations")
+        constraints = [models.UniqueConstraint(fields=["cluster", "period"], name="kpi_computation_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} · {self.period}"
+
+
+def _alert_group_members(user, access) -> Q:
+    return Q(working_group__memberships__person=user, working_group__memberships__end_date__isnull=True)
+
+
+class Alert(models.Model):
+    """A KPI of the cluster or of a value-chain link below its minimum, raised to the working group that owns it.
+
+    One alert stays open while the KPI stays below the minimum month after month (it follows the latest
+    month) and closes by itself in the first month back above it.
+    """
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="alerts")
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    link = models.CharField(_("value-chain link"), max_length=16, choices=ValueChainLink.choices, blank=True)
+    working_group = models.ForeignKey(
+        Body,
+        verbose_name=_("working group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        limit_choices_to={"kind": BodyKind.WORKING_GROUP},
+    )
+    status = models.CharField(_("status"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    opened_period = models.CharField(_("first month below the minimum"), max_length=7)
+    period = models.CharField(_("latest month"), max_length=7)
+    period_start = models.DateField(_("first day of the latest month"))
+    value = models.DecimalField(_("value"), **DECIMAL)
+    minimum = models.DecimalField(_("minimum"), **DECIMAL)
+    closed_period = models.CharField(_("month back above the minimum"), max_length=7, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    action_item = models.ForeignKey(
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    scope_rule = ScopeRule(cluster="cluster", own=_alert_group_members)
+
+    class Meta:
+        ordering = ["status", "-period_start", "kpi__position", "link"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "kpi", "scope", "link"],
+                condition=Q(status=AlertStatus.OPEN),
+                name="alert_one_open_per_kpi_and_link",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=[Scope.CLUSTER, Scope.LINK]), name="alert_scope_cluster_or_link"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=AlertStatus.CLOSED) & Q(closed_at__isnull=False))
+                | (Q(status=AlertStatus.OPEN) & Q(closed_at__isnull=True)),
+                name="alert_closed_at_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} · {self.get_link_display() or self.cluster} · {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("kpi:alert_detail", args=[self.pk])
+
+    @property
+    def where(self) -> str:
+        return str(self.get_link_display()) if self.link else str(_("whole cluster"))
+
+
+class AlertContributor(models.Model):
+    """An enterprise that pulls an alert's value down, with its share of the shortfall (1 = all of it)."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="contributors")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    value = models.DecimalField(_("value"), **DECIMAL)
+    shortfall = models.DecimalField(_("shortfall"), **DECIMAL)
+    share = models.DecimalField(_("share of the shortfall"), max_digits=9, decimal_places=6)
+
+    # Naming the firms behind a weak figure is for those who act on it; a firm sees its own row.
+    scope_rule = ScopeRule(
+        cluster="alert__cluster",
+        enterprise="enterprise",
+        readers=frozenset({Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP}),
+        editors=frozenset(),
+    )
+
+    class Meta:
+        ordering = ["alert", "rank"]
+        verbose_name = _("enterprise behind an alert")
+        verbose_name_plural = _("enterprises behind an alert")
+        constraints = [models.UniqueConstraint(fields=["alert", "enterprise"], name="alert_contributor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} · {self.enterprise} · {self.share}"

@@ -1,0 +1,251 @@
+"""Reads of the KPI dashboards. They read stored KPI values only (never raw figures), always through the
+scoping helper, in a fixed number of queries whatever the number of enterprises."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+
+from governance.choices import ValueChainLink
+from governance.models import Cluster, Enterprise
+from governance.scoping import VIEW, restrict
+
+from ..choices import AlertStatus, KpiStatus, PeriodKind, Scope
+from ..models import Alert, AlertContributor, ClusterKpi, Kpi, KpiComputation, KpiValue, Span, add_months
+
+# Worst first: a link is coloured by the worst status of its KPIs.
+STATUS_RANK = {KpiStatus.BELOW_MINIMUM: 3, KpiStatus.BELOW_TARGET: 2, KpiStatus.ON_TARGET: 1, "": 0}
+SPARKLINE_MONTHS = 12
+HISTORY_MONTHS = 36
+
+
+def kpi_values(user) -> QuerySet[KpiValue]:
+    return restrict(KpiValue.objects.all(), user, VIEW)
+
+
+def active_settings(*, user, cluster: Cluster) -> list[ClusterKpi]:
+    return list(
+        restrict(ClusterKpi.objects.filter(cluster=cluster, active=True), user, VIEW)
+        .select_related("kpi", "working_group")
+        .order_by("kpi__position")
+    )
+
+
+def computed_months(*, user, cluster: Cluster) -> list[Span]:
+    """The months with stored KPI values, newest first (the period pickers)."""
+    starts = (
+        restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=PeriodKind.MONTH), user, VIEW)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+    )
+    return [Span.month(m) for m in starts]
+
+
+def computed_quarters(*, user, cluster: Cluster) -> list[Span]:
+    starts = (
+        restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=PeriodKind.QUARTER), user, VIEW)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+    )
+    return [Span.quarter_of(m) for m in starts]
+
+
+def chosen_span(key: str | None, available: list[Span]) -> Span | None:
+    """The period asked for if it has values, else the newest one."""
+    for span in available:
+        if span.key == key:
+            return span
+    return available[0] if available else None
+
+
+# --- Council overview ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Tile:
+    setting: ClusterKpi
+    current: KpiValue | None = None
+    series: list[tuple[datetime.date, object]] = field(default_factory=list)
+    open_alerts: int = 0
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.setting.kpi
+
+    @property
+    def status(self) -> str:
+        return self.current.status if self.current else ""
+
+
+def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
+    """A tile per active KPI: this month's cluster value and status, 12 months of history, open alerts."""
+    tiles = {s.kpi_id: Tile(setting=s) for s in active_settings(user=user, cluster=cluster)}
+    first = add_months(span.start, -(SPARKLINE_MONTHS - 1))
+    rows = kpi_values(user).filter(
+        cluster=cluster,
+        period_kind=PeriodKind.MONTH,
+        scope=Scope.CLUSTER,
+        kpi_id__in=tiles.keys(),
+        period_start__gte=first,
+        period_start__lte=span.start,
+    )
+    for row in rows.order_by("period_start"):
+        tile = tiles[row.kpi_id]
+        tile.series.append((row.period_start, row.value))
+        if row.period_start == span.start:
+            tile.current = row
+    alerts = (
+        restrict(Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN), user, VIEW)
+        .values("kpi_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in alerts:
+        if row["kpi_id"] in tiles:
+            tiles[row["kpi_id"]].open_alerts = row["n"]
+    return list(tiles.values())
+
+
+def open_alerts(*, user, cluster: Cluster, limit: int | None = None) -> list[Alert]:
+    queryset = (
+        restrict(Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN), user, VIEW)
+        .select_related("kpi", "working_group", "action_item")
+        .order_by("-period_start", "kpi__position", "link")
+    )
+    return list(queryset[:limit] if limit else queryset)
+
+
+# --- KPI detail ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class KpiDetail:
+    setting: ClusterKpi
+    span: Span
+    months: list[KpiValue]
+    quarters: list[KpiValue]
+    links: list[KpiValue]  # this period, one per link that reports
+    link_series: dict[str, list[KpiValue]]
+    enterprises: list[KpiValue]  # this period; only the rows the user may read (the office: all)
+    current: KpiValue | None
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.setting.kpi
+
+
+def kpi_detail(*, user, cluster: Cluster, setting: ClusterKpi, span: Span) -> KpiDetail:
+    """Monthly line, quarterly bars, the links, and the distribution over enterprises of one KPI."""
+    first = add_months(span.start, -(HISTORY_MONTHS - 1))
+    values = kpi_values(user).filter(cluster=cluster, kpi_id=setting.kpi_id)
+    series = list(
+        values.filter(
+            scope__in=[Scope.CLUSTER, Scope.LINK], period_start__gte=first, period_start__lte=span.end
+        ).order_by("period_start", "link")
+    )
+    months = [v for v in series if v.scope == Scope.CLUSTER and v.period_kind == PeriodKind.MONTH]
+    quarters = [v for v in series if v.scope == Scope.CLUSTER and v.period_kind == PeriodKind.QUARTER]
+    link_series: dict[str, list[KpiValue]] = {}
+    for v in series:
+        if v.scope == Scope.LINK and v.period_kind == span.kind:
+            link_series.setdefault(v.link, []).append(v)
+    order = list(ValueChainLink.values)
+    links = sorted(
+        (v for v in series if v.scope == Scope.LINK and v.period == span.key), key=lambda v: order.index(v.link)
+    )
+    enterprises = list(
+        values.filter(scope=Scope.ENTERPRISE, period=span.key).select_related("enterprise").order_by("value")
+    )
+    current = next((v for v in series if v.scope == Scope.CLUSTER and v.period == span.key), None)
+    return KpiDetail(setting, span, months, quarters, links, link_series, enterprises, current)
+
+
+# --- Value chain ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LinkView:
+    link: str
+    label: str
+    values: list[KpiValue] = field(default_factory=list)
+
+    @property
+    def worst(self) -> str:
+        statuses = [v.status for v in self.values if v.status]
+        return max(statuses, key=lambda s: STATUS_RANK[s]) if statuses else ""
+
+    @property
+    def reporting(self) -> int:
+        return max((v.reporting_enterprises or 0 for v in self.values), default=0)
+
+
+def value_chain(*, user, cluster: Cluster, span: Span) -> list[LinkView]:
+    """Supply → processing → service → innovation, each link with its KPI values and worst status."""
+    links = {link: LinkView(link, str(label)) for link, label in ValueChainLink.choices}
+    active = ClusterKpi.objects.filter(cluster=cluster, active=True).values("kpi_id")
+    rows = (
+        kpi_values(user)
+        .filter(cluster=cluster, period=span.key, scope=Scope.LINK, kpi_id__in=active)
+        .select_related("kpi")
+        .order_by("kpi__position")
+    )
+    for row in rows:
+        links[row.link].values.append(row)
+    return list(links.values())
+
+
+# --- Enterprise self-view ------------------------------------------------------------------------------
+
+
+@dataclass
+class SelfRow:
+    own: KpiValue
+    cluster: KpiValue | None
+
+    @property
+    def position(self) -> str:
+        """Where the enterprise stands against its peers: top or bottom quarter, or in between."""
+        c = self.cluster
+        if c is None or c.median is None or self.own.value is None:
+            return ""
+        better_high = self.own.kpi.direction != "lower"
+        if self.own.value > c.p75:
+            return "top" if better_high else "bottom"
+        if self.own.value < c.p25:
+            return "bottom" if better_high else "top"
+        return "middle"
+
+
+def enterprise_view(*, user, enterprise: Enterprise, span: Span) -> list[SelfRow]:
+    """The enterprise's own KPI values beside the cluster value and its quartiles (where three firms report)."""
+    values = kpi_values(user).filter(cluster_id=enterprise.cluster_id, period=span.key)
+    own = list(
+        values.filter(scope=Scope.ENTERPRISE, enterprise=enterprise).select_related("kpi").order_by("kpi__position")
+    )
+    clusters = {v.kpi_id: v for v in values.filter(scope=Scope.CLUSTER)}
+    return [SelfRow(v, clusters.get(v.kpi_id)) for v in own]
+
+
+def enterprise_trend(*, user, enterprise: Enterprise, kpi: Kpi, span: Span) -> tuple[list[KpiValue], list[KpiValue]]:
+    """Twelve months of the enterprise's value of one KPI, and the cluster's rows (with quartiles) beside it."""
+    first = add_months(span.start, -(SPARKLINE_MONTHS - 1))
+    values = kpi_values(user).filter(
+        cluster_id=enterprise.cluster_id,
+        kpi=kpi,
+        period_kind=PeriodKind.MONTH,
+        period_start__gte=first,
+        period_start__lte=span.start,
+    )
+    own = list(values.filter(scope=Scope.ENTERPRISE, enterprise=enterprise).order_by("period_start"))
+    cluster = list(values.filter(scope=Scope.CLUSTER).order_by("period_start"))
+    return own, cluster
+
+
+# --- Alerts --------------------------------------------------------------------------------------------
+
+
+def alert_contributors(*, user, alert: Alert) -> list[AlertContributor]:
+    return list(
+        restrict(AlertContributor.objects.filter(alert=alert), user, VIEW).select_related("enterprise").order_by("rank")
+    )

@@ -1,0 +1,38 @@
+from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from ..formatting import STATUS_CLASSES, display
+
+register = template.Library()
+
+
+@register.filter
+def kpi_value(value, unit):
+    """{{ row.value|kpi_value:kpi.unit }}"""
+    return display(value, unit)
+
+
+@register.filter
+def status_class(status):
+    return STATUS_CLASSES.get(status or "", "")
+
+
+@register.simple_tag
+def sparkline(series, width=120, height=28):
+    """A small SVG line of (month, value) pairs; gaps where a month has no value."""
+    points = [(i, float(v)) for i, (_m, v) in enumerate(series) if v is not None]
+    if len(points) < 2:
+        return ""
+    low, high = min(v for _i, v in points), max(v for _i, v in points)
+    span = (high - low) or 1.0
+    last = max(len(series) - 1, 1)
+    coords = [
+        (round(i * (width - 4) / last + 2, 1), round(height - 2 - (v - low) * (height - 4) / span, 1))
+        for i, v in points
+    ]
+    path = format_html_join(" ", "{},{}", coords)
+    return mark_safe(
+        f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-hidden="true"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{path}"/></svg>'
+    )

@@ -1,0 +1,53 @@
+"""Pages of the kpi element: data collection (collection.py) and the KPI dashboards, alerts and reports."""
+
+from .collection import (
+    CorrectionList,
+    SubmissionList,
+    collection_rules,
+    completeness,
+    correction_create,
+    correction_decide,
+    excel_template,
+    excel_upload,
+    home,
+    kpi_settings,
+    report_form,
+    submission_decide,
+    submission_detail,
+)
+from .dashboards import (
+    alert_action_item,
+    alert_detail,
+    alert_list,
+    data_quality,
+    enterprise_view,
+    kpi_detail,
+    overview,
+    recompute,
+    value_chain,
+)
+
+__all__ = [
+    "CorrectionList",
+    "SubmissionList",
+    "alert_action_item",
+    "alert_detail",
+    "alert_list",
+    "collection_rules",
+    "completeness",
+    "correction_create",
+    "correction_decide",
+    "data_quality",
+    "enterprise_view",
+    "excel_template",
+    "excel_upload",
+    "home",
+    "kpi_detail",
+    "kpi_settings",
+    "overview",
+    "recompute",
+    "report_form",
+    "submission_decide",
+    "submission_detail",
+    "value_chain",
+]

@@ -1,0 +1,208 @@
+"""KPI dashboards, alerts and recomputation: council overview, KPI detail, value chain, enterprise self-view,
+data quality. They read stored KPI values through the selectors, which go through the scoping helper."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from governance.choices import ValueChainLink
+from governance.generic import get_scoped_or_404
+from governance.models import Enterprise
+from governance.scoping import VIEW, access_for, may_change, restrict
+
+from .. import charts, selectors, services
+from ..models import Alert, ClusterKpi, Span
+from .collection import _cluster_or_404, _require_office
+
+
+def _spans(request, cluster):
+    months = selectors.computed_months(user=request.user, cluster=cluster)
+    quarters = selectors.computed_quarters(user=request.user, cluster=cluster)
+    return months, quarters
+
+
+def _context(request, cluster, page: str, **extra) -> dict:
+    return {
+        "own_enterprise_view": bool(access_for(request.user).enterprises.get(cluster.pk)),
+        "section": "kpis",
+        "page": page,
+        "cluster": cluster,
+        "office": services.is_office(request.user, cluster),
+        **extra,
+    }
+
+
+@login_required
+def overview(request):
+    """The council's view: a tile per active KPI with its status and a year of history, and the open alerts."""
+    cluster = _cluster_or_404(request)
+    months, _quarters = _spans(request, cluster)
+    span = selectors.chosen_span(request.GET.get("period"), months)
+    context = _context(request, cluster, "overview", months=months, span=span)
+    if span is not None:
+        context["tiles"] = selectors.council_overview(user=request.user, cluster=cluster, span=span)
+        context["alerts"] = selectors.open_alerts(user=request.user, cluster=cluster, limit=10)
+    return render(request, "kpi/dashboards/overview.html", context)
+
+
+@login_required
+def kpi_detail(request, code: str):
+    cluster = _cluster_or_404(request)
+    setting = (
+        restrict(ClusterKpi.objects.filter(cluster=cluster, kpi__code=code), request.user, VIEW)
+        .select_related("kpi", "working_group")
+        .first()
+    )
+    if setting is None:
+        raise Http404
+    months, quarters = _spans(request, cluster)
+    span = selectors.chosen_span(request.GET.get("period"), months + quarters)
+    context = _context(
+        request, cluster, "detail", setting=setting, kpi=setting.kpi, months=months, quarters=quarters, span=span
+    )
+    if span is not None:
+        detail = selectors.kpi_detail(user=request.user, cluster=cluster, setting=setting, span=span)
+        labels = dict(ValueChainLink.choices)
+        context.update(
+            detail=detail,
+            trend_chart=charts.kpi_trend(detail),
+            quarter_chart=charts.kpi_quarters(detail),
+            link_chart=charts.kpi_by_link(detail, labels),
+            distribution_chart=charts.kpi_distribution(detail, named=context["office"]),
+        )
+    return render(request, "kpi/dashboards/kpi_detail.html", context)
+
+
+@login_required
+def value_chain(request):
+    """Supply → processing → service → innovation, each link coloured by its worst KPI: the bottleneck at a glance."""
+    cluster = _cluster_or_404(request)
+    months, quarters = _spans(request, cluster)
+    span = selectors.chosen_span(request.GET.get("period"), months + quarters)
+    context = _context(request, cluster, "value_chain", months=months, quarters=quarters, span=span)
+    if span is not None:
+        context["links"] = selectors.value_chain(user=request.user, cluster=cluster, span=span)
+        context["settings"] = selectors.active_settings(user=request.user, cluster=cluster)
+    return render(request, "kpi/dashboards/value_chain.html", context)
+
+
+@login_required
+def enterprise_view(request, enterprise_pk: int | None = None):
+    """An enterprise's own figures against the cluster median and quartiles (peers only where three report)."""
+    cluster = _cluster_or_404(request)
+    own_ids = sorted(access_for(request.user).enterprises.get(cluster.pk, ()))
+    if enterprise_pk is None:
+        if not own_ids:
+            raise Http404
+        return redirect("kpi:enterprise_view", enterprise_pk=own_ids[0])
+    enterprise = get_scoped_or_404(
+        Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
+    )
+    if enterprise.pk not in own_ids and not services.is_office(request.user, cluster) and not request.user.is_superuser:
+        raise PermissionDenied
+    months, _quarters = _spans(request, cluster)
+    span = selectors.chosen_span(request.GET.get("period"), months)
+    context = _context(request, cluster, "enterprise", enterprise=enterprise, months=months, span=span)
+    if span is not None:
+        rows = selectors.enterprise_view(user=request.user, enterprise=enterprise, span=span)
+        context["rows"] = rows
+        chosen = next((r.own.kpi for r in rows if r.own.kpi.code == request.GET.get("kpi")), None)
+        worst = sorted(rows, key=lambda r: -selectors.STATUS_RANK.get(r.own.status, 0))
+        chosen = chosen or (worst[0].own.kpi if worst else None)
+        if chosen is not None:
+            own, peers = selectors.enterprise_trend(user=request.user, enterprise=enterprise, kpi=chosen, span=span)
+            context.update(chosen=chosen, trend_chart=charts.enterprise_against_cluster(chosen, own, peers))
+    return render(request, "kpi/dashboards/enterprise.html", context)
+
+
+@login_required
+def data_quality(request):
+    """The office's completeness heatmap: enterprises × months, on time, late, missing."""
+    cluster = _cluster_or_404(request)
+    _require_office(request, cluster)
+    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW)
+    grid = selectors.timeliness_grid(cluster=cluster, enterprises=enterprises)
+    context = _context(request, cluster, "quality", grid=grid, heatmap=charts.completeness_heatmap(grid))
+    return render(request, "kpi/dashboards/data_quality.html", context)
+
+
+@login_required
+def recompute(request):
+    """The office recomputes a period now (queued to the worker; at once where tasks run in-process)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    _require_office(request, cluster)
+    try:
+        span = Span.parse(request.POST.get("period", ""))
+    except ValueError:
+        messages.error(request, _("Give the period as YYYY-MM or YYYY-Qn."))
+        return redirect("kpi:overview")
+    services.kpi_values_recompute(cluster=cluster, span=span, trigger="office")
+    messages.success(
+        request,
+        _("Recomputation of %(period)s is queued; the page shows the new values once it ran.") % {"period": span.key},
+    )
+    return redirect(f"{reverse('kpi:overview')}?period={span.key}")
+
+
+# --- Alerts ------------------------------------------------------------------------------------------
+
+
+@login_required
+def alert_list(request):
+    cluster = _cluster_or_404(request)
+    status = request.GET.get("status", "open")
+    alerts = restrict(Alert.objects.filter(cluster=cluster), request.user, VIEW).select_related(
+        "kpi", "working_group", "action_item"
+    )
+    if status in ("open", "closed"):
+        alerts = alerts.filter(status=status)
+    context = _context(
+        request, cluster, "alerts", alerts=alerts.order_by("-period_start", "kpi__position", "link"), status=status
+    )
+    return render(request, "kpi/dashboards/alert_list.html", context)
+
+
+@login_required
+def alert_detail(request, pk: int):
+    cluster = _cluster_or_404(request)
+    alert = get_scoped_or_404(
+        Alert,
+        request.user,
+        pk,
+        base=Alert.objects.filter(cluster=cluster).select_related("kpi", "working_group", "action_item"),
+    )
+    context = _context(
+        request,
+        cluster,
+        "alerts",
+        alert=alert,
+        contributors=selectors.alert_contributors(user=request.user, alert=alert),
+        may_act=may_change(request.user, alert),
+    )
+    return render(request, "kpi/dashboards/alert_detail.html", context)
+
+
+@login_required
+def alert_action_item(request, pk: int):
+    """One click: the alert becomes an action item of its working group."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    alert = get_scoped_or_404(Alert, request.user, pk, base=Alert.objects.filter(cluster=cluster))
+    if not may_change(request.user, alert):
+        raise PermissionDenied
+    try:
+        item = services.alert_to_action_item(alert=alert, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(alert)
+    messages.success(request, _("The alert is now an action item of %(group)s.") % {"group": item.owner_group})
+    return redirect(item)

@@ -1,0 +1,187 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kpi import services
+from kpi.choices import SubmissionStatus
+from kpi.models import ClusterKpi, DataCollectionRules, KpiComputation, KpiValue, Span
+from tests.governance.factories import EnterpriseFactory
+from tests.kpi.aggregation_data import generate, reference
+
+pytestmark = pytest.mark.django_db
+
+APPROVED = {SubmissionStatus.APPROVED, SubmissionStatus.LOCKED}
+
+
+def stored(cluster, span: Span) -> dict:
+    return {
+        (v.kpi.code, v.scope, v.link, v.enterprise_id): v
+        for v in KpiValue.objects.filter(cluster=cluster, period=span.key).select_related("kpi")
+        if not v.kpi.is_platform
+    }
+
+
+def close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(Decimal(a) - Decimal(b)) <= Decimal("1e-6") * max(Decimal(1), abs(Decimal(b)))
+
+
+@pytest.fixture
+def dataset(cluster):
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster).update(active=True)  # all 15, COOP included
+    return generate(cluster)
+
+
+SPANS = ["2025-01", "2025-07", "2026-02", "2026-06", "2025-Q3", "2026-Q1", "2026-Q2"]
+
+
+@pytest.mark.parametrize("key", SPANS)
+def test_every_kpi_scope_and_period_matches_the_plain_python_reference(dataset, key):
+    span = Span.parse(key)
+    services.kpi_values_compute(cluster=dataset.cluster, span=span)
+    expected = reference(dataset, span, APPROVED)
+    got = stored(dataset.cluster, span)
+    assert set(got) == set(expected)
+    assert len(expected) > 15 * 5  # the data set exercises every scope
+    for key_, (value, numerator, denominator, reporting) in expected.items():
+        row = got[key_]
+        assert close(row.value, value), (key_, row.value, value)
+        assert close(row.numerator, numerator), key_
+        assert close(row.denominator, denominator), key_
+        assert row.reporting_enterprises == reporting, key_
+
+
+def test_growth_reads_the_same_period_a_year_before(dataset):
+    services.kpi_values_compute(cluster=dataset.cluster, span="2026-Q1")
+    growth = KpiValue.objects.get(cluster=dataset.cluster, period="2026-Q1", kpi__code="EXPGR", scope="cluster")
+    assert growth.reporting_enterprises > 0
+    assert close(growth.value, growth.numerator / growth.denominator - 1)
+
+
+def test_counting_submitted_figures_is_a_cluster_setting(dataset):
+    DataCollectionRules.objects.update_or_create(cluster=dataset.cluster, defaults={"count_submitted": True})
+    span = Span.parse("2025-07")
+    services.kpi_values_compute(cluster=dataset.cluster, span=span)
+    expected = reference(dataset, span, APPROVED | {SubmissionStatus.SUBMITTED})
+    assert expected != reference(dataset, span, APPROVED)
+    got = stored(dataset.cluster, span)
+    assert {k: (close(got[k].value, v[0]), got[k].reporting_enterprises) for k, v in expected.items()} == {
+        k: (True, v[3]) for k, v in expected.items()
+    }
+
+
+def test_statuses_follow_the_direction_of_the_kpi(cluster):
+    assert services.kpi_status(Decimal("0.05"), Decimal("0.02"), Decimal("0.04"), "lower") == "below_minimum"
+    assert services.kpi_status(Decimal("0.03"), Decimal("0.02"), Decimal("0.04"), "lower") == "below_target"
+    assert services.kpi_status(Decimal("0.02"), Decimal("0.02"), Decimal("0.04"), "lower") == "on_target"
+    assert services.kpi_status(Decimal("0.5"), Decimal("0.6"), Decimal("0.4"), "higher") == "below_target"
+    assert services.kpi_status(Decimal("0.3"), Decimal("0.6"), Decimal("0.4"), "higher") == "below_minimum"
+    assert services.kpi_status(None, Decimal("0.6"), Decimal("0.4"), "higher") == ""
+    assert services.kpi_status(Decimal("0.3"), None, None, "higher") == ""
+
+
+def test_stored_status_target_and_minimum_are_the_clusters(dataset):
+    ClusterKpi.objects.filter(cluster=dataset.cluster, kpi__code="DEFECT").update(
+        target=Decimal("0.3"), minimum=Decimal("0.5")
+    )
+    services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
+    rows = KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", kpi__code="DEFECT").exclude(value=None)
+    assert rows.count() > 3
+    for row in rows:
+        assert (row.target, row.minimum) == (Decimal("0.3"), Decimal("0.5"))
+        assert row.status == services.kpi_status(row.value, row.target, row.minimum, "lower")
+
+
+def test_sums_get_a_status_only_for_the_whole_cluster(dataset):
+    ClusterKpi.objects.filter(cluster=dataset.cluster, kpi__code="EXPORT").update(
+        target=Decimal("1"), minimum=Decimal("0")
+    )
+    services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
+    rows = KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", kpi__code="EXPORT")
+    assert set(rows.filter(scope="cluster").values_list("status", flat=True)) == {"on_target"}
+    assert set(rows.exclude(scope="cluster").values_list("status", flat=True)) == {""}
+
+
+def test_recomputing_gives_identical_rows(dataset):
+    fields = [f.name for f in KpiValue._meta.fields if f.name != "id"]
+
+    def snapshot():
+        return sorted(
+            KpiValue.objects.filter(cluster=dataset.cluster, period="2026-Q1").values_list(*fields),
+            key=str,
+        )
+
+    services.kpi_values_compute(cluster=dataset.cluster, span="2026-Q1")
+    first = snapshot()
+    services.kpi_values_compute(cluster=dataset.cluster, span="2026-Q1")
+    assert snapshot() == first
+    assert KpiComputation.objects.filter(cluster=dataset.cluster, period="2026-Q1").count() == 1
+
+
+def test_a_failed_computation_leaves_the_old_rows(dataset, monkeypatch):
+    services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
+    before = KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07").count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("kpi.services.aggregation._quartiles", broken)
+    with pytest.raises(RuntimeError):
+        services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
+    assert KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07").count() == before
+
+
+def test_quartiles_only_where_three_firms_report(dataset):
+    services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
+    rows = KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07").exclude(scope="enterprise")
+    for row in rows.exclude(kpi__source="platform"):
+        if row.reporting_enterprises >= 3:
+            firms = sorted(
+                KpiValue.objects.filter(
+                    cluster=dataset.cluster, period="2025-07", kpi=row.kpi, scope="enterprise", value__isnull=False
+                )
+                .filter(**({"link": row.link} if row.scope == "link" else {}))
+                .values_list("value", flat=True)
+            )
+            if len(firms) >= 3:
+                assert firms[0] <= row.p25 <= row.median <= row.p75 <= firms[-1]
+                continue
+        assert row.median is None
+
+
+def _cluster_with(cluster, enterprises: int):
+    data = generate(cluster, enterprises=enterprises, months=13, seed=enterprises)
+    return data
+
+
+@pytest.mark.parametrize("key", ["2025-12", "2025-Q4"])
+def test_the_number_of_queries_does_not_grow_with_the_enterprises(cluster, other_cluster, key):
+    small, large = _cluster_with(cluster, 10), _cluster_with(other_cluster, 100)
+    counts = []
+    for data in (small, large):
+        services.kpi_values_compute(cluster=data.cluster, span=key)  # warm: KPI settings exist
+        with CaptureQueriesContext(connection) as queries:
+            services.kpi_values_compute(cluster=data.cluster, span=key)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert KpiValue.objects.filter(cluster=large.cluster, period=key, scope="enterprise").count() > 300
+
+
+def test_platform_kpis_come_from_the_platforms_records(cluster):
+    EnterpriseFactory.create_batch(4, cluster=cluster, joined_on=datetime.date(2025, 1, 10))
+    EnterpriseFactory(cluster=cluster, joined_on=datetime.date(2025, 9, 1))
+    EnterpriseFactory(cluster=cluster, joined_on=datetime.date(2025, 1, 10), status="left")
+    services.kpi_values_compute(cluster=cluster, span="2025-06")
+    values = dict(
+        KpiValue.objects.filter(cluster=cluster, period="2025-06", kpi__source="platform").values_list(
+            "kpi__code", "value"
+        )
+    )
+    assert values["PARTIC"] == 4
+    assert values["PROJSEL"] == 0
+    assert set(values) == {"PARTIC", "REGS", "WGS", "PROJSEL", "DISCIP", "TIMELY"}

@@ -1,0 +1,255 @@
+"""KPI pages and the kpi-values and alerts API: who sees what, query counts, recomputation."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from governance.models import ActionItem
+from kpi import services
+from kpi.models import Alert, ClusterKpi, KpiValue
+from tests.governance.factories import BodyFactory, ClusterRoleFactory, EnterpriseFactory
+from tests.governance.test_api import API, token_client
+from tests.kpi.test_alerts import FIRST, report
+from tests.kpi.test_views import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(cluster):
+    """Five processing firms and two supply firms reporting defects; DEFECT has a target and minimum."""
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
+        target=Decimal("0.02"), minimum=Decimal("0.05")
+    )
+    BodyFactory(cluster=cluster, name="Quality WG", area="quality")
+    processing = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Mill {i}") for i in range(5)]
+    supply = [EnterpriseFactory(cluster=cluster, value_chain_link="supply", name=f"Farm {i}") for i in range(2)]
+    defects = [10, 20, 30, 200, 15]
+    report(
+        cluster, FIRST, {e: (1000, d) for e, d in zip(processing, defects, strict=True)} | {s: (500, 5) for s in supply}
+    )
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    return processing, supply
+
+
+def role(cluster, name, **kwargs):
+    return ClusterRoleFactory(cluster=cluster, role=name, **kwargs).user
+
+
+# --- Pages ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["office", "council", "working_group", "viewer"])
+def test_every_role_sees_the_overview_and_the_kpi_detail(client, cluster, computed, name):
+    login(client, role(cluster, name))
+    overview = client.get(reverse("kpi:overview"))
+    assert overview.status_code == 200
+    assert 'data-kpi="DEFECT"' in overview.content.decode()
+    detail = client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-03"})
+    assert detail.status_code == 200
+    assert "plotly.min.js" in detail.content.decode()
+
+
+def test_only_the_office_sees_enterprise_names_on_the_kpi_detail(client, cluster, computed):
+    login(client, role(cluster, "council"))
+    page = client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-03"}).content.decode()
+    assert "Mill 3" not in page
+    assert "Lower quartile" in page
+    login(client, role(cluster, "office"))
+    assert "Mill 3" in client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-03"}).content.decode()
+
+
+def test_a_link_with_fewer_than_three_firms_is_the_offices_only(client, cluster, computed):
+    council = role(cluster, "council")
+    links = dict(KpiValue.objects.filter(kpi__code="DEFECT", scope="link").values_list("link", "value"))
+    assert set(links) == {"processing", "supply"}
+    login(client, council)
+    page = client.get(reverse("kpi:value_chain"), {"period": "2025-03"})
+    chain = {link.link: link.values for link in page.context["links"]}
+    assert chain["supply"] == [] and chain["processing"]
+    assert page.context["links"][1].worst == "below_minimum"  # processing: 275 / 5000 = 5.5 %
+
+
+def test_an_enterprise_sees_itself_against_quartiles_and_not_another_enterprise(client, cluster, computed):
+    processing, supply = computed
+    representative = role(cluster, "enterprise", enterprises=[processing[3]])
+    login(client, representative)
+    own = client.get(reverse("kpi:enterprise_own"), follow=True)
+    assert own.status_code == 200
+    rows = own.context["rows"]
+    defect = next(r for r in rows if r.own.kpi.code == "DEFECT")
+    assert defect.own.value == Decimal("0.2") and defect.position == "bottom"
+    assert defect.cluster.median is not None
+    other = client.get(reverse("kpi:enterprise_view", args=[processing[0].pk]))
+    assert other.status_code in (403, 404)
+
+
+def test_the_data_quality_view_is_the_offices(client, cluster, computed):
+    login(client, role(cluster, "council"))
+    assert client.get(reverse("kpi:data_quality")).status_code == 403
+    login(client, role(cluster, "office"))
+    page = client.get(reverse("kpi:data_quality"))
+    assert page.status_code == 200 and '"type":"heatmap"' in page.content.decode()
+
+
+def test_another_clusters_kpis_and_alerts_stay_hidden(client, cluster, other_cluster, computed):
+    outsider = role(other_cluster, "office")
+    login(client, outsider)
+    assert client.get(reverse("kpi:overview")).context.get("tiles") is None
+    alert = Alert.objects.filter(cluster=cluster).first()
+    assert client.get(reverse("kpi:alert_detail", args=[alert.pk])).status_code == 404
+    api = token_client(outsider)
+    assert api.get(f"{API}/kpi-values/", {"cluster": cluster.pk}).status_code == 400  # not a cluster of theirs
+    assert api.get(f"{API}/kpi-values/").json()["count"] == 0
+    assert api.get(f"{API}/alerts/").json()["count"] == 0
+    assert api.post(f"{API}/kpi-values/recompute/", {"cluster": cluster.pk, "period": "2025-03"}).status_code == 400
+
+
+def test_the_overview_and_detail_queries_do_not_grow_with_enterprises(client, cluster, other_cluster):
+    counts = []
+    for c, firms in ((cluster, 4), (other_cluster, 40)):
+        services.cluster_kpis_ensure(cluster=c)
+        report(
+            c, FIRST, {EnterpriseFactory(cluster=c, value_chain_link="processing"): (1000, 10) for _ in range(firms)}
+        )
+        services.kpi_values_compute(cluster=c, span="2025-03")
+        office = role(c, "office")
+        login(client, office)
+        client.get(reverse("kpi:overview"))  # warm the session's cluster choice
+        per_page = []
+        for url in (reverse("kpi:overview"), reverse("kpi:kpi_detail", args=["DEFECT"])):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            per_page.append(len(queries))
+        counts.append(per_page)
+        client.logout()
+    assert counts[0] == counts[1]
+
+
+def test_the_office_recomputes_from_the_overview(client, cluster, computed, django_capture_on_commit_callbacks):
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(minimum=Decimal("0.5"))
+    login(client, role(cluster, "council"))
+    assert client.post(reverse("kpi:recompute"), {"period": "2025-03"}).status_code == 403
+    login(client, role(cluster, "office"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("kpi:recompute"), {"period": "2025-03"})
+    row = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
+    assert row.minimum == Decimal("0.5") and row.status == "below_target"
+    assert Alert.objects.get(scope="link", link="processing").status == "closed"
+
+
+def test_an_alert_becomes_an_action_item_in_one_click(client, cluster, computed):
+    alert = Alert.objects.get(scope="link", link="processing")
+    login(client, role(cluster, "viewer"))
+    assert client.post(reverse("kpi:alert_action_item", args=[alert.pk])).status_code == 403
+    login(client, role(cluster, "office"))
+    page = client.get(reverse("kpi:alert_detail", args=[alert.pk])).content.decode()
+    assert "Mill 3" in page and 'id="make-action-item"' in page
+    response = client.post(reverse("kpi:alert_action_item", args=[alert.pk]), follow=True)
+    item = ActionItem.objects.get()
+    assert response.redirect_chain[-1][0] == item.get_absolute_url()
+    assert item.owner_group.name == "Quality WG"
+
+
+# --- API -----------------------------------------------------------------------------------------------
+
+
+def test_kpi_values_as_in_the_contract(cluster, computed):
+    processing, _supply = computed
+    office = token_client(role(cluster, "office"))
+    body = office.get(
+        f"{API}/kpi-values/", {"cluster": cluster.pk, "kpi": "DEFECT", "period": "2025-03", "scope": "enterprise"}
+    ).json()
+    assert body["count"] == 7
+    row = next(r for r in body["results"] if r["enterprise"] == processing[3].taxpayer_id)
+    assert set(row) >= {
+        "kpi",
+        "period",
+        "scope",
+        "link",
+        "enterprise",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "minimum",
+        "status",
+        "reporting_enterprises",
+    }
+    assert (row["kpi"], row["period"], row["link"], row["status"]) == (
+        "DEFECT",
+        "2025-03",
+        "processing",
+        "below_minimum",
+    )
+    cluster_row = office.get(f"{API}/kpi-values/", {"cluster": cluster.pk, "kpi": "DEFECT", "scope": "cluster"}).json()
+    assert cluster_row["results"][0]["link"] is None and cluster_row["results"][0]["enterprise"] is None
+    assert office.get(f"{API}/kpi-values/", {"period": "2025-13"}).status_code == 400
+
+
+def test_an_enterprise_token_reads_its_own_rows_and_aggregates_only(cluster, computed):
+    processing, supply = computed
+    api = token_client(role(cluster, "enterprise", enterprises=[supply[0]]))
+    rows = api.get(f"{API}/kpi-values/", {"kpi": "DEFECT"}).json()["results"]
+    enterprises = {r["enterprise"] for r in rows if r["scope"] == "enterprise"}
+    assert enterprises == {supply[0].taxpayer_id}
+    assert {(r["scope"], r["link"]) for r in rows if r["scope"] != "enterprise"} == {
+        ("cluster", None),
+        ("link", "processing"),
+    }
+    assert api.get(f"{API}/kpi-values/", {"enterprise": processing[0].taxpayer_id}).json()["count"] == 0
+
+
+def test_alerts_api_names_enterprises_only_to_those_who_act(cluster, computed):
+    processing, _supply = computed
+    council = token_client(role(cluster, "council")).get(f"{API}/alerts/", {"status": "open"}).json()
+    link = next(a for a in council["results"] if a["link"] == "processing")
+    assert link["contributors"][0]["enterprise"] == processing[3].taxpayer_id
+    mill = token_client(role(cluster, "enterprise", enterprises=[processing[4]]))
+    seen = next(a for a in mill.get(f"{API}/alerts/").json()["results"] if a["link"] == "processing")
+    assert [c["enterprise"] for c in seen["contributors"]] in ([], [processing[4].taxpayer_id])
+
+
+def test_recompute_through_the_api(cluster, computed, django_capture_on_commit_callbacks):
+    office = token_client(role(cluster, "office"))
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(target=Decimal("0.06"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(f"{API}/kpi-values/recompute/", {"cluster": cluster.pk, "period": "2025-Q1"})
+    assert response.status_code == 202 and response.json() == {
+        "cluster": cluster.pk,
+        "period": "2025-Q1",
+        "queued": True,
+    }
+    assert KpiValue.objects.filter(period="2025-Q1", kpi__code="DEFECT").exists()
+    council = token_client(role(cluster, "council"))
+    assert council.post(f"{API}/kpi-values/recompute/", {"cluster": cluster.pk, "period": "2025-03"}).status_code == 403
+    assert office.post(f"{API}/kpi-values/recompute/", {"cluster": cluster.pk, "period": "March"}).status_code == 400
+
+
+def test_an_approved_change_recomputes_a_computed_month(cluster, computed, django_capture_on_commit_callbacks):
+    processing, _supply = computed
+    office = role(cluster, "office")
+    rows = [
+        {"enterprise": processing[3].taxpayer_id, "period": "2025-03", "data_element": "defective_units", "value": 10}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        # The month is locked: an approved correction writes through the "correction" channel.
+        result = services.data_values_write(cluster=cluster, user=office, rows=rows, channel="correction")
+    assert result.updated == 1
+    value = KpiValue.objects.get(kpi__code="DEFECT", scope="enterprise", enterprise=processing[3], period="2025-03")
+    assert value.value == Decimal("0.01")
+
+
+def test_the_daily_job_computes_months_past_their_lock_and_their_quarter(cluster, computed):
+    from kpi.models import KpiComputation
+
+    now = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+    assert services.kpi_values_due(now=now, clusters=[cluster]) == [(cluster.pk, "2025-Q1")]
+    assert services.kpi_values_compute_due(now=now, clusters=[cluster]) == 1
+    assert KpiComputation.objects.filter(cluster=cluster, period="2025-Q1").exists()
+    assert services.kpi_values_due(now=now, clusters=[cluster]) == []
