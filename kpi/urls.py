@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -27,6 +27,13 @@ urlpatterns = [
     path("kpis/enterprise/", views.enterprise_view, name="enterprise_own"),
     path("kpis/enterprise/<int:enterprise_pk>/", views.enterprise_view, name="enterprise_view"),
     path("kpis/<slug:code>/", views.kpi_detail, name="kpi_detail"),
+    path("kpis/reports/", views.reports, name="reports"),
+    re_path(
+        r"^kpis/reports/(?P<period>[0-9]{4}-(?:[0-9]{2}|Q[1-4]))\.(?P<fmt>xlsx|pdf)$",
+        views.report_download,
+        name="report_download",
+    ),
+    path("kpis/export.csv", views.kpi_values_export, name="kpi_values_export"),
     path("alerts/", views.alert_list, name="alert_list"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert_detail"),
     path("alerts/<int:pk>/action-item/", views.alert_action_item, name="alert_action_item"),

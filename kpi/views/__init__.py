@@ -22,12 +22,18 @@ from .dashboards import (
     data_quality,
     enterprise_view,
     kpi_detail,
+    kpi_values_export,
     overview,
     recompute,
+    report_download,
+    reports,
     value_chain,
 )
 
 __all__ = [
+    "kpi_values_export",
+    "report_download",
+    "reports",
     "CorrectionList",
     "SubmissionList",
     "alert_action_item",

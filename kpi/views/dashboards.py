@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,8 @@ from governance.models import Enterprise
 from governance.scoping import VIEW, access_for, may_change, restrict
 
 from .. import charts, selectors, services
+from .. import reports as kpi_reports
+from ..choices import Scope
 from ..models import Alert, ClusterKpi, Span
 from .collection import _cluster_or_404, _require_office
 
@@ -206,3 +208,54 @@ def alert_action_item(request, pk: int):
         return redirect(alert)
     messages.success(request, _("The alert is now an action item of %(group)s.") % {"group": item.owner_group})
     return redirect(item)
+
+
+# --- Reports and exports -----------------------------------------------------------------------------
+
+
+@login_required
+def reports(request):
+    """The periods with KPI values, each with its XLSX and PDF report, and the CSV export."""
+    cluster = _cluster_or_404(request)
+    months, quarters = _spans(request, cluster)
+    return render(
+        request, "kpi/dashboards/reports.html", _context(request, cluster, "reports", months=months, quarters=quarters)
+    )
+
+
+def _report_span(request, cluster, period: str) -> Span:
+    months, quarters = _spans(request, cluster)
+    span = next((s for s in months + quarters if s.key == period), None)
+    if span is None:
+        raise Http404
+    return span
+
+
+@login_required
+def report_download(request, period: str, fmt: str):
+    cluster = _cluster_or_404(request)
+    span = _report_span(request, cluster, period)
+    report = kpi_reports.report_build(user=request.user, cluster=cluster, span=span)
+    if fmt == "pdf":
+        body, content_type = kpi_reports.report_pdf(report), "application/pdf"
+    else:
+        body = kpi_reports.report_xlsx(report)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="kpi-report-{span.key}.{fmt}"'
+    return response
+
+
+@login_required
+def kpi_values_export(request):
+    """The KPI values the user may read, as CSV (`?period=` and `?scope=` narrow it)."""
+    cluster = _cluster_or_404(request)
+    values = selectors.kpi_values(request.user).filter(cluster=cluster)
+    period, scope = request.GET.get("period"), request.GET.get("scope")
+    if period:
+        values = values.filter(period=period)
+    if scope in Scope.values:
+        values = values.filter(scope=scope)
+    response = HttpResponse(kpi_reports.kpi_values_csv(values), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kpi-values{"-" + period if period else ""}.csv"'
+    return response

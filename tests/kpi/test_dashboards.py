@@ -253,3 +253,48 @@ def test_the_daily_job_computes_months_past_their_lock_and_their_quarter(cluster
     assert services.kpi_values_compute_due(now=now, clusters=[cluster]) == 1
     assert KpiComputation.objects.filter(cluster=cluster, period="2025-Q1").exists()
     assert services.kpi_values_due(now=now, clusters=[cluster]) == []
+
+
+# --- Reports and exports -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", ["2025-03", "2025-Q1"])
+def test_monthly_and_quarterly_reports_as_xlsx_and_pdf(client, cluster, computed, period):
+    import io
+
+    from openpyxl import load_workbook
+
+    services.kpi_values_compute(cluster=cluster, span="2025-Q1")
+    login(client, role(cluster, "council"))
+    xlsx = client.get(reverse("kpi:report_download", args=[period, "xlsx"]))
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["KPIs", "Trend", "Alerts", "Completeness"]
+    kpis = {row[0]: row for row in book["KPIs"].iter_rows(min_row=5, values_only=True)}
+    if period == "2025-03":
+        assert kpis["DEFECT"][3] == pytest.approx(4.75)  # percent points: 285 / 6000
+        assert kpis["DEFECT"][6] == "Below target"
+    else:  # only March has figures: no enterprise reported every month of the quarter
+        assert kpis["DEFECT"][3] is None
+    assert book["Trend"]._charts  # a line chart per KPI with a trend
+    assert [a[0] for a in book["Alerts"].iter_rows(min_row=2, values_only=True)] == ["Defect rate"]
+    pdf = client.get(reverse("kpi:report_download", args=[period, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 5000
+
+
+def test_a_report_of_a_period_without_values_is_not_found(client, cluster, computed):
+    login(client, role(cluster, "office"))
+    assert client.get(reverse("kpi:report_download", args=["2024-01", "pdf"])).status_code == 404
+
+
+def test_the_csv_export_neutralises_formulas_and_follows_the_scoping(client, cluster, computed):
+    processing, _supply = computed
+    processing[3].name = '=HYPERLINK("http://evil")'
+    processing[3].save()
+    login(client, role(cluster, "office"))
+    office_csv = client.get(reverse("kpi:kpi_values_export"), {"period": "2025-03"}).content.decode()
+    assert "'=HYPERLINK" in office_csv and "\n=HYPERLINK" not in office_csv and ",=HYPERLINK" not in office_csv
+    login(client, role(cluster, "council"))
+    council_csv = client.get(reverse("kpi:kpi_values_export"), {"period": "2025-03"}).content.decode()
+    assert "HYPERLINK" not in council_csv
+    assert {line.split(",")[3] for line in council_csv.splitlines()[1:]} == {"cluster", "link"}
