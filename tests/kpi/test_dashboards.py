@@ -298,3 +298,29 @@ def test_the_csv_export_neutralises_formulas_and_follows_the_scoping(client, clu
     council_csv = client.get(reverse("kpi:kpi_values_export"), {"period": "2025-03"}).content.decode()
     assert "HYPERLINK" not in council_csv
     assert {line.split(",")[3] for line in council_csv.splitlines()[1:]} == {"cluster", "link"}
+
+
+def test_the_aggregate_kpis_command(cluster, computed):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    KpiValue.objects.all().delete()
+    out = StringIO()
+    call_command("aggregate_kpis", "--cluster", str(cluster.pk), "--period", "2025-03", stdout=out)
+    assert KpiValue.objects.filter(period="2025-03").count() == int(out.getvalue().split(":")[1].strip(" .\n"))
+    call_command("aggregate_kpis", "--all", stdout=StringIO())
+    assert set(KpiValue.objects.values_list("period", flat=True)) == {"2025-03", "2025-Q1"}
+    with pytest.raises(CommandError):
+        call_command("aggregate_kpis", "--period", "March")
+    with pytest.raises(CommandError):
+        call_command("aggregate_kpis", "--cluster", "999999", "--all")
+
+
+def test_the_compute_task_takes_ids_and_a_period_key(cluster, computed):
+    from kpi.tasks import kpi_values_compute_task
+
+    KpiValue.objects.all().delete()
+    assert kpi_values_compute_task.delay(cluster.pk, "2025-03").get() > 0
+    assert kpi_values_compute_task.delay(999999, "2025-03").get() == 0
