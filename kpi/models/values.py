@@ -93,6 +93,8 @@ class KpiValue(models.Model):
             ),
         ]
         indexes = [
+            # A period's rows are replaced and read together (the unique constraints above are partial).
+            models.Index(fields=["cluster", "period"], name="kpi_value_period"),
             models.Index(fields=["cluster", "period_kind", "scope", "kpi", "period_start"], name="kpi_value_series"),
             models.Index(fields=["enterprise", "period_kind", "period_start"], name="kpi_value_enterprise"),
         ]

@@ -134,7 +134,7 @@ sums AS (
     FROM {_table(DataValue)} dv
     JOIN {_table(Submission)} s ON s.enterprise_id = dv.enterprise_id AND s.period_id = dv.period_id
     WHERE dv.cluster_id = %s AND dv.period_id IN ({{periods}}) AND dv.data_element_id IN ({{elements}})
-      AND s.status IN ({{statuses}})
+      AND s.cluster_id = %s AND s.period_id IN ({{periods}}) AND s.status IN ({{statuses}})
     GROUP BY dv.enterprise_id, dv.data_element_id, CASE WHEN dv.period_id IN ({{current}}) THEN 0 ELSE 1 END
 ),
 el AS (
@@ -143,26 +143,39 @@ el AS (
     FROM sums JOIN {_table(DataElement)} de ON de.id = sums.element_id
     WHERE sums.months = %s
 ),
-ent AS (
-    SELECT t.kpi_id, n.enterprise_id, e.value_chain_link AS link, n.v AS num, d.v AS den
+pairs AS (
+    -- Numerator and denominator side by side per enterprise (a pivot: no join whose size the planner
+    -- would have to guess from a CTE).
+    SELECT t.kpi_id, el.enterprise_id,
+           MAX(CASE WHEN el.element_id = t.num_el AND el.yr = t.num_yr THEN el.v END) AS num,
+           MAX(CASE WHEN el.element_id = t.den_el AND el.yr = t.den_yr THEN el.v END) AS den
     FROM terms t
-    JOIN el n ON n.element_id = t.num_el AND n.yr = t.num_yr
-    JOIN {_table(Enterprise)} e ON e.id = n.enterprise_id
-    LEFT JOIN el d ON d.enterprise_id = n.enterprise_id AND d.element_id = t.den_el AND d.yr = t.den_yr
-    WHERE t.den_el IS NULL OR d.v IS NOT NULL
+    JOIN el ON (el.element_id = t.num_el AND el.yr = t.num_yr) OR (el.element_id = t.den_el AND el.yr = t.den_yr)
+    GROUP BY t.kpi_id, el.enterprise_id
+),
+ent AS (
+    SELECT t.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
+           CASE WHEN t.den_el IS NULL THEN 1.0 * t.factor * p.num + t.shift
+                WHEN p.den = 0 THEN NULL
+                ELSE 1.0 * t.factor * p.num / p.den + t.shift END AS v
+    FROM pairs p
+    JOIN terms t ON t.kpi_id = p.kpi_id
+    JOIN {_table(Enterprise)} e ON e.id = p.enterprise_id
+    WHERE p.num IS NOT NULL AND (t.den_el IS NULL OR p.den IS NOT NULL)
 ),
 scoped AS (
-    SELECT kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n FROM ent
+    SELECT kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
+           NULL AS p25, NULL AS p50, NULL AS p75 FROM ent
     UNION ALL
-    SELECT kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*) FROM ent GROUP BY kpi_id, link
+    SELECT kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {{quartiles}} FROM ent GROUP BY kpi_id, link
     UNION ALL
-    SELECT t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0)
+    SELECT t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
     FROM terms t LEFT JOIN (
-        SELECT kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n FROM ent GROUP BY kpi_id
+        SELECT kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {{quartiles}} FROM ent GROUP BY kpi_id
     ) a ON a.kpi_id = t.kpi_id
 ),
 valued AS (
-    SELECT s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
+    SELECT s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n, s.p25, s.p50, s.p75,
            t.target, t.minimum, t.direction, t.ratio, t.judged,
            CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL
                 WHEN t.den_el IS NULL THEN 1.0 * t.factor * s.num + t.shift
@@ -172,7 +185,7 @@ valued AS (
 )
 INSERT INTO {_table(KpiValue)} (
     cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
-    value, numerator, denominator, target, minimum, status, reporting_enterprises
+    value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75
 )
 SELECT %s, kpi_id, %s, %s, %s, scope, link, enterprise_id,
        value, num, CASE WHEN ratio = 1 THEN den END, target, minimum,
@@ -182,7 +195,7 @@ SELECT %s, kpi_id, %s, %s, %s, scope, link, enterprise_id,
             WHEN target IS NOT NULL AND ((direction = 'lower' AND value > target)
                                          OR (direction <> 'lower' AND value < target)) THEN 'below_target'
             ELSE 'on_target' END,
-       n
+       n, p25, p50, p75
 FROM valued
 """
     return sql, params
@@ -206,39 +219,38 @@ def _insert_data_kpis(cluster: Cluster, span: Span, terms: list[Term], statuses:
         periods=_placeholders(every),
         elements=_placeholders(elements),
         statuses=_placeholders(statuses),
+        quartiles=_quartile_columns(),
     )
-    params += current + [cluster.pk] + every + elements + statuses + current + [len(span.months)]
-    params += [cluster.pk, span.key, span.kind, span.start]
+    params += current + [cluster.pk] + every + elements + [cluster.pk] + every + statuses + current
+    params += [len(span.months), cluster.pk, span.key, span.kind, span.start]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The sums of a large cluster's history fit in memory instead of spilling to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
+def _quartile_columns() -> str:
+    """Lower quartile, median and upper quartile of the enterprises' values, where at least MIN_PEERS report.
+
+    PostgreSQL computes them in the same statement; SQLite has no percentile function, so `_quartiles`
+    fills them in afterwards with the same (linear) interpolation.
+    """
+    if connection.vendor != "postgresql":
+        return "NULL AS p25, NULL AS p50, NULL AS p75"
+    return ", ".join(
+        f"CASE WHEN COUNT(v) >= {int(MIN_PEERS)} THEN percentile_cont({q}) WITHIN GROUP (ORDER BY ROUND(v, 8)) END "
+        f"AS {name}"
+        for q, name in (("0.25", "p25"), ("0.5", "p50"), ("0.75", "p75"))
+    )
+
+
 def _quartiles(cluster: Cluster, span: Span) -> None:
-    """Lower quartile, median and upper quartile over enterprises, on cluster and link rows with enough peers."""
-    rows = KpiValue.objects.filter(cluster=cluster, period=span.key)
+    """Quartiles over enterprises on cluster and link rows with enough peers, where the INSERT could not."""
     if connection.vendor == "postgresql":
-        table = _table(KpiValue)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-UPDATE {table} t SET p25 = q.p25, median = q.p50, p75 = q.p75
-FROM (
-    SELECT kpi_id, link, GROUPING(link) AS whole,
-           percentile_cont(0.25) WITHIN GROUP (ORDER BY value) AS p25,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
-           percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75
-    FROM {table}
-    WHERE cluster_id = %s AND period = %s AND scope = 'enterprise' AND value IS NOT NULL
-    GROUP BY GROUPING SETS ((kpi_id), (kpi_id, link))
-    HAVING COUNT(*) >= %s
-) q
-WHERE t.cluster_id = %s AND t.period = %s AND t.kpi_id = q.kpi_id AND t.enterprise_id IS NULL
-  AND ((q.whole = 1 AND t.scope = 'cluster') OR (q.whole = 0 AND t.scope = 'link' AND t.link = q.link))
-""",
-                [cluster.pk, span.key, MIN_PEERS, cluster.pk, span.key],
-            )
-        return
+        return  # computed by the INSERT itself (_quartile_columns)
+    rows = KpiValue.objects.filter(cluster=cluster, period=span.key)
     # SQLite (the embedded default) has no percentile function: the same linear interpolation in Python.
     groups: dict[tuple[int, str], list[Decimal]] = {}
     for kpi_id, link, value in rows.filter(scope=Scope.ENTERPRISE, value__isnull=False).values_list(
@@ -314,10 +326,11 @@ def kpi_values_compute(
         rules = collection_rules(cluster)
         KpiValue.objects.filter(cluster=cluster, period=span.key).delete()
         terms = [Term.of(s, span) for s in settings if not s.kpi.is_platform]
-        _insert_data_kpis(cluster, span, terms, counted_statuses(count_submitted=rules.count_submitted))
-        KpiValue.objects.bulk_create(_platform_values(cluster, span, [s for s in settings if s.kpi.is_platform]))
+        count = _insert_data_kpis(cluster, span, terms, counted_statuses(count_submitted=rules.count_submitted))
+        count += len(
+            KpiValue.objects.bulk_create(_platform_values(cluster, span, [s for s in settings if s.kpi.is_platform]))
+        )
         _quartiles(cluster, span)
-        count = KpiValue.objects.filter(cluster=cluster, period=span.key).count()
         KpiComputation.objects.update_or_create(
             cluster=cluster,
             period=span.key,

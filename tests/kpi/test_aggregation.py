@@ -1,4 +1,5 @@
 import datetime
+import statistics
 from decimal import Decimal
 
 import pytest
@@ -149,6 +150,8 @@ def test_quartiles_only_where_three_firms_report(dataset):
                 .values_list("value", flat=True)
             )
             if len(firms) >= 3:
+                expected = statistics.quantiles(firms, n=4, method="inclusive")
+                assert [row.p25, row.median, row.p75] == [pytest.approx(q, abs=Decimal("1e-7")) for q in expected]
                 assert firms[0] <= row.p25 <= row.median <= row.p75 <= firms[-1]
                 continue
         assert row.median is None
