@@ -26,8 +26,8 @@ urlpatterns = [
     path("kpis/recompute/", views.recompute, name="recompute"),
     path("kpis/enterprise/", views.enterprise_view, name="enterprise_own"),
     path("kpis/enterprise/<int:enterprise_pk>/", views.enterprise_view, name="enterprise_view"),
-    path("kpis/<slug:code>/", views.kpi_detail, name="kpi_detail"),
     path("kpis/reports/", views.reports, name="reports"),
+    path("kpis/<slug:code>/", views.kpi_detail, name="kpi_detail"),
     re_path(
         r"^kpis/reports/(?P<period>[0-9]{4}-(?:[0-9]{2}|Q[1-4]))\.(?P<fmt>xlsx|pdf)$",
         views.report_download,

@@ -282,6 +282,16 @@ def test_monthly_and_quarterly_reports_as_xlsx_and_pdf(client, cluster, computed
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 5000
 
 
+def test_the_reports_page_lists_each_computed_period_with_its_downloads(client, cluster, computed):
+    services.kpi_values_compute(cluster=cluster, span="2025-Q1")
+    login(client, role(cluster, "council"))
+    page = client.get(reverse("kpi:reports"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("kpi:report_download", args=["2025-03", "pdf"]) in html
+    assert reverse("kpi:report_download", args=["2025-Q1", "xlsx"]) in html
+
+
 def test_a_report_of_a_period_without_values_is_not_found(client, cluster, computed):
     login(client, role(cluster, "office"))
     assert client.get(reverse("kpi:report_download", args=["2024-01", "pdf"])).status_code == 404
