@@ -8,6 +8,7 @@ from .aggregation import (
     kpi_values_compute,
     kpi_values_compute_due,
     kpi_values_compute_history,
+    kpi_values_compute_many,
     kpi_values_due,
     kpi_values_recompute,
 )
@@ -20,6 +21,7 @@ from .setup import (
     active_data_elements,
     active_kpis_warning,
     cluster_kpis_ensure,
+    cluster_kpis_ensure_many,
     cluster_kpis_save,
     collection_rules_save,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "alert_working_group",
     "alerts_update",
     "cluster_kpis_ensure",
+    "cluster_kpis_ensure_many",
     "cluster_kpis_save",
     "cluster_today",
     "collection_rules",
@@ -57,6 +60,7 @@ __all__ = [
     "kpi_values_changed",
     "kpi_values_compute",
     "kpi_values_compute_due",
+    "kpi_values_compute_many",
     "kpi_values_compute_history",
     "kpi_history_spans",
     "kpi_values_due",

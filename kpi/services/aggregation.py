@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from governance.models import Cluster, Enterprise
@@ -26,6 +27,7 @@ from ..choices import Direction, KpiStatus, PeriodKind, Scope, SubmissionStatus
 from ..models import (
     MIN_PEERS,
     ClusterKpi,
+    DataCollectionRules,
     DataElement,
     DataValue,
     KpiComputation,
@@ -34,8 +36,7 @@ from ..models import (
     Span,
     Submission,
 )
-from .ingest import collection_rules
-from .setup import cluster_kpis_ensure
+from .setup import cluster_kpis_ensure_many
 
 # --- The rules in Python (statuses, which submissions count) -----------------------------------------
 
@@ -87,6 +88,16 @@ class Term:
 
 
 # --- The computation ---------------------------------------------------------------------------------
+#
+# One INSERT … SELECT computes every active data KPI for a batch of clusters and periods (months and
+# quarters): the monthly job takes every cluster at once, a history recomputation every period. Small
+# tables of parameters (the KPI terms per cluster, the periods and their months) ride along as VALUES,
+# so the statement and its number of queries do not depend on the number of enterprises.
+
+
+# How many clusters one statement takes: the monthly job of a national installation (hundreds of clusters)
+# runs in a few batches, each in its own transaction, so no one transaction grows without bound.
+BATCH_CLUSTERS = 50
 
 
 def _table(model) -> str:
@@ -97,136 +108,180 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values)) or "NULL"
 
 
-def _data_sql(terms: list[Term]) -> tuple[str, list]:
-    """The INSERT … SELECT for every data KPI, scope and enterprise of one period (parameters filled by caller)."""
-    rows = ", ".join(
-        [
-            "(CAST(%s AS integer), CAST(%s AS integer), CAST(%s AS integer), CAST(%s AS integer), "
-            "CAST(%s AS integer), CAST(%s AS numeric), CAST(%s AS numeric), CAST(%s AS integer), "
-            "CAST(%s AS numeric), CAST(%s AS numeric), %s, CAST(%s AS integer))"
-        ]
-        * len(terms)
-    )
-    params: list = []
-    for t in terms:
-        params += [
-            t.setting.kpi_id,
-            t.numerator,
-            t.numerator_year,
-            t.denominator,
-            t.denominator_year,
-            t.factor,
-            t.offset,
-            1 if t.is_ratio else 0,
-            t.setting.target,
-            t.setting.minimum,
-            t.setting.kpi.direction,
-            1 if t.setting.compare_links and t.is_ratio else 0,
-        ]
+def _values(rows: list[tuple], casts: list[str]) -> tuple[str, list]:
+    """A VALUES list with typed columns (the first row casts; SQLite ignores the types it does not know)."""
+    if connection.vendor != "postgresql":  # SQLite would read a date cast as a number (2025-03-01 → 2025)
+        casts = [c if c in ("integer", "numeric") else "" for c in casts]
+    row = "(" + ", ".join(f"CAST(%s AS {c})" if c else "%s" for c in casts) + ")"
+    return ", ".join([row] * len(rows)), [value for r in rows for value in r]
+
+
+def _data_sql(
+    terms: list[tuple], spans: list[tuple], span_months: list[tuple], work: list[tuple], counted: list[tuple]
+) -> tuple[str, list]:
+    """The INSERT … SELECT for every data KPI, scope and enterprise of a batch of clusters and periods."""
+    terms_sql, terms_params = _values(
+        terms,
+        ["integer", "integer", "integer", "integer", "integer", "integer", "numeric", "integer", "numeric",
+         "integer", "numeric", "numeric", "", "integer"],
+    )  # fmt: skip
+    spans_sql, spans_params = _values(spans, ["varchar(7)", "varchar(8)", "date", "integer", "integer"])
+    months_sql, months_params = _values(span_months, ["varchar(7)", "date", "integer"])
+    work_sql, work_params = _values(work, ["integer", "varchar(7)"])
+    counted_sql, counted_params = _values(counted, ["integer", "integer"])
+    clusters = sorted({w[0] for w in work})
+    months = sorted({m[1] for m in span_months})
+    elements = sorted({t[2] for t in terms} | {t[4] for t in terms if t[4] is not None})
+    statuses = [SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]
     sql = f"""
-WITH terms (kpi_id, num_el, num_yr, den_el, den_yr, factor, shift, ratio, target, minimum, direction, judged) AS (
-    VALUES {rows}
+WITH terms (cluster_id, kpi_id, num_el, num_yr, den_el, den_yr, factor, per_days, shift, ratio, target, minimum,
+            direction, judged) AS (VALUES {terms_sql}),
+spans (span_key, kind, start, days, months) AS (VALUES {spans_sql}),
+span_months (span_key, month, yr) AS (VALUES {months_sql}),
+work (cluster_id, span_key) AS (VALUES {work_sql}),
+counted (cluster_id, with_submitted) AS (VALUES {counted_sql}),
+periods AS (
+    SELECT p.id, p.cluster_id, p.month FROM {_table(ReportingPeriod)} p
+    WHERE p.cluster_id IN ({_placeholders(clusters)}) AND p.month IN ({_placeholders(months)})
 ),
 sums AS (
-    SELECT dv.enterprise_id AS enterprise_id, dv.data_element_id AS element_id,
-           CASE WHEN dv.period_id IN ({{current}}) THEN 0 ELSE 1 END AS yr,
+    SELECT dv.cluster_id, sm.span_key, dv.enterprise_id, dv.data_element_id AS element_id, sm.yr,
            SUM(dv.value) AS total, COUNT(dv.value) AS months
-    FROM {_table(DataValue)} dv
-    JOIN {_table(Submission)} s ON s.enterprise_id = dv.enterprise_id AND s.period_id = dv.period_id
-    WHERE dv.cluster_id = %s AND dv.period_id IN ({{periods}}) AND dv.data_element_id IN ({{elements}})
-      AND s.cluster_id = %s AND s.period_id IN ({{periods}}) AND s.status IN ({{statuses}})
-    GROUP BY dv.enterprise_id, dv.data_element_id, CASE WHEN dv.period_id IN ({{current}}) THEN 0 ELSE 1 END
+    FROM periods p
+    JOIN {_table(DataValue)} dv ON dv.period_id = p.id AND dv.cluster_id = p.cluster_id
+    JOIN {_table(Submission)} s ON s.enterprise_id = dv.enterprise_id AND s.period_id = p.id
+    JOIN counted c ON c.cluster_id = p.cluster_id
+    JOIN span_months sm ON sm.month = p.month
+    WHERE dv.data_element_id IN ({_placeholders(elements)})
+      AND (s.status IN ({_placeholders(statuses)}) OR (c.with_submitted = 1 AND s.status = %s))
+    GROUP BY dv.cluster_id, sm.span_key, dv.enterprise_id, dv.data_element_id, sm.yr
 ),
 el AS (
-    SELECT sums.enterprise_id, sums.element_id, sums.yr,
+    SELECT sums.cluster_id, sums.span_key, sums.enterprise_id, sums.element_id, sums.yr,
            CASE WHEN de.aggregation = 'stock' THEN 1.0 * sums.total / sums.months ELSE sums.total END AS v
-    FROM sums JOIN {_table(DataElement)} de ON de.id = sums.element_id
-    WHERE sums.months = %s
+    FROM sums
+    JOIN {_table(DataElement)} de ON de.id = sums.element_id
+    JOIN spans sp ON sp.span_key = sums.span_key
+    WHERE sums.months = sp.months
 ),
 pairs AS (
-    -- Numerator and denominator side by side per enterprise (a pivot: no join whose size the planner
-    -- would have to guess from a CTE).
-    SELECT t.kpi_id, el.enterprise_id,
-           MAX(CASE WHEN el.element_id = t.num_el AND el.yr = t.num_yr THEN el.v END) AS num,
-           MAX(CASE WHEN el.element_id = t.den_el AND el.yr = t.den_yr THEN el.v END) AS den
-    FROM terms t
-    JOIN el ON (el.element_id = t.num_el AND el.yr = t.num_yr) OR (el.element_id = t.den_el AND el.yr = t.den_yr)
-    GROUP BY t.kpi_id, el.enterprise_id
+    -- Numerator and denominator side by side per enterprise, each found by an equality join.
+    SELECT cluster_id, span_key, kpi_id, enterprise_id, MAX(num) AS num, MAX(den) AS den FROM (
+        SELECT t.cluster_id, el.span_key, t.kpi_id, el.enterprise_id, el.v AS num, NULL AS den
+        FROM terms t JOIN el ON el.cluster_id = t.cluster_id AND el.element_id = t.num_el AND el.yr = t.num_yr
+        UNION ALL
+        SELECT t.cluster_id, el.span_key, t.kpi_id, el.enterprise_id, NULL, el.v
+        FROM terms t JOIN el ON el.cluster_id = t.cluster_id AND el.element_id = t.den_el AND el.yr = t.den_yr
+    ) sides
+    GROUP BY cluster_id, span_key, kpi_id, enterprise_id
 ),
 ent AS (
-    SELECT t.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
-           CASE WHEN t.den_el IS NULL THEN 1.0 * t.factor * p.num + t.shift
+    SELECT p.cluster_id, p.span_key, p.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
+           CASE WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
+                                               * p.num + t.shift
                 WHEN p.den = 0 THEN NULL
-                ELSE 1.0 * t.factor * p.num / p.den + t.shift END AS v
+                ELSE 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END * p.num / p.den + t.shift
+           END AS v
     FROM pairs p
-    JOIN terms t ON t.kpi_id = p.kpi_id
+    JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
+    JOIN spans sp ON sp.span_key = p.span_key
     JOIN {_table(Enterprise)} e ON e.id = p.enterprise_id
     WHERE p.num IS NOT NULL AND (t.den_el IS NULL OR p.den IS NOT NULL)
 ),
 scoped AS (
-    SELECT kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
-           NULL AS p25, NULL AS p50, NULL AS p75 FROM ent
+    SELECT cluster_id, span_key, kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
+           NULL AS p25, NULL AS p50, NULL AS p75
+    FROM ent
     UNION ALL
-    SELECT kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {{quartiles}} FROM ent GROUP BY kpi_id, link
+    SELECT cluster_id, span_key, kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {_quartile_columns()}
+    FROM ent GROUP BY cluster_id, span_key, kpi_id, link
     UNION ALL
-    SELECT t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
-    FROM terms t LEFT JOIN (
-        SELECT kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {{quartiles}} FROM ent GROUP BY kpi_id
-    ) a ON a.kpi_id = t.kpi_id
+    SELECT w.cluster_id, w.span_key, t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
+    FROM work w
+    JOIN terms t ON t.cluster_id = w.cluster_id
+    LEFT JOIN (
+        SELECT cluster_id, span_key, kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {_quartile_columns()}
+        FROM ent GROUP BY cluster_id, span_key, kpi_id
+    ) a ON a.cluster_id = w.cluster_id AND a.span_key = w.span_key AND a.kpi_id = t.kpi_id
 ),
 valued AS (
-    SELECT s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n, s.p25, s.p50, s.p75,
-           t.target, t.minimum, t.direction, t.ratio, t.judged,
+    SELECT s.cluster_id, s.span_key, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
+           s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.ratio, t.judged,
            CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL
-                WHEN t.den_el IS NULL THEN 1.0 * t.factor * s.num + t.shift
+                WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
+                                               * s.num + t.shift
                 WHEN s.den = 0 THEN NULL
-                ELSE 1.0 * t.factor * s.num / s.den + t.shift END AS value
-    FROM scoped s JOIN terms t ON t.kpi_id = s.kpi_id
+                ELSE 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END * s.num / s.den + t.shift
+           END AS value
+    FROM scoped s
+    JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
+    JOIN spans sp ON sp.span_key = s.span_key
 )
 INSERT INTO {_table(KpiValue)} (
     cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
     value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75
 )
-SELECT %s, kpi_id, %s, %s, %s, scope, link, enterprise_id,
-       value, num, CASE WHEN ratio = 1 THEN den END, target, minimum,
-       CASE WHEN value IS NULL OR (judged = 0 AND scope <> 'cluster') OR (target IS NULL AND minimum IS NULL) THEN ''
-            WHEN minimum IS NOT NULL AND ((direction = 'lower' AND value > minimum)
-                                          OR (direction <> 'lower' AND value < minimum)) THEN 'below_minimum'
-            WHEN target IS NOT NULL AND ((direction = 'lower' AND value > target)
-                                         OR (direction <> 'lower' AND value < target)) THEN 'below_target'
+SELECT v.cluster_id, v.kpi_id, v.span_key, sp.kind, sp.start, v.scope, v.link, v.enterprise_id,
+       v.value, v.num, CASE WHEN v.ratio = 1 THEN v.den END, v.target, v.minimum,
+       CASE WHEN v.value IS NULL OR (v.judged = 0 AND v.scope <> 'cluster')
+                 OR (v.target IS NULL AND v.minimum IS NULL) THEN ''
+            WHEN v.minimum IS NOT NULL AND ((v.direction = 'lower' AND v.value > v.minimum)
+                                            OR (v.direction <> 'lower' AND v.value < v.minimum)) THEN 'below_minimum'
+            WHEN v.target IS NOT NULL AND ((v.direction = 'lower' AND v.value > v.target)
+                                           OR (v.direction <> 'lower' AND v.value < v.target)) THEN 'below_target'
             ELSE 'on_target' END,
-       n, p25, p50, p75
-FROM valued
+       v.n, v.p25, v.p50, v.p75
+FROM valued v JOIN spans sp ON sp.span_key = v.span_key
 """
+    params = terms_params + spans_params + months_params + work_params + counted_params
+    params += clusters + months + elements + statuses + [SubmissionStatus.SUBMITTED]
     return sql, params
 
 
-def _insert_data_kpis(cluster: Cluster, span: Span, terms: list[Term], statuses: list[str]) -> int:
-    if not terms:
+def _insert_data_kpis(work: list[tuple[Cluster, Span]], settings: dict[int, list[ClusterKpi]]) -> int:
+    """Insert the data KPIs of every (cluster, span) of `work` in one statement; answers the rows written."""
+    terms = [
+        (
+            cluster_id,
+            s.kpi_id,
+            s.kpi.numerator_id,
+            0,
+            s.kpi.numerator_id if s.kpi.year_over_year else s.kpi.denominator_id,
+            1 if s.kpi.year_over_year else 0,
+            s.kpi.multiplier,
+            1 if s.kpi.per_days_in_period else 0,
+            Decimal(-1) if s.kpi.year_over_year else Decimal(0),
+            1 if s.kpi.is_ratio else 0,
+            s.target,
+            s.minimum,
+            s.kpi.direction,
+            1 if s.compare_links and s.kpi.is_ratio else 0,
+        )
+        for cluster_id, rows in settings.items()
+        for s in rows
+        if not s.kpi.is_platform
+    ]
+    with_terms = {t[0] for t in terms}
+    work = [(c, s) for c, s in work if c.pk in with_terms]
+    if not work:
         return 0
-    months = span.months + (
-        span.year_before.months if any(t.numerator_year or t.denominator_year for t in terms) else ()
+    spans = {s.key: s for _c, s in work}
+    span_months = sorted(
+        {(s.key, m, 0) for s in spans.values() for m in s.months}
+        | {(s.key, m, 1) for s in spans.values() for m in s.year_before.months}
     )
-    period_ids = dict(ReportingPeriod.objects.filter(cluster=cluster, month__in=months).values_list("month", "pk"))
-    current = [period_ids[m] for m in span.months if m in period_ids]
-    if not current:
-        return 0
-    every = list(period_ids.values())
-    elements = sorted({t.numerator for t in terms} | {t.denominator for t in terms if t.denominator})
-    sql, params = _data_sql(terms)
-    sql = sql.format(
-        current=_placeholders(current),
-        periods=_placeholders(every),
-        elements=_placeholders(elements),
-        statuses=_placeholders(statuses),
-        quartiles=_quartile_columns(),
+    counted = [(c.pk, 1 if c._count_submitted else 0) for c in {c.pk: c for c, _s in work}.values()]
+    sql, params = _data_sql(
+        terms=terms,
+        spans=[(s.key, s.kind, s.start, s.days, len(s.months)) for s in spans.values()],
+        span_months=span_months,
+        work=[(c.pk, s.key) for c, s in work],
+        counted=counted,
     )
-    params += current + [cluster.pk] + every + elements + [cluster.pk] + every + statuses + current
-    params += [len(span.months), cluster.pk, span.key, span.kind, span.start]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The sums of a large cluster's history fit in memory instead of spilling to disk.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            # The sums of a batch fit in memory instead of spilling to disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -246,25 +301,26 @@ def _quartile_columns() -> str:
     )
 
 
-def _quartiles(cluster: Cluster, span: Span) -> None:
+def _quartiles(clusters: list[Cluster], keys: list[str]) -> None:
     """Quartiles over enterprises on cluster and link rows with enough peers, where the INSERT could not."""
     if connection.vendor == "postgresql":
         return  # computed by the INSERT itself (_quartile_columns)
-    rows = KpiValue.objects.filter(cluster=cluster, period=span.key)
+    rows = KpiValue.objects.filter(cluster__in=clusters, period__in=keys)
     # SQLite (the embedded default) has no percentile function: the same linear interpolation in Python.
-    groups: dict[tuple[int, str], list[Decimal]] = {}
-    for kpi_id, link, value in rows.filter(scope=Scope.ENTERPRISE, value__isnull=False).values_list(
-        "kpi_id", "link", "value"
-    ):
-        groups.setdefault((kpi_id, ""), []).append(value)
-        groups.setdefault((kpi_id, link), []).append(value)
+    groups: dict[tuple, list[Decimal]] = {}
+    for cluster_id, period, kpi_id, link, value in rows.filter(
+        scope=Scope.ENTERPRISE, value__isnull=False
+    ).values_list("cluster_id", "period", "kpi_id", "link", "value"):
+        groups.setdefault((cluster_id, period, kpi_id, ""), []).append(value)
+        groups.setdefault((cluster_id, period, kpi_id, link), []).append(value)
     changed = []
     for row in rows.exclude(scope=Scope.ENTERPRISE):
-        values = groups.get((row.kpi_id, row.link if row.scope == Scope.LINK else ""), [])
+        link = row.link if row.scope == Scope.LINK else ""
+        values = groups.get((row.cluster_id, row.period, row.kpi_id, link), [])
         if len(values) >= MIN_PEERS:
             row.p25, row.median, row.p75 = statistics.quantiles(values, n=4, method="inclusive")
             changed.append(row)
-    KpiValue.objects.bulk_update(changed, ["p25", "median", "p75"])
+    KpiValue.objects.bulk_update(changed, ["p25", "median", "p75"], batch_size=1000)
 
 
 def _platform_values(cluster: Cluster, span: Span, settings: list[ClusterKpi]) -> list[KpiValue]:
@@ -307,44 +363,96 @@ class Computed:
     values: int
 
 
-def kpi_values_compute(
-    *, cluster: Cluster, span: Span | str, trigger: str = "manual", now: datetime.datetime | None = None
-) -> Computed:
-    """Compute every active KPI of the cluster for a month or quarter and replace the period's values.
+def kpi_values_compute_many(
+    *,
+    clusters: list[Cluster],
+    spans: list[Span | str],
+    trigger: str = "manual",
+    now: datetime.datetime | None = None,
+) -> list[Computed]:
+    """Compute every active KPI of these clusters for these months and quarters, replacing their values.
 
-    Atomic: readers see the old rows or the new ones, never a mix; two computations of one cluster
-    wait for each other. A month's computation also updates the cluster's alerts.
+    The data KPIs of the whole batch come from one statement; platform KPIs and alerts follow per cluster
+    and month, the months in order. Atomic: readers see the old rows or the new ones, never a mix; two
+    computations of one cluster wait for each other (the clusters are locked in id order).
     """
     from .alerts import alerts_update
 
-    span = Span.parse(span) if isinstance(span, str) else span
+    spans = sorted({Span.parse(s) if isinstance(s, str) else s for s in spans}, key=lambda s: (s.start, s.kind))
     now = now or timezone.now()
+    clusters = sorted({c.pk: c for c in clusters}.values(), key=lambda c: c.pk)
+    if not clusters or not spans:
+        return []
+    keys = [s.key for s in spans]
     with transaction.atomic():
-        Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk").first()
-        cluster_kpis_ensure(cluster=cluster)
-        settings = list(ClusterKpi.objects.filter(cluster=cluster, active=True).select_related("kpi"))
-        rules = collection_rules(cluster)
-        KpiValue.objects.filter(cluster=cluster, period=span.key).delete()
-        terms = [Term.of(s, span) for s in settings if not s.kpi.is_platform]
-        count = _insert_data_kpis(cluster, span, terms, counted_statuses(count_submitted=rules.count_submitted))
-        count += len(
-            KpiValue.objects.bulk_create(_platform_values(cluster, span, [s for s in settings if s.kpi.is_platform]))
+        list(Cluster.objects.select_for_update().filter(pk__in=[c.pk for c in clusters]).order_by("pk").values("pk"))
+        cluster_kpis_ensure_many(clusters=clusters)
+        settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
+        for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):
+            settings[s.cluster_id].append(s)
+        with_submitted = set(
+            DataCollectionRules.objects.filter(cluster__in=clusters, count_submitted=True).values_list(
+                "cluster_id", flat=True
+            )
         )
-        _quartiles(cluster, span)
-        KpiComputation.objects.update_or_create(
-            cluster=cluster,
-            period=span.key,
-            defaults={
-                "period_kind": span.kind,
-                "period_start": span.start,
-                "computed_at": now,
-                "trigger": trigger,
-                "values": count,
-            },
+        for c in clusters:
+            c._count_submitted = c.pk in with_submitted
+        # Only periods the cluster has opened a month of are computed.
+        opened = set(
+            ReportingPeriod.objects.filter(
+                cluster__in=clusters, month__in={m for s in spans for m in s.months}
+            ).values_list("cluster_id", "month")
         )
-        if span.kind == PeriodKind.MONTH:
-            alerts_update(cluster=cluster, span=span, settings=settings, now=now)
-    return Computed(cluster.pk, span.key, count)
+        work = [(c, s) for s in spans for c in clusters if any((c.pk, m) in opened for m in s.months)]
+        KpiValue.objects.filter(cluster__in=clusters, period__in=keys).delete()
+        _insert_data_kpis(work, settings)
+        platform_rows = []
+        for s in spans:
+            for c in clusters:
+                platform_rows += _platform_values(c, s, [k for k in settings[c.pk] if k.kpi.is_platform])
+        KpiValue.objects.bulk_create(platform_rows, batch_size=1000)
+        _quartiles(clusters, keys)
+        counts = {
+            (row["cluster_id"], row["period"]): row["n"]
+            for row in KpiValue.objects.filter(cluster__in=clusters, period__in=keys)
+            .order_by()
+            .values("cluster_id", "period")
+            .annotate(n=Count("pk"))
+        }
+        results = [Computed(c.pk, s.key, counts.get((c.pk, s.key), 0)) for s in spans for c in clusters]
+        KpiComputation.objects.bulk_create(
+            [
+                KpiComputation(
+                    cluster_id=r.cluster_id,
+                    period=s.key,
+                    period_kind=s.kind,
+                    period_start=s.start,
+                    computed_at=now,
+                    trigger=trigger,
+                    values=r.values,
+                )
+                for s in spans
+                for r in results
+                if r.period == s.key
+            ],
+            update_conflicts=True,
+            unique_fields=["cluster", "period"],
+            update_fields=["period_kind", "period_start", "computed_at", "trigger", "values"],
+            batch_size=1000,
+        )
+        for s in spans:  # in order, so alerts follow the months
+            if s.kind == PeriodKind.MONTH:
+                for c in clusters:
+                    alerts_update(cluster=c, span=s, settings=settings[c.pk], now=now)
+    return results
+
+
+def kpi_values_compute(
+    *, cluster: Cluster, span: Span | str, trigger: str = "manual", now: datetime.datetime | None = None
+) -> Computed:
+    """Compute every active KPI of the cluster for a month or quarter and replace the period's values."""
+    span = Span.parse(span) if isinstance(span, str) else span
+    return kpi_values_compute_many(clusters=[cluster], spans=[span], trigger=trigger, now=now)[0]
 
 
 # --- When to compute ---------------------------------------------------------------------------------
@@ -401,27 +509,49 @@ def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> li
 
 
 def kpi_values_compute_due(*, now: datetime.datetime | None = None, clusters=None) -> int:
-    """Compute every due period, oldest first (alerts follow the months in order)."""
+    """Compute every due period, oldest first (alerts follow the months in order): each period for all the
+    clusters it is due in at once, as one batch."""
     due = kpi_values_due(now=now, clusters=clusters)
-    clusters = Cluster.objects.in_bulk({c for c, _k in due})
+    by_span: dict[str, list[int]] = {}
     for cluster_id, key in due:
-        kpi_values_compute(cluster=clusters[cluster_id], span=key, trigger="schedule", now=now)
+        by_span.setdefault(key, []).append(cluster_id)
+    found = Cluster.objects.in_bulk({c for c, _k in due})
+    for key in sorted(by_span, key=lambda k: (Span.parse(k).start, Span.parse(k).kind)):
+        batch = [found[c] for c in by_span[key]]
+        for chunk in range(0, len(batch), BATCH_CLUSTERS):
+            kpi_values_compute_many(
+                clusters=batch[chunk : chunk + BATCH_CLUSTERS], spans=[key], trigger="schedule", now=now
+            )
     return len(due)
 
 
 def kpi_history_spans(*, cluster: Cluster) -> list[Span]:
     """Every month the cluster has opened, in order, each quarter after its last month."""
+    return _history_spans(ReportingPeriod.objects.filter(cluster=cluster).values_list("month", flat=True))
+
+
+def _history_spans(months) -> list[Span]:
     spans: list[Span] = []
-    for month in ReportingPeriod.objects.filter(cluster=cluster).order_by("month").values_list("month", flat=True):
+    for month in sorted(set(months)):
         spans.append(Span.month(month))
         if month.month % 3 == 0:
             spans.append(Span.quarter_of(month))
     return spans
 
 
-def kpi_values_compute_history(*, cluster: Cluster, trigger: str = "manual") -> int:
-    """Recompute the cluster's whole history, month by month (alerts follow in order); answers the values."""
-    return sum(
-        kpi_values_compute(cluster=cluster, span=span, trigger=trigger).values
-        for span in kpi_history_spans(cluster=cluster)
-    )
+def kpi_values_compute_history(
+    *, cluster: Cluster | None = None, clusters=None, trigger: str = "manual", now: datetime.datetime | None = None
+) -> int:
+    """Recompute the whole history of a cluster (or of several): every month and quarter they opened, a batch
+    of clusters at a time, alerts following the months in order; answers the number of values."""
+    clusters = [cluster] if cluster is not None else list(clusters if clusters is not None else Cluster.objects.all())
+    clusters.sort(key=lambda c: c.pk)
+    total = 0
+    for chunk in range(0, len(clusters), BATCH_CLUSTERS):
+        batch = clusters[chunk : chunk + BATCH_CLUSTERS]
+        months = ReportingPeriod.objects.filter(cluster__in=batch).values_list("month", flat=True).distinct()
+        spans = _history_spans(months)
+        total += sum(
+            r.values for r in kpi_values_compute_many(clusters=batch, spans=spans, trigger=trigger, now=now)
+        )
+    return total

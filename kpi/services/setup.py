@@ -17,19 +17,29 @@ from ..models import ClusterKpi, DataCollectionRules, DataElement, Kpi
 
 def cluster_kpis_ensure(*, cluster: Cluster) -> None:
     """Give the cluster a row for every catalogue KPI it lacks (active by the catalogue's default)."""
-    have = set(ClusterKpi.objects.filter(cluster=cluster).values_list("kpi_id", flat=True))
-    missing = [k for k in Kpi.objects.all() if k.pk not in have]
+    cluster_kpis_ensure_many(clusters=[cluster])
+
+
+def cluster_kpis_ensure_many(*, clusters: Iterable[Cluster]) -> None:
+    """The same for several clusters in three queries."""
+    clusters = list(clusters)
+    have = set(ClusterKpi.objects.filter(cluster__in=clusters).values_list("cluster_id", "kpi_id"))
+    kpis = list(Kpi.objects.all())
+    missing = [(c, k) for c in clusters for k in kpis if (c.pk, k.pk) not in have]
+    if not missing:
+        return
     ClusterKpi.objects.bulk_create(
         [
             ClusterKpi(
-                cluster=cluster,
+                cluster=c,
                 kpi=k,
                 active=k.code not in DEFAULT_INACTIVE,
                 compare_links=k.code not in STRUCTURAL_KPIS,
             )
-            for k in missing
+            for c, k in missing
         ],
         ignore_conflicts=True,
+        batch_size=1000,
     )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kpi import services
 from kpi.choices import SubmissionStatus
@@ -188,3 +189,75 @@ def test_platform_kpis_come_from_the_platforms_records(cluster):
     assert values["PARTIC"] == 4
     assert values["PROJSEL"] == 0
     assert set(values) == {"PARTIC", "REGS", "WGS", "PROJSEL", "DISCIP", "TIMELY"}
+
+
+# --- Batches: the monthly job and history recomputation take many clusters and periods at once ----------
+
+
+def _snapshot(clusters, keys=None) -> list:
+    fields = [f.name for f in KpiValue._meta.fields if f.name not in ("id",)]
+    rows = KpiValue.objects.filter(cluster__in=clusters)
+    if keys is not None:
+        rows = rows.filter(period__in=keys)
+    return sorted(rows.values_list(*fields), key=str)
+
+
+def test_a_batch_gives_each_cluster_and_period_the_rows_of_its_own_computation(cluster, other_cluster):
+    generate(cluster, enterprises=8, months=15, seed=3)
+    second = generate(other_cluster, enterprises=6, months=15, seed=4)
+    services.cluster_kpis_ensure(cluster=other_cluster)
+    # Each cluster keeps its own settings inside the one statement.
+    ClusterKpi.objects.filter(cluster=other_cluster, kpi__code="DEFECT").update(
+        target=Decimal("0.3"), minimum=Decimal("0.5")
+    )
+    DataCollectionRules.objects.update_or_create(cluster=other_cluster, defaults={"count_submitted": True})
+    keys = ["2025-03", "2025-Q1", "2026-01", "2026-Q1", "2025-Q2"]
+
+    results = services.kpi_values_compute_many(clusters=[other_cluster, cluster], spans=keys)
+    batch = _snapshot([cluster, other_cluster])
+    assert {(r.cluster_id, r.period): r.values for r in results} == {
+        (c.pk, k): KpiValue.objects.filter(cluster=c, period=k).count() for c in (cluster, other_cluster) for k in keys
+    }
+    assert all(r.values > 0 for r in results)
+    span = Span.parse("2025-03")
+    expected = reference(second, span, APPROVED | {SubmissionStatus.SUBMITTED})
+    got = stored(other_cluster, span)
+    assert {k: close(got[k].value, v[0]) for k, v in expected.items()} == dict.fromkeys(expected, True)
+
+    KpiValue.objects.all().delete()
+    for c in (cluster, other_cluster):
+        for key in keys:
+            services.kpi_values_compute(cluster=c, span=key)
+    assert _snapshot([cluster, other_cluster]) == batch
+
+
+def test_recomputing_the_history_of_several_clusters_matches_month_by_month(cluster, other_cluster):
+    from kpi.models import Alert
+
+    for c, seed in ((cluster, 5), (other_cluster, 6)):
+        generate(c, enterprises=8, months=8, seed=seed)
+        services.cluster_kpis_ensure(cluster=c)
+        ClusterKpi.objects.filter(cluster=c, kpi__code="DEFECT").update(target=Decimal("0.3"), minimum=Decimal("0.45"))
+    now = timezone.now()
+
+    def alerts():
+        return sorted(
+            Alert.objects.values_list("cluster_id", "kpi__code", "scope", "link", "status", "opened_period", "period"),
+            key=str,
+        )
+
+    total = services.kpi_values_compute_history(clusters=[cluster, other_cluster], now=now)
+    by_batch, alerts_by_batch = _snapshot([cluster, other_cluster]), alerts()
+    assert total == len(by_batch)
+    assert alerts_by_batch  # the data set dips below the minimum somewhere
+    assert set(KpiComputation.objects.values_list("period", flat=True)) == {
+        s.key for s in services.kpi_history_spans(cluster=cluster)
+    }
+
+    KpiValue.objects.all().delete()
+    Alert.objects.all().delete()
+    for c in (cluster, other_cluster):
+        for span in services.kpi_history_spans(cluster=c):
+            services.kpi_values_compute(cluster=c, span=span, now=now)
+    assert _snapshot([cluster, other_cluster]) == by_batch
+    assert alerts() == alerts_by_batch

@@ -1,0 +1,383 @@
+"""Aggregation benchmark: KPI values from monthly figures on PostgreSQL, against the floor of one GROUP BY.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_agg .venv/bin/python bench/aggregation.py
+
+Two cases, both built straight in SQL (approved submissions, every data element every month):
+- single: one cluster of 500 enterprises × 36 months (324 000 values);
+- national: 200 clusters × 250 enterprises × 12 months (10.8 million values).
+
+For each case it times, with the platform's own services:
+- one month for every cluster (`kpi_values_compute_month`, as the monthly job runs it), and
+- the whole history of every cluster (`kpi_values_compute_history`: every month and quarter),
+each as a ratio to the floor: one raw SQL `GROUP BY` (cluster, data element) reading the same
+figures. Goal: within 2× of the floor.
+
+Then, on the single cluster, the council overview and the KPI detail page: query count and server
+time of one request (Django's test client), and the latency of 20 concurrent clients against the
+pages served by gunicorn on 127.0.0.1 (goal: p95 under 150 ms). The pages read stored KPI values
+only. The database named in DATABASE_URL is dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_agg")
+
+# Typical monthly magnitudes per data element (thousand UZS, units, days, people): each enterprise
+# gets a size and every figure a ±15 % wobble, so KPIs fall on both sides of their targets.
+BASE = {
+    "total_output": 1000,
+    "finished_output": 420,
+    "production_cost": 870,
+    "produced_units": 1000,
+    "defective_units": 30,
+    "shipments_total": 50,
+    "shipments_on_time": 43,
+    "delivery_days_total": 250,
+    "downtime_days": 1,
+    "finished_goods_inventory": 1000,
+    "coop_contracts": 4,
+    "purchases_total": 600,
+    "purchases_in_cluster": 360,
+    "local_inputs": 480,
+    "employees": 80,
+    "export_revenue": 40000,
+    "value_added": 260,
+    "employees_trained": 3,
+}
+LINKS = ["supply", "processing", "service", "innovation"]
+
+
+def recreate_database() -> None:
+    import psycopg2
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    admin.close()
+
+
+def timed(label: str, fn):
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    print(f"  {label:<52} {elapsed:8.2f} s", flush=True)
+    return elapsed, result
+
+
+# --- Building a case in SQL ----------------------------------------------------------------------------
+
+
+def build(name: str, clusters: int, enterprises: int, months: int, seed: float) -> list[int]:
+    """Clusters with enterprises over the four links, `months` closed months of approved figures; the ids."""
+    from django.db import connection
+
+    from governance.models import Cluster
+    from kpi.demo import TARGETS
+    from kpi.models import ClusterKpi, add_months
+    from kpi.services import cluster_kpis_ensure
+
+    today = datetime.date.today().replace(day=1)
+    first = add_months(today, -months)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(
+            """
+INSERT INTO governance_cluster (name, sector, region, start_date, currency, time_zone, created_at)
+SELECT %s || ' ' || g, 'Textile', 'Bukhara', %s, 'UZS', 'Asia/Tashkent', now() FROM generate_series(1, %s) g
+RETURNING id""",
+            [name, first, clusters],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            """
+INSERT INTO governance_enterprise (cluster_id, name, taxpayer_id, kind, value_chain_link, status, joined_on,
+                                   address, contact_email, phone)
+SELECT c.id, 'Enterprise ' || c.id || '-' || g, lpad((100000000 + g)::text, 9, '0'), 'processor',
+       (ARRAY['supply','processing','service','innovation'])[1 + g %% 4], 'active', %s, '', '', ''
+FROM governance_cluster c, generate_series(1, %s) g WHERE c.id = ANY(%s)""",
+            [first, enterprises, ids],
+        )
+        cursor.execute(
+            """
+INSERT INTO kpi_reportingperiod (cluster_id, month, deadline, lock_date, opened_at)
+SELECT c.id, m::date, (m + interval '1 month 9 days')::date, (m + interval '1 month 19 days')::date, now()
+FROM governance_cluster c, generate_series(%s::date, %s::date, interval '1 month') m WHERE c.id = ANY(%s)""",
+            [first, add_months(today, -1), ids],
+        )
+        cursor.execute(
+            """
+INSERT INTO kpi_submission (cluster_id, enterprise_id, period_id, status, returned_reason, submitted_at,
+                            on_time, decided_at, updated_at)
+SELECT e.cluster_id, e.id, p.id, 'approved', '', p.deadline, true, p.deadline, now()
+FROM governance_enterprise e JOIN kpi_reportingperiod p ON p.cluster_id = e.cluster_id
+WHERE e.cluster_id = ANY(%s)""",
+            [ids],
+        )
+        # Values: element base × enterprise size (0.5–1.5) × ±15 % a month.
+        cursor.execute(
+            """
+CREATE TEMP TABLE bench_base (code text, base numeric);
+CREATE TEMP TABLE bench_size AS
+    SELECT id AS enterprise_id, 0.5 + random() AS size FROM governance_enterprise WHERE cluster_id = ANY(%s);
+"""
+            + "".join(
+                cursor.mogrify("INSERT INTO bench_base VALUES (%s, %s);", [code, base]).decode()
+                for code, base in BASE.items()
+            ),
+            [ids],
+        )
+        cursor.execute(
+            """
+INSERT INTO kpi_datavalue (cluster_id, enterprise_id, period_id, data_element_id, value, comment, updated_at)
+SELECT s.cluster_id, s.enterprise_id, s.period_id, de.id,
+       round((b.base * z.size * (0.85 + 0.3 * random()))::numeric, 2), '', now()
+FROM kpi_submission s
+JOIN bench_size z ON z.enterprise_id = s.enterprise_id
+CROSS JOIN bench_base b
+JOIN kpi_dataelement de ON de.code = b.code
+WHERE s.cluster_id = ANY(%s)""",
+            [ids],
+        )
+        cursor.execute("DROP TABLE bench_base; DROP TABLE bench_size")
+    for cluster in Cluster.objects.filter(pk__in=ids):
+        cluster_kpis_ensure(cluster=cluster)
+    for code, (target, minimum) in TARGETS.items():
+        ClusterKpi.objects.filter(cluster_id__in=ids, kpi__code=code).update(target=target, minimum=minimum)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return ids
+
+
+# --- Aggregation against the floor --------------------------------------------------------------------
+
+
+def floor_group_by(ids: list[int], months: list[datetime.date]) -> float:
+    """One GROUP BY (cluster, data element) over the approved figures of these clusters and months: best of 3."""
+    from django.db import connection
+
+    sql = """
+SELECT dv.cluster_id, dv.data_element_id, SUM(dv.value), COUNT(dv.value)
+FROM kpi_datavalue dv JOIN kpi_reportingperiod p ON p.id = dv.period_id
+WHERE dv.cluster_id = ANY(%s) AND p.month = ANY(%s)
+GROUP BY dv.cluster_id, dv.data_element_id"""
+    best = float("inf")
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute(sql, [ids, months])
+            cursor.fetchall()
+            best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _month_for_every_cluster(compute, clusters, month) -> None:
+    """As the monthly job does it (kpi_values_compute_due): the month for every cluster, in batches."""
+    from kpi.models import Span
+    from kpi.services.aggregation import BATCH_CLUSTERS
+
+    for start in range(0, len(clusters), BATCH_CLUSTERS):
+        compute(clusters=clusters[start : start + BATCH_CLUSTERS], spans=[Span.month(month)], trigger="schedule")
+
+
+def measure_aggregation(label: str, ids: list[int], months: int) -> dict:
+    from django.db import connection
+
+    from governance.models import Cluster
+    from kpi.models import DataValue, KpiValue, Span, add_months
+    from kpi.services import kpi_values_compute_history, kpi_values_compute_many
+
+    today = datetime.date.today().replace(day=1)
+    last = add_months(today, -1)
+    all_months = [add_months(today, -k) for k in range(months, 0, -1)]
+    values = DataValue.objects.filter(cluster_id__in=ids).count()
+    print(f"{label}: {len(ids)} cluster(s), {values:,} values", flush=True)
+    clusters = list(Cluster.objects.filter(pk__in=ids).order_by("pk"))
+
+    month_floor = floor_group_by(ids, [last])
+    print(f"  {'floor: one GROUP BY over one month':<52} {month_floor:8.2f} s", flush=True)
+    # First computation of the month, then again (the rows are replaced).
+    month_first, _ = timed(
+        f"one month ({Span.month(last).key}) for every cluster, first",
+        lambda: _month_for_every_cluster(kpi_values_compute_many, clusters, last),
+    )
+    month_again, _ = timed(
+        "the same month again (rows replaced)",
+        lambda: _month_for_every_cluster(kpi_values_compute_many, clusters, last),
+    )
+    history_floor = floor_group_by(ids, all_months)
+    print(f"  {'floor: one GROUP BY over the whole history':<52} {history_floor:8.2f} s", flush=True)
+    history, _ = timed(
+        f"whole history ({months} months + quarters) for every cluster",
+        lambda: kpi_values_compute_history(clusters=clusters),
+    )
+    stored = KpiValue.objects.filter(cluster_id__in=ids).count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('kpi_datavalue'))")
+        size = cursor.fetchone()[0]
+    result = {
+        "month": (month_again, month_floor),
+        "history": (history, history_floor),
+    }
+    print(f"  {stored:,} KPI values stored; kpi_datavalue on disk: {size}")
+    print(
+        f"  ratio to the floor: one month {month_again / month_floor:.2f}× "
+        f"(first run {month_first / month_floor:.2f}×), history {history / history_floor:.2f}×",
+        flush=True,
+    )
+    return result
+
+
+# --- Dashboards ------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import ClusterRole
+    from kpi.models import KpiValue
+
+    user = get_user_model().objects.create_user("bench-council", password="bench-pass-1234")
+    ClusterRole.objects.create(user=user, cluster_id=cluster_id, role="council")
+    latest = KpiValue.objects.filter(cluster_id=cluster_id, period_kind="month").latest("period_start").period
+    pages = {
+        "council overview": f"/data/kpis/?cluster={cluster_id}&period={latest}",
+        "KPI detail (DEFECT)": f"/data/kpis/DEFECT/?cluster={cluster_id}&period={latest}",
+    }
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    print(f"dashboards of the single cluster (period {latest}):")
+    for label, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        times = []
+        for _ in range(30):
+            started = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - started)
+        print(
+            f"  {label:<22} {len(queries):3d} queries; one request at a time: "
+            f"p50 {1000 * statistics.median(times):6.1f} ms, p95 {1000 * percentile(times, 0.95):6.1f} ms"
+        )
+
+    # The same pages from gunicorn (2 workers × 4 threads on 2 cores), 20 clients at once.
+    port = 8765
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "cluster_platform.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def fetch(url: str) -> float:
+            request = urllib.request.Request(base + url, headers={"Cookie": f"sessionid={session}"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200
+                response.read()
+            return time.perf_counter() - started
+
+        for label, url in pages.items():
+            for _ in range(4):
+                fetch(url)  # warm both workers
+            latencies: list[float] = []
+            lock = threading.Lock()
+
+            def run(url=url, latencies=latencies, lock=lock):
+                mine = [fetch(url) for _ in range(requests_per_client)]
+                with lock:
+                    latencies.extend(mine)
+
+            threads = [threading.Thread(target=run) for _ in range(concurrency)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            print(
+                f"  {label:<22} {concurrency} clients × {requests_per_client}: "
+                f"p50 {1000 * statistics.median(latencies):6.1f} ms, p95 {1000 * percentile(latencies, 0.95):6.1f} ms, "
+                f"{len(latencies) / elapsed:6.1f} requests/s"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", choices=["single", "national", "both"], default="both")
+    parser.add_argument("--national-clusters", type=int, default=200)
+    parser.add_argument("--national-enterprises", type=int, default=250)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=10, help="requests per concurrent client")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    recreate_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    if args.case in ("single", "both"):
+        _t, ids = timed("build: 1 cluster × 500 enterprises × 36 months", lambda: build("Single", 1, 500, 36, 0.1))
+        measure_aggregation("single", ids, 36)
+        measure_pages(ids[0], args.concurrency, args.requests)
+    if args.case in ("national", "both"):
+        n, e = args.national_clusters, args.national_enterprises
+        _t, ids = timed(f"build: {n} clusters × {e} enterprises × 12 months", lambda: build("National", n, e, 12, 0.2))
+        measure_aggregation("national", ids, 12)
+
+
+if __name__ == "__main__":
+    main()
