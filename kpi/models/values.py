@@ -29,10 +29,20 @@ class KpiValue(models.Model):
     the ratio of; target and minimum are the cluster's as they stood when the value was computed.
     """
 
+    # Derived rows, written a few hundred thousand at a time by the aggregation statement from rows that exist
+    # (it joins them): the foreign keys carry no database check, which would cost a lookup per row at commit.
+    # Deleting a cluster, KPI or enterprise still cascades or is refused through Django's collector.
     cluster = models.ForeignKey(
-        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+", db_index=False
+        Cluster,
+        verbose_name=_("cluster"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values")
+    kpi = models.ForeignKey(
+        Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values", db_constraint=False
+    )
     period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM for a month, YYYY-Qn for a quarter."))
     period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField(_("first day of the period"))
@@ -46,6 +56,7 @@ class KpiValue(models.Model):
         blank=True,
         related_name="kpi_values",
         db_index=False,
+        db_constraint=False,
     )
     value = models.DecimalField(_("value"), **DECIMAL)
     numerator = models.DecimalField(_("numerator"), **DECIMAL)

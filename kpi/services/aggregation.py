@@ -117,7 +117,12 @@ def _values(rows: list[tuple], casts: list[str]) -> tuple[str, list]:
 
 
 def _data_sql(
-    terms: list[tuple], spans: list[tuple], span_months: list[tuple], work: list[tuple], counted: list[tuple]
+    terms: list[tuple],
+    term_elements: list[tuple],
+    spans: list[tuple],
+    span_months: list[tuple],
+    work: list[tuple],
+    counted: list[tuple],
 ) -> tuple[str, list]:
     """The INSERT … SELECT for every data KPI, scope and enterprise of a batch of clusters and periods."""
     terms_sql, terms_params = _values(
@@ -125,27 +130,29 @@ def _data_sql(
         ["integer", "integer", "integer", "integer", "integer", "integer", "numeric", "integer", "numeric",
          "integer", "numeric", "numeric", "", "integer"],
     )  # fmt: skip
-    spans_sql, spans_params = _values(spans, ["varchar(7)", "varchar(8)", "date", "integer", "integer"])
-    months_sql, months_params = _values(span_months, ["varchar(7)", "date", "integer"])
-    work_sql, work_params = _values(work, ["integer", "varchar(7)"])
+    elements_sql, elements_params = _values(term_elements, ["integer", "integer", "integer", "integer", "integer"])
+    spans_sql, spans_params = _values(spans, ["integer", "varchar(7)", "varchar(8)", "date", "integer", "integer"])
+    months_sql, months_params = _values(span_months, ["integer", "date", "integer"])
+    work_sql, work_params = _values(work, ["integer", "integer"])
     counted_sql, counted_params = _values(counted, ["integer", "integer"])
     clusters = sorted({w[0] for w in work})
     months = sorted({m[1] for m in span_months})
-    elements = sorted({t[2] for t in terms} | {t[4] for t in terms if t[4] is not None})
+    elements = sorted({e[2] for e in term_elements})
     statuses = [SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]
     sql = f"""
 WITH terms (cluster_id, kpi_id, num_el, num_yr, den_el, den_yr, factor, per_days, shift, ratio, target, minimum,
             direction, judged) AS (VALUES {terms_sql}),
-spans (span_key, kind, start, days, months) AS (VALUES {spans_sql}),
-span_months (span_key, month, yr) AS (VALUES {months_sql}),
-work (cluster_id, span_key) AS (VALUES {work_sql}),
+term_elements (cluster_id, kpi_id, element_id, yr, side) AS (VALUES {elements_sql}),
+spans (si, span_key, kind, start, days, months) AS (VALUES {spans_sql}),
+span_months (si, month, yr) AS (VALUES {months_sql}),
+work (cluster_id, si) AS (VALUES {work_sql}),
 counted (cluster_id, with_submitted) AS (VALUES {counted_sql}),
 periods AS (
     SELECT p.id, p.cluster_id, p.month FROM {_table(ReportingPeriod)} p
     WHERE p.cluster_id IN ({_placeholders(clusters)}) AND p.month IN ({_placeholders(months)})
 ),
 sums AS (
-    SELECT dv.cluster_id, sm.span_key, dv.enterprise_id, dv.data_element_id AS element_id, sm.yr,
+    SELECT dv.cluster_id, sm.si, dv.enterprise_id, dv.data_element_id AS element_id, sm.yr,
            SUM(dv.value) AS total, COUNT(dv.value) AS months
     FROM periods p
     JOIN {_table(DataValue)} dv ON dv.period_id = p.id AND dv.cluster_id = p.cluster_id
@@ -154,29 +161,27 @@ sums AS (
     JOIN span_months sm ON sm.month = p.month
     WHERE dv.data_element_id IN ({_placeholders(elements)})
       AND (s.status IN ({_placeholders(statuses)}) OR (c.with_submitted = 1 AND s.status = %s))
-    GROUP BY dv.cluster_id, sm.span_key, dv.enterprise_id, dv.data_element_id, sm.yr
+    GROUP BY dv.cluster_id, sm.si, dv.enterprise_id, dv.data_element_id, sm.yr
 ),
 el AS (
-    SELECT sums.cluster_id, sums.span_key, sums.enterprise_id, sums.element_id, sums.yr,
+    SELECT sums.cluster_id, sums.si, sums.enterprise_id, sums.element_id, sums.yr,
            CASE WHEN de.aggregation = 'stock' THEN 1.0 * sums.total / sums.months ELSE sums.total END AS v
     FROM sums
     JOIN {_table(DataElement)} de ON de.id = sums.element_id
-    JOIN spans sp ON sp.span_key = sums.span_key
+    JOIN spans sp ON sp.si = sums.si
     WHERE sums.months = sp.months
 ),
 pairs AS (
-    -- Numerator and denominator side by side per enterprise, each found by an equality join.
-    SELECT cluster_id, span_key, kpi_id, enterprise_id, MAX(num) AS num, MAX(den) AS den FROM (
-        SELECT t.cluster_id, el.span_key, t.kpi_id, el.enterprise_id, el.v AS num, NULL AS den
-        FROM terms t JOIN el ON el.cluster_id = t.cluster_id AND el.element_id = t.num_el AND el.yr = t.num_yr
-        UNION ALL
-        SELECT t.cluster_id, el.span_key, t.kpi_id, el.enterprise_id, NULL, el.v
-        FROM terms t JOIN el ON el.cluster_id = t.cluster_id AND el.element_id = t.den_el AND el.yr = t.den_yr
-    ) sides
-    GROUP BY cluster_id, span_key, kpi_id, enterprise_id
+    -- Numerator and denominator side by side per enterprise, in one pass over the element sums.
+    SELECT te.cluster_id, el.si, te.kpi_id, el.enterprise_id,
+           MAX(CASE WHEN te.side = 0 THEN el.v END) AS num,
+           MAX(CASE WHEN te.side = 1 THEN el.v END) AS den
+    FROM el
+    JOIN term_elements te ON te.cluster_id = el.cluster_id AND te.element_id = el.element_id AND te.yr = el.yr
+    GROUP BY te.cluster_id, el.si, te.kpi_id, el.enterprise_id
 ),
 ent AS (
-    SELECT p.cluster_id, p.span_key, p.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
+    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
            CASE WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
                                                * p.num + t.shift
                 WHEN p.den = 0 THEN NULL
@@ -184,28 +189,28 @@ ent AS (
            END AS v
     FROM pairs p
     JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
-    JOIN spans sp ON sp.span_key = p.span_key
+    JOIN spans sp ON sp.si = p.si
     JOIN {_table(Enterprise)} e ON e.id = p.enterprise_id
     WHERE p.num IS NOT NULL AND (t.den_el IS NULL OR p.den IS NOT NULL)
 ),
 scoped AS (
-    SELECT cluster_id, span_key, kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
+    SELECT cluster_id, si, kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
            NULL AS p25, NULL AS p50, NULL AS p75
     FROM ent
     UNION ALL
-    SELECT cluster_id, span_key, kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {_quartile_columns()}
-    FROM ent GROUP BY cluster_id, span_key, kpi_id, link
+    SELECT cluster_id, si, kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {_quartile_columns()}
+    FROM ent GROUP BY cluster_id, si, kpi_id, link
     UNION ALL
-    SELECT w.cluster_id, w.span_key, t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
+    SELECT w.cluster_id, w.si, t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
     FROM work w
     JOIN terms t ON t.cluster_id = w.cluster_id
     LEFT JOIN (
-        SELECT cluster_id, span_key, kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {_quartile_columns()}
-        FROM ent GROUP BY cluster_id, span_key, kpi_id
-    ) a ON a.cluster_id = w.cluster_id AND a.span_key = w.span_key AND a.kpi_id = t.kpi_id
+        SELECT cluster_id, si, kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {_quartile_columns()}
+        FROM ent GROUP BY cluster_id, si, kpi_id
+    ) a ON a.cluster_id = w.cluster_id AND a.si = w.si AND a.kpi_id = t.kpi_id
 ),
 valued AS (
-    SELECT s.cluster_id, s.span_key, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
+    SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
            s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.ratio, t.judged,
            CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL
                 WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
@@ -215,13 +220,13 @@ valued AS (
            END AS value
     FROM scoped s
     JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
-    JOIN spans sp ON sp.span_key = s.span_key
+    JOIN spans sp ON sp.si = s.si
 )
 INSERT INTO {_table(KpiValue)} (
     cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
     value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75
 )
-SELECT v.cluster_id, v.kpi_id, v.span_key, sp.kind, sp.start, v.scope, v.link, v.enterprise_id,
+SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, v.enterprise_id,
        v.value, v.num, CASE WHEN v.ratio = 1 THEN v.den END, v.target, v.minimum,
        CASE WHEN v.value IS NULL OR (v.judged = 0 AND v.scope <> 'cluster')
                  OR (v.target IS NULL AND v.minimum IS NULL) THEN ''
@@ -231,9 +236,9 @@ SELECT v.cluster_id, v.kpi_id, v.span_key, sp.kind, sp.start, v.scope, v.link, v
                                            OR (v.direction <> 'lower' AND v.value < v.target)) THEN 'below_target'
             ELSE 'on_target' END,
        v.n, v.p25, v.p50, v.p75
-FROM valued v JOIN spans sp ON sp.span_key = v.span_key
+FROM valued v JOIN spans sp ON sp.si = v.si
 """
-    params = terms_params + spans_params + months_params + work_params + counted_params
+    params = terms_params + elements_params + spans_params + months_params + work_params + counted_params
     params += clusters + months + elements + statuses + [SubmissionStatus.SUBMITTED]
     return sql, params
 
@@ -265,17 +270,22 @@ def _insert_data_kpis(work: list[tuple[Cluster, Span]], settings: dict[int, list
     work = [(c, s) for c, s in work if c.pk in with_terms]
     if not work:
         return 0
+    index = {key: i for i, key in enumerate(dict.fromkeys(s.key for _c, s in work))}
     spans = {s.key: s for _c, s in work}
     span_months = sorted(
-        {(s.key, m, 0) for s in spans.values() for m in s.months}
-        | {(s.key, m, 1) for s in spans.values() for m in s.year_before.months}
+        {(index[s.key], m, 0) for s in spans.values() for m in s.months}
+        | {(index[s.key], m, 1) for s in spans.values() for m in s.year_before.months}
     )
     counted = [(c.pk, 1 if c._count_submitted else 0) for c in {c.pk: c for c, _s in work}.values()]
+    term_elements = [(t[0], t[1], t[2], t[3], 0) for t in terms] + [
+        (t[0], t[1], t[4], t[5], 1) for t in terms if t[4] is not None
+    ]
     sql, params = _data_sql(
         terms=terms,
-        spans=[(s.key, s.kind, s.start, s.days, len(s.months)) for s in spans.values()],
+        term_elements=term_elements,
+        spans=[(index[s.key], s.key, s.kind, s.start, s.days, len(s.months)) for s in spans.values()],
         span_months=span_months,
-        work=[(c.pk, s.key) for c, s in work],
+        work=[(c.pk, index[s.key]) for c, s in work],
         counted=counted,
     )
     with connection.cursor() as cursor:
