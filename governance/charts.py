@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-
-def _html(figure: go.Figure) -> str:
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320, template="plotly_white")
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
+from .figures import Figure, trace
 
 
 def discipline_by_body(per_body) -> str:
@@ -19,9 +15,9 @@ def discipline_by_body(per_body) -> str:
     shares = [round((d.share or 0) * 100, 1) for _b, d in per_body]
     labels = [f"{d.on_time}/{d.due}" for _b, d in per_body]
     colours = ["#2e7d32" if s >= 80 else "#ef6c00" if s >= 60 else "#c62828" for s in shares]
-    figure = go.Figure(
-        go.Bar(x=shares, y=names, orientation="h", text=labels, textposition="auto", marker_color=colours)
+    figure = Figure(
+        trace("bar", x=shares, y=names, orientation="h", text=labels, textposition="auto", marker={"color": colours})
     )
     figure.update_layout(title=_("Execution discipline by body, %"), xaxis={"range": [0, 100]})
     figure.update_yaxes(autorange="reversed")
-    return _html(figure)
+    return figure.html(320)

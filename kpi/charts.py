@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+
+from governance.figures import Figure, trace
 
 from .formatting import STATUS_COLOURS, scaled
 
 
-def _html(figure: go.Figure, height: int = 320) -> str:
-    figure.update_layout(
-        margin={"l": 10, "r": 10, "t": 36, "b": 10},
-        height=height,
-        template="plotly_white",
-        legend={"orientation": "h", "y": -0.15},
-    )
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
+def _html(figure: Figure, height: int = 320) -> str:
+    return figure.html(height, legend={"orientation": "h", "y": -0.15})
 
 
 def _unit_suffix(kpi) -> str:
@@ -28,8 +23,9 @@ def kpi_trend(detail) -> str:
     if not detail.months:
         return ""
     x = [v.period_start for v in detail.months]
-    figure = go.Figure(
-        go.Scatter(
+    figure = Figure(
+        trace(
+            "scatter",
             x=x,
             y=[scaled(v.value, kpi.unit) for v in detail.months],
             mode="lines+markers",
@@ -41,7 +37,8 @@ def kpi_trend(detail) -> str:
     for threshold, name, dash in ((setting.target, _("Target"), "dash"), (setting.minimum, _("Minimum"), "dot")):
         if threshold is not None:
             figure.add_trace(
-                go.Scatter(
+                trace(
+                    "scatter",
                     x=[x[0], x[-1]],
                     y=[scaled(threshold, kpi.unit)] * 2,
                     mode="lines",
@@ -57,11 +54,12 @@ def kpi_quarters(detail) -> str:
     kpi = detail.kpi
     if not detail.quarters:
         return ""
-    figure = go.Figure(
-        go.Bar(
+    figure = Figure(
+        trace(
+            "bar",
             x=[v.period for v in detail.quarters],
             y=[scaled(v.value, kpi.unit) for v in detail.quarters],
-            marker_color=[STATUS_COLOURS[v.status] for v in detail.quarters],
+            marker={"color": [STATUS_COLOURS[v.status] for v in detail.quarters]},
         )
     )
     figure.update_layout(title=_("Quarter by quarter") + _unit_suffix(kpi))
@@ -73,10 +71,11 @@ def kpi_by_link(detail, labels: dict) -> str:
     kpi = detail.kpi
     if not detail.link_series:
         return ""
-    figure = go.Figure()
+    figure = Figure()
     for link, rows in detail.link_series.items():
         figure.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=[v.period_start for v in rows],
                 y=[scaled(v.value, kpi.unit) for v in rows],
                 mode="lines+markers",
@@ -92,8 +91,9 @@ def kpi_distribution(detail, named: bool) -> str:
     kpi, current = detail.kpi, detail.current
     values = [v for v in detail.enterprises if v.value is not None]
     if named and values:
-        figure = go.Figure(
-            go.Box(
+        figure = Figure(
+            trace(
+                "box",
                 x=[scaled(v.value, kpi.unit) for v in values],
                 text=[v.enterprise.name for v in values],
                 boxpoints="all",
@@ -105,8 +105,9 @@ def kpi_distribution(detail, named: bool) -> str:
             )
         )
     elif current is not None and current.median is not None:
-        figure = go.Figure(
-            go.Box(
+        figure = Figure(
+            trace(
+                "box",
                 q1=[scaled(current.p25, kpi.unit)],
                 median=[scaled(current.median, kpi.unit)],
                 q3=[scaled(current.p75, kpi.unit)],
@@ -127,17 +128,23 @@ def enterprise_against_cluster(kpi, own, cluster) -> str:
     """The enterprise's months against the cluster's median and quartile band."""
     if not own:
         return ""
-    figure = go.Figure()
+    figure = Figure()
     band = [v for v in cluster if v.median is not None]
     if band:
         x = [v.period_start for v in band]
         figure.add_trace(
-            go.Scatter(
-                x=x, y=[scaled(v.p75, kpi.unit) for v in band], mode="lines", line={"width": 0}, showlegend=False
+            trace(
+                "scatter",
+                x=x,
+                y=[scaled(v.p75, kpi.unit) for v in band],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
             )
         )
         figure.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=x,
                 y=[scaled(v.p25, kpi.unit) for v in band],
                 mode="lines",
@@ -148,7 +155,8 @@ def enterprise_against_cluster(kpi, own, cluster) -> str:
             )
         )
         figure.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=x,
                 y=[scaled(v.median, kpi.unit) for v in band],
                 mode="lines",
@@ -157,7 +165,8 @@ def enterprise_against_cluster(kpi, own, cluster) -> str:
             )
         )
     figure.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=[v.period_start for v in own],
             y=[scaled(v.value, kpi.unit) for v in own],
             mode="lines+markers",
@@ -177,8 +186,9 @@ def completeness_heatmap(grid) -> str:
     names = {0: _("Missing"), 1: _("Not yet due"), 2: _("Late"), 3: _("On time")}
     z = [[codes.get(c.status) if c.status else None for c in row.cells] for row in grid.rows]
     text = [[str(names[v]) if v is not None else "" for v in line] for line in z]
-    figure = go.Figure(
-        go.Heatmap(
+    figure = Figure(
+        trace(
+            "heatmap",
             z=z,
             x=[p.key for p in grid.periods],
             y=[row.enterprise.name for row in grid.rows],
