@@ -71,6 +71,7 @@ def report_build(*, user, cluster: Cluster, span: Span) -> Report:
     values = kpi_values(user).filter(
         cluster=cluster,
         scope=Scope.CLUSTER,
+        enterprise__isnull=True,
         period_kind=span.kind,
         period_start__gte=first,
         period_start__lte=span.start,

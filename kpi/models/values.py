@@ -41,7 +41,12 @@ class KpiValue(models.Model):
         db_constraint=False,
     )
     kpi = models.ForeignKey(
-        Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values", db_constraint=False
+        Kpi,
+        verbose_name=_("KPI"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
     period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM for a month, YYYY-Qn for a quarter."))
     period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
@@ -106,8 +111,18 @@ class KpiValue(models.Model):
         indexes = [
             # A period's rows are replaced and read together (the unique constraints above are partial).
             models.Index(fields=["cluster", "period"], name="kpi_value_period"),
-            models.Index(fields=["cluster", "period_kind", "scope", "kpi", "period_start"], name="kpi_value_series"),
-            models.Index(fields=["enterprise", "period_kind", "period_start"], name="kpi_value_enterprise"),
+            # Partial: the aggregation writes ~15 rows per enterprise and period, and no series is read
+            # across enterprises, so each index holds only the rows its readers look for.
+            models.Index(
+                fields=["cluster", "period_kind", "scope", "kpi", "period_start"],
+                name="kpi_value_series",
+                condition=Q(enterprise__isnull=True),
+            ),
+            models.Index(
+                fields=["enterprise", "period_kind", "period_start"],
+                name="kpi_value_enterprise",
+                condition=Q(enterprise__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -87,6 +87,7 @@ def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
         cluster=cluster,
         period_kind=PeriodKind.MONTH,
         scope=Scope.CLUSTER,
+        enterprise__isnull=True,  # reads the series index, which holds only cluster and link rows
         kpi_id__in=tiles.keys(),
         period_start__gte=first,
         period_start__lte=span.start,
@@ -141,7 +142,10 @@ def kpi_detail(*, user, cluster: Cluster, setting: ClusterKpi, span: Span) -> Kp
     values = kpi_values(user).filter(cluster=cluster, kpi_id=setting.kpi_id)
     series = list(
         values.filter(
-            scope__in=[Scope.CLUSTER, Scope.LINK], period_start__gte=first, period_start__lte=span.end
+            scope__in=[Scope.CLUSTER, Scope.LINK],
+            enterprise__isnull=True,
+            period_start__gte=first,
+            period_start__lte=span.end,
         ).order_by("period_start", "link")
     )
     months = [v for v in series if v.scope == Scope.CLUSTER and v.period_kind == PeriodKind.MONTH]
@@ -238,7 +242,7 @@ def enterprise_trend(*, user, enterprise: Enterprise, kpi: Kpi, span: Span) -> t
         period_start__lte=span.start,
     )
     own = list(values.filter(scope=Scope.ENTERPRISE, enterprise=enterprise).order_by("period_start"))
-    cluster = list(values.filter(scope=Scope.CLUSTER).order_by("period_start"))
+    cluster = list(values.filter(scope=Scope.CLUSTER, enterprise__isnull=True).order_by("period_start"))
     return own, cluster
 
 
