@@ -104,6 +104,7 @@ class CollectionRulesForm(forms.ModelForm):
             "reminder_days_before",
             "deviation_threshold",
             "history_months",
+            "count_submitted",
         ]
 
     def __init__(self, *args, cluster=None, user=None, **kwargs):

@@ -192,14 +192,28 @@ def report_xlsx(report: Report) -> bytes:
             ]
         )
     completeness = book.create_sheet(_("Completeness")[:31])
-    completeness.append([_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Complete"), _("On time")])
+    completeness.append(
+        [_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Share complete"), _("Share on time")]
+    )
     for month, tally in report.completeness:
         completeness.append(
             [month, tally.expected, tally.on_time, tally.late, tally.missing, tally.share_complete, tally.share_on_time]
         )
+    _text_only(book)
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
+
+
+def _text_only(book) -> None:
+    """The report writes no formula: a text that openpyxl would store as one (a name typed as "=HYPERLINK(…)")
+    is neutralised as in the CSV export and stored as text."""
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    cell.value = neutralise(cell.value)
+                    cell.data_type = "s"
 
 
 # --- PDF ------------------------------------------------------------------------------------------------

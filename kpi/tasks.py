@@ -37,6 +37,19 @@ def kpi_values_compute_task(cluster_id: int, period: str, trigger: str = "manual
 @shared_task(
     autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=4 * 60 * 60
 )
+def kpi_values_compute_periods_task(cluster_id: int, periods: list[str], trigger: str = "settings") -> int:
+    """Compute several months and quarters of one cluster as one batch (after a change of its settings)."""
+    from governance.models import Cluster
+
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return 0
+    return sum(r.values for r in services.kpi_values_compute_many(clusters=[cluster], spans=periods, trigger=trigger))
+
+
+@shared_task(
+    autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=4 * 60 * 60
+)
 def kpi_values_due_task() -> int:
     """Compute the months past their lock date and the quarters whose last month is (run daily)."""
     return services.kpi_values_compute_due()

@@ -239,6 +239,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "closed_period",
             "value",
             "minimum",
+            "reporting_enterprises",
             "opened_at",
             "closed_at",
             "action_item",

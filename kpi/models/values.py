@@ -183,6 +183,7 @@ class Alert(models.Model):
     period_start = models.DateField(_("first day of the latest month"))
     value = models.DecimalField(_("value"), **DECIMAL)
     minimum = models.DecimalField(_("minimum"), **DECIMAL)
+    reporting_enterprises = models.PositiveIntegerField(_("reporting enterprises"), null=True, blank=True)
     closed_period = models.CharField(_("month back above the minimum"), max_length=7, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -195,7 +196,14 @@ class Alert(models.Model):
         related_name="+",
     )
 
-    scope_rule = ScopeRule(cluster="cluster", own=_alert_group_members)
+    # Those who act on alerts read them all; everyone else in the cluster only where the value is an aggregate
+    # over at least MIN_PEERS firms, as for KPI values (a link of two firms would give a firm its peer's figure).
+    scope_rule = ScopeRule(
+        cluster="cluster",
+        readers=frozenset({Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP}),
+        own=_alert_group_members,
+        shared=Q(reporting_enterprises__gte=MIN_PEERS),
+    )
 
     class Meta:
         ordering = ["status", "-period_start", "kpi__position", "link"]

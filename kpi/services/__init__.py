@@ -11,6 +11,7 @@ from .aggregation import (
     kpi_values_compute_many,
     kpi_values_due,
     kpi_values_recompute,
+    kpi_values_recompute_computed,
 )
 from .alerts import alert_to_action_item, alert_working_group, alerts_update, shortfalls
 from .ingest import WriteResult, collection_rules, data_values_write, is_office, writable_enterprise_ids
@@ -65,6 +66,7 @@ __all__ = [
     "kpi_history_spans",
     "kpi_values_due",
     "kpi_values_recompute",
+    "kpi_values_recompute_computed",
     "office_emails",
     "period_dates",
     "period_open",

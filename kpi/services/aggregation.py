@@ -35,6 +35,7 @@ from ..models import (
     ReportingPeriod,
     Span,
     Submission,
+    add_months,
 )
 from .setup import cluster_kpis_ensure_many
 
@@ -501,12 +502,33 @@ def kpi_values_changed(*, cluster_id: int, months, trigger: str = "change") -> l
 
     Periods never computed are left to the scheduled job after their lock date.
     """
+    # Growth on the same period a year before reads these months too, a year later.
+    months = set(months) | {add_months(m, 12) for m in months}
     keys = {Span.month(m).key for m in months} | {Span.quarter_of(m).key for m in months}
     done = sorted(
         KpiComputation.objects.filter(cluster_id=cluster_id, period__in=keys).values_list("period", flat=True)
     )
     _queue(cluster_id, done, trigger)
     return done
+
+
+def kpi_values_recompute_computed(*, cluster: Cluster, latest: bool = False, trigger: str = "settings") -> list[str]:
+    """Queue, in one task, the recomputation of every period already computed for the cluster (or only the
+    latest month and quarter): after a setting that changes what the values are."""
+    computed = KpiComputation.objects.filter(cluster=cluster).order_by("-period_start")
+    if latest:
+        keys = [
+            key
+            for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)
+            for key in computed.filter(period_kind=kind).values_list("period", flat=True)[:1]
+        ]
+    else:
+        keys = list(computed.values_list("period", flat=True))
+    if keys:
+        from ..tasks import kpi_values_compute_periods_task
+
+        transaction.on_commit(lambda: kpi_values_compute_periods_task.delay(cluster.pk, keys, trigger))
+    return keys
 
 
 def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> list[tuple[int, str]]:

@@ -155,9 +155,10 @@ def alerts_update(*, cluster: Cluster, span: Span, settings: list[ClusterKpi], n
         else:
             continue
         alert.period, alert.period_start, alert.value, alert.minimum = span.key, span.start, row.value, row.minimum
+        alert.reporting_enterprises = row.reporting_enterprises
         alert._row = row
     Alert.objects.bulk_create(opened)
-    Alert.objects.bulk_update(followed, ["period", "period_start", "value", "minimum"])
+    Alert.objects.bulk_update(followed, ["period", "period_start", "value", "minimum", "reporting_enterprises"])
     AlertContributor.objects.filter(alert__in=followed).delete()
     for alert in opened + followed:
         contributors += _contributors(alert, alert._row, enterprises, span, by_setting[alert.kpi_id])

@@ -74,12 +74,28 @@ def cluster_kpis_save(*, cluster: Cluster, settings: Iterable[KpiSetting]) -> st
         row.working_group_id, row.compare_links = setting.working_group_id, setting.compare_links
         row.full_clean()
         row.save(update_fields=["active", "target", "minimum", "working_group", "compare_links"])
+    from .aggregation import kpi_values_recompute_computed
+
+    # The dashboards show the latest month and quarter with the new settings; older periods keep the
+    # targets they were computed with until they are recomputed.
+    kpi_values_recompute_computed(cluster=cluster, latest=True)
     return active_kpis_warning(sum(1 for r in rows.values() if r.active and not r.kpi.is_platform))
 
 
+@transaction.atomic
 def collection_rules_save(*, rules: DataCollectionRules) -> DataCollectionRules:
+    """Store the rules; when which submissions count changes, every computed period is recomputed."""
+    from .aggregation import kpi_values_recompute_computed
+
     rules.full_clean()
+    before = (
+        DataCollectionRules.objects.filter(pk=rules.pk).values_list("count_submitted", flat=True).first()
+        if rules.pk
+        else False
+    )
     rules.save()
+    if bool(before) != rules.count_submitted:
+        kpi_values_recompute_computed(cluster=rules.cluster, trigger="settings")
     return rules
 
 

@@ -102,6 +102,9 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
     submission.submitted_by = user
     submission.returned_reason = ""
     submission.save()
+    if collection_rules(submission.period.cluster).count_submitted:
+        # The cluster counts submitted figures: a computed month now counts these too.
+        kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="submission")
     return submission
 
 

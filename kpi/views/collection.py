@@ -333,7 +333,7 @@ def kpi_settings(request):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("KPI settings saved."))
+            messages.success(request, _("KPI settings saved. The latest month and quarter are recomputed with them."))
             if warning:
                 messages.warning(request, warning)
             return redirect("kpi:kpi_settings")
@@ -361,6 +361,10 @@ def collection_rules(request):
             apply_validation_error(form, error)
         else:
             messages.success(request, _("Data-collection rules saved. They apply to months opened from now on."))
+            if "count_submitted" in form.changed_data:
+                messages.info(
+                    request, _("Every computed month and quarter is recomputed with the figures that now count.")
+                )
             return redirect("kpi:collection_rules")
     context = {"section": "data", "cluster": cluster, "form": form, "title": _("Data-collection rules")}
     return render(request, "kpi/collection_rules.html", context)

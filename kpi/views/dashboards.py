@@ -253,6 +253,10 @@ def kpi_values_export(request):
     values = selectors.kpi_values(request.user).filter(cluster=cluster)
     period, scope = request.GET.get("period"), request.GET.get("scope")
     if period:
+        try:
+            period = Span.parse(period).key  # only a month or a quarter reaches the file name
+        except ValueError as error:
+            raise Http404 from error
         values = values.filter(period=period)
     if scope in Scope.values:
         values = values.filter(scope=scope)

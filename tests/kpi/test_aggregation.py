@@ -261,3 +261,11 @@ def test_recomputing_the_history_of_several_clusters_matches_month_by_month(clus
             services.kpi_values_compute(cluster=c, span=span, now=now)
     assert _snapshot([cluster, other_cluster]) == by_batch
     assert alerts() == alerts_by_batch
+
+
+def test_a_change_recomputes_the_growth_of_the_same_period_a_year_later(dataset, django_capture_on_commit_callbacks):
+    services.kpi_values_compute(cluster=dataset.cluster, span="2026-01")
+    services.kpi_values_compute(cluster=dataset.cluster, span="2026-Q1")
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.kpi_values_changed(cluster_id=dataset.cluster.pk, months=[datetime.date(2025, 1, 1)])
+    assert {"2026-01", "2026-Q1"} <= set(queued)

@@ -334,3 +334,154 @@ def test_the_compute_task_takes_ids_and_a_period_key(cluster, computed):
     KpiValue.objects.all().delete()
     assert kpi_values_compute_task.delay(cluster.pk, "2025-03").get() > 0
     assert kpi_values_compute_task.delay(999999, "2025-03").get() == 0
+
+
+# --- Who sees what: the forbidden cases -------------------------------------------------------------------
+
+
+@pytest.fixture
+def thin_link(cluster):
+    """Four mills and two farms; both links below the DEFECT minimum, the supply link over two firms only."""
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
+        target=Decimal("0.02"), minimum=Decimal("0.05")
+    )
+    mills = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Mill {i}") for i in range(4)]
+    farms = [EnterpriseFactory(cluster=cluster, value_chain_link="supply", name=f"Farm {i}") for i in range(2)]
+    report(cluster, FIRST, {m: (1000, 90) for m in mills} | {f: (500, 60) for f in farms})
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    return mills, farms
+
+
+def test_an_alert_over_fewer_than_three_firms_is_read_only_by_those_who_act(client, cluster, thin_link):
+    mills, farms = thin_link
+    thin = Alert.objects.get(scope="link", link="supply")
+    wide = Alert.objects.get(scope="link", link="processing")
+    assert (thin.reporting_enterprises, wide.reporting_enterprises) == (2, 4)
+
+    farm = token_client(role(cluster, "enterprise", enterprises=[farms[0]]))
+    assert {a["link"] for a in farm.get(f"{API}/alerts/").json()["results"]} == {None, "processing"}
+    assert farm.get(f"{API}/alerts/{thin.pk}/").status_code == 404
+    council = token_client(role(cluster, "council"))
+    assert {a["link"] for a in council.get(f"{API}/alerts/").json()["results"]} == {None, "processing", "supply"}
+
+    login(client, role(cluster, "viewer"))
+    assert client.get(reverse("kpi:alert_detail", args=[thin.pk])).status_code == 404
+    assert client.get(reverse("kpi:alert_detail", args=[wide.pk])).status_code == 200
+    assert "Farm" not in client.get(reverse("kpi:overview")).content.decode()
+
+
+def test_another_clusters_alert_is_not_found_by_id(client, cluster, other_cluster, computed):
+    alert = Alert.objects.get(scope="link", link="processing")
+    outsider = role(other_cluster, "office")
+    api = token_client(outsider)
+    assert api.get(f"{API}/alerts/{alert.pk}/").status_code == 404
+    assert api.post(f"{API}/alerts/{alert.pk}/action-item/").status_code == 404
+    login(client, outsider)
+    assert client.post(reverse("kpi:alert_action_item", args=[alert.pk])).status_code == 404
+    assert not ActionItem.objects.exists()
+
+
+def test_an_enterprise_sees_no_other_firm_on_the_kpi_detail_in_reports_and_exports(client, cluster, computed):
+    import io
+
+    from openpyxl import load_workbook
+
+    processing, supply = computed
+    login(client, role(cluster, "enterprise", enterprises=[processing[0]]))
+    detail = client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-03"}).content.decode()
+    assert not any(e.name in detail for e in processing[1:] + supply)
+    csv_rows = client.get(reverse("kpi:kpi_values_export"), {"period": "2025-03"}).content.decode().splitlines()[1:]
+    named = {line.split(",")[5] for line in csv_rows if line.split(",")[3] == "enterprise"}
+    assert named == {processing[0].taxpayer_id}
+    book = load_workbook(io.BytesIO(client.get(reverse("kpi:report_download", args=["2025-03", "xlsx"])).content))
+    cells = " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row)
+    assert not any(e.name in cells for e in processing + supply)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised_in_the_csv_and_negative_numbers_stay_numbers(
+    client, cluster, computed, start
+):
+    processing, _supply = computed
+    processing[3].name = f'{start}HYPERLINK("http://evil")'
+    processing[3].save()
+    KpiValue.objects.filter(kpi__code="DEFECT", scope="cluster").update(value=Decimal("-0.25"))
+    login(client, role(cluster, "office"))
+    body = client.get(reverse("kpi:kpi_values_export"), {"period": "2025-03"}).content.decode()
+    assert f"'{start}HYPERLINK" in body
+    assert f",{start}HYPERLINK" not in body and f'"{start}HYPERLINK' not in body
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(body)))
+    cluster_row = next(r for r in rows if (r["kpi"], r["scope"]) == ("DEFECT", "cluster"))
+    assert Decimal(cluster_row["value"]) == Decimal("-0.25")  # a number, not neutralised text
+
+
+def test_a_working_group_named_like_a_formula_stays_text_in_the_xlsx_report(client, cluster, computed):
+    import io
+
+    from openpyxl import load_workbook
+
+    from governance.models import Body
+
+    Body.objects.filter(cluster=cluster, name="Quality WG").update(name='=HYPERLINK("http://evil","x")')
+    login(client, role(cluster, "office"))
+    book = load_workbook(io.BytesIO(client.get(reverse("kpi:report_download", args=["2025-03", "xlsx"])).content))
+    groups = [row[6] for row in book["Alerts"].iter_rows(min_row=2, values_only=True)]
+    assert groups and all(g.startswith("'=") for g in groups)
+    assert not any(c.data_type == "f" for sheet in book.worksheets for row in sheet.iter_rows() for c in row)
+
+
+def test_an_export_of_a_malformed_period_is_not_found(client, cluster, computed):
+    login(client, role(cluster, "office"))
+    assert client.get(reverse("kpi:kpi_values_export"), {"period": '2025"; x=.exe'}).status_code == 404
+
+
+# --- Settings that change what the values are -----------------------------------------------------------
+
+
+def test_counting_submitted_figures_is_set_by_the_office_and_recomputes(
+    client, cluster, computed, django_capture_on_commit_callbacks
+):
+    processing, _supply = computed
+    draft = EnterpriseFactory(cluster=cluster, value_chain_link="processing", name="Late Mill")
+    report(cluster, FIRST, {draft: (1000, 500)})
+    from kpi.models import Submission
+
+    Submission.objects.filter(enterprise=draft).update(status="submitted")
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    before = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
+    assert before.reporting_enterprises == 7
+    login(client, role(cluster, "office"))
+    form = client.get(reverse("kpi:collection_rules")).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data["count_submitted"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("kpi:collection_rules"), data, follow=True)
+    assert "recomputed" in response.content.decode()
+    after = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
+    assert after.reporting_enterprises == 8 and after.value > before.value
+
+
+def test_saving_kpi_settings_recomputes_the_latest_month(client, cluster, computed, django_capture_on_commit_callbacks):
+    setting = ClusterKpi.objects.get(cluster=cluster, kpi__code="DEFECT")
+    login(client, role(cluster, "office"))
+    formset = client.get(reverse("kpi:kpi_settings")).context["formset"]
+    data = {f"form-{k}": v for k, v in formset.management_form.initial.items()}
+    for i, form in enumerate(formset.forms):
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if isinstance(value, bool):
+                if value:
+                    data[f"form-{i}-{name}"] = "on"
+            elif value is not None:
+                data[f"form-{i}-{name}"] = getattr(value, "pk", value)
+        if form.instance.pk == setting.pk:
+            data[f"form-{i}-minimum"] = "0.5"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("kpi:kpi_settings"), data)
+    assert response.status_code == 302, response.context and response.context["formset"].errors
+    row = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
+    assert row.minimum == Decimal("0.5") and row.status == "below_target"

@@ -17,6 +17,17 @@ def test_the_beat_schedule_opens_periods_and_locks_submissions():
     assert {"kpi.tasks.periods_open_task", "kpi.tasks.submissions_lock_task"} <= names
 
 
+def test_the_beat_schedule_computes_the_due_kpi_periods_after_the_locking_and_expires():
+    entries = {entry["task"]: entry for entry in app.conf.beat_schedule.values()}
+    due, lock = entries["kpi.tasks.kpi_values_due_task"], entries["kpi.tasks.submissions_lock_task"]
+    assert due["options"]["expires"] > 0
+    # The computation runs after the night's locking, so a month past its lock date counts its locked figures.
+    def at(entry):
+        return min(entry["schedule"].hour), min(entry["schedule"].minute)
+
+    assert at(due) > at(lock)
+
+
 def test_the_opening_task_and_command_open_the_ended_months_once(cluster):
     cluster.start_date = add_months(timezone.localdate().replace(day=1), -3)
     cluster.save()
