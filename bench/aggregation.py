@@ -343,6 +343,8 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
             str(log),
             "--access-logformat",
             "%(U)s %(D)s",
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
         env=dict(os.environ),

@@ -79,7 +79,9 @@ def _timeliness(cluster: Cluster, span: Span) -> Figures:
     counts = expected.aggregate(
         **{f"m{i}": Count("pk", filter=Q(joined_on__lte=Span.month(m).end)) for i, m in enumerate(months)}
     )
-    on_time = Submission.objects.filter(cluster=cluster, on_time=True).exclude(enterprise__status=EnterpriseStatus.LEFT)
+    on_time = Submission.objects.filter(cluster=cluster, on_time=True, period__month__in=months).exclude(
+        enterprise__status=EnterpriseStatus.LEFT
+    )
     # Only months an enterprise was expected to report count, so the share cannot pass 100 %.
     on_time_counts = on_time.aggregate(
         **{

@@ -110,9 +110,9 @@ def alerts_update(*, cluster: Cluster, span: Span, settings: list[ClusterKpi], n
     """
     by_setting = {s.kpi_id: s for s in settings}
     rows = list(
-        KpiValue.objects.filter(cluster=cluster, period=span.key, scope__in=[Scope.CLUSTER, Scope.LINK]).exclude(
-            value=None
-        )
+        KpiValue.objects.filter(
+            cluster=cluster, period=span.key, scope__in=[Scope.CLUSTER, Scope.LINK], enterprise__isnull=True
+        ).exclude(value=None)
     )
     below = [r for r in rows if r.status == KpiStatus.BELOW_MINIMUM]
     open_alerts = {
@@ -132,7 +132,11 @@ def alerts_update(*, cluster: Cluster, span: Span, settings: list[ClusterKpi], n
     )
     enterprises: dict[int, list[KpiValue]] = {}
     for e in KpiValue.objects.filter(
-        cluster=cluster, period=span.key, scope=Scope.ENTERPRISE, kpi_id__in={r.kpi_id for r in below}
+        cluster=cluster,
+        period=span.key,
+        scope=Scope.ENTERPRISE,
+        enterprise__isnull=False,  # the enterprise rows' unique index
+        kpi_id__in={r.kpi_id for r in below},
     ):
         enterprises.setdefault(e.kpi_id, []).append(e)
     opened, followed, contributors = [], [], []

@@ -191,6 +191,32 @@ def test_platform_kpis_come_from_the_platforms_records(cluster):
     assert set(values) == {"PARTIC", "REGS", "WGS", "PROJSEL", "DISCIP", "TIMELY"}
 
 
+def test_reporting_timeliness_counts_the_months_submitted_by_the_deadline(cluster):
+    from kpi.models import ReportingPeriod, Submission
+
+    firms = EnterpriseFactory.create_batch(4, cluster=cluster, joined_on=datetime.date(2025, 1, 10))
+    periods = [
+        ReportingPeriod.objects.create(
+            cluster=cluster,
+            month=datetime.date(2025, m, 1),
+            deadline=datetime.date(2025, m + 1, 10),
+            lock_date=datetime.date(2025, m + 1, 25),
+        )
+        for m in (4, 5, 6)
+    ]
+    # June: three of four on time; May: one; April (outside the quarter) all four.
+    for period, on_time in ((periods[2], [True, True, True, False]), (periods[1], [True, False, None, None])):
+        for firm, flag in zip(firms, on_time, strict=True):
+            if flag is not None:
+                Submission.objects.create(cluster=cluster, enterprise=firm, period=period, on_time=flag)
+    for firm in firms:
+        Submission.objects.create(cluster=cluster, enterprise=firm, period=periods[0], on_time=True)
+    services.kpi_values_compute_many(clusters=[cluster], spans=["2025-06", "2025-Q2"])
+    timely = dict(KpiValue.objects.filter(cluster=cluster, kpi__code="TIMELY").values_list("period", "value"))
+    assert timely["2025-06"] == Decimal("0.75")
+    assert timely["2025-Q2"] == pytest.approx(Decimal(8) / 12, abs=Decimal("1e-8"))
+
+
 # --- Batches: the monthly job and history recomputation take many clusters and periods at once ----------
 
 
