@@ -117,6 +117,17 @@ def _values(rows: list[tuple], casts: list[str]) -> tuple[str, list]:
     return ", ".join([row] * len(rows)), [value for r in rows for value in r]
 
 
+def _value_sql(alias: str) -> str:
+    """A KPI's value from the sums of `alias` (num, den) and its term `t` in period `sp`: factor × num / den + shift
+    (the factor times the days of the period where the KPI asks); no denominator: factor × num + shift."""
+    factor = "1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END"
+    return (
+        f"CASE WHEN t.den_el IS NULL THEN {factor} * {alias}.num + t.shift "
+        f"WHEN {alias}.den = 0 THEN NULL "
+        f"ELSE {factor} * {alias}.num / {alias}.den + t.shift END"
+    )
+
+
 def _data_sql(
     terms: list[tuple],
     term_elements: list[tuple],
@@ -182,11 +193,7 @@ pairs AS (
 ),
 ent AS (
     SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
-           CASE WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
-                                               * p.num + t.shift
-                WHEN p.den = 0 THEN NULL
-                ELSE 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END * p.num / p.den + t.shift
-           END AS v
+           {_value_sql("p")} AS v
     FROM pairs p
     JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
     JOIN spans sp ON sp.si = p.si
@@ -212,12 +219,7 @@ scoped AS (
 valued AS (
     SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
            s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.ratio, t.judged,
-           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL
-                WHEN t.den_el IS NULL THEN 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END
-                                               * s.num + t.shift
-                WHEN s.den = 0 THEN NULL
-                ELSE 1.0 * t.factor * CASE WHEN t.per_days = 1 THEN sp.days ELSE 1 END * s.num / s.den + t.shift
-           END AS value
+           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {_value_sql("s")} END AS value
     FROM scoped s
     JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
     JOIN spans sp ON sp.si = s.si
