@@ -61,19 +61,6 @@ BASE = {
 LINKS = ["supply", "processing", "service", "innovation"]
 
 
-def recreate_database() -> None:
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
-
-
 def timed(label: str, fn):
     started = time.perf_counter()
     result = fn()
@@ -422,6 +409,8 @@ def main() -> None:
 
         measure_pages(Cluster.objects.get(name="Single 1").pk, args.concurrency, args.requests)
         return
+    from bench.common import recreate_database
+
     recreate_database()
     from django.core.management import call_command
 

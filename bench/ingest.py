@@ -26,19 +26,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.test"
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_ingest")
 
 
-def recreate_database() -> None:
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--enterprises", type=int, default=200)
@@ -50,6 +37,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench.common import recreate_database
+
     recreate_database()
     from django.core.management import call_command
 
