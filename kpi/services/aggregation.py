@@ -410,7 +410,14 @@ def kpi_values_compute_many(
         return []
     keys = [s.key for s in spans]
     with transaction.atomic():
-        list(Cluster.objects.select_for_update().filter(pk__in=[c.pk for c in clusters]).order_by("pk").values("pk"))
+        # FOR NO KEY UPDATE: two computations of a cluster wait for each other, while writes that only refer
+        # to the cluster (a submission, a meeting: their foreign-key checks) go on during a long batch.
+        list(
+            Cluster.objects.select_for_update(no_key=True)
+            .filter(pk__in=[c.pk for c in clusters])
+            .order_by("pk")
+            .values("pk")
+        )
         cluster_kpis_ensure_many(clusters=clusters)
         settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
         for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):

@@ -295,3 +295,52 @@ def test_a_change_recomputes_the_growth_of_the_same_period_a_year_later(dataset,
     with django_capture_on_commit_callbacks(execute=True):
         queued = services.kpi_values_changed(cluster_id=dataset.cluster.pk, months=[datetime.date(2025, 1, 1)])
     assert {"2026-01", "2026-Q1"} <= set(queued)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_long_computation_does_not_hold_up_writes_that_refer_to_its_cluster(cluster, monkeypatch):
+    """A history batch can take a minute: meanwhile enterprises submit and the office records meetings."""
+    import threading
+
+    from django.db import connections
+
+    from kpi.models import ReportingPeriod, Submission
+    from kpi.services import aggregation
+
+    period = ReportingPeriod.objects.create(
+        cluster=cluster,
+        month=datetime.date(2025, 3, 1),
+        deadline=datetime.date(2025, 4, 10),
+        lock_date=datetime.date(2025, 4, 25),
+    )
+    firm = EnterpriseFactory(cluster=cluster)
+    computing, release = threading.Event(), threading.Event()
+    insert = aggregation._insert_data_kpis
+
+    def slow_insert(*args, **kwargs):
+        computing.set()
+        release.wait(10)
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation, "_insert_data_kpis", slow_insert)
+
+    def compute():
+        try:
+            services.kpi_values_compute(cluster=cluster, span="2025-03")
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=compute)
+    worker.start()
+    try:
+        assert computing.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        # The foreign-key check of the new row shares the cluster row: it must not wait for the computation.
+        Submission.objects.create(cluster=cluster, enterprise=firm, period=period)
+    finally:
+        release.set()
+        worker.join(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert KpiComputation.objects.filter(cluster=cluster, period="2025-03").exists()
