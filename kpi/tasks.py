@@ -51,5 +51,15 @@ def kpi_values_compute_periods_task(cluster_id: int, periods: list[str], trigger
     autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=4 * 60 * 60
 )
 def kpi_values_due_task() -> int:
-    """Compute the months past their lock date and the quarters whose last month is (run daily)."""
-    return services.kpi_values_compute_due()
+    """Queue the months past their lock date and the quarters whose last month is (run daily), a task per
+    batch of clusters; answers the number of batches."""
+    return services.kpi_values_queue_due()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=60 * 60)
+def kpi_values_batch_task(cluster_ids: list[int], periods: list[str], trigger: str = "schedule") -> int:
+    """Compute a batch: these clusters for these months and quarters (in order), as one statement."""
+    from governance.models import Cluster
+
+    clusters = list(Cluster.objects.filter(pk__in=cluster_ids))
+    return sum(r.values for r in services.kpi_values_compute_many(clusters=clusters, spans=periods, trigger=trigger))

@@ -10,6 +10,8 @@ from .aggregation import (
     kpi_values_compute_history,
     kpi_values_compute_many,
     kpi_values_due,
+    kpi_values_due_batches,
+    kpi_values_queue_due,
     kpi_values_recompute,
     kpi_values_recompute_computed,
 )
@@ -62,6 +64,8 @@ __all__ = [
     "kpi_values_compute",
     "kpi_values_compute_due",
     "kpi_values_compute_many",
+    "kpi_values_due_batches",
+    "kpi_values_queue_due",
     "kpi_values_compute_history",
     "kpi_history_spans",
     "kpi_values_due",

@@ -333,9 +333,9 @@ def _quartiles(clusters: list[Cluster], keys: list[str]) -> None:
     rows = KpiValue.objects.filter(cluster__in=clusters, period__in=keys)
     # SQLite (the embedded default) has no percentile function: the same linear interpolation in Python.
     groups: dict[tuple, list[Decimal]] = {}
-    for cluster_id, period, kpi_id, link, value in rows.filter(
-        scope=Scope.ENTERPRISE, value__isnull=False
-    ).values_list("cluster_id", "period", "kpi_id", "link", "value"):
+    for cluster_id, period, kpi_id, link, value in rows.filter(scope=Scope.ENTERPRISE, value__isnull=False).values_list(
+        "cluster_id", "period", "kpi_id", "link", "value"
+    ):
         groups.setdefault((cluster_id, period, kpi_id, ""), []).append(value)
         groups.setdefault((cluster_id, period, kpi_id, link), []).append(value)
     changed = []
@@ -563,21 +563,46 @@ def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> li
     return due
 
 
+def kpi_values_due_batches(*, now: datetime.datetime | None = None, clusters=None) -> list[tuple[list[int], list[str]]]:
+    """The due periods as batches: (up to BATCH_CLUSTERS cluster ids, their due periods oldest first).
+
+    Clusters due for the same periods share a batch; a batch holds every due period of its clusters, so
+    batches are independent of each other (workers may run them at once) while each cluster's months
+    stay in order inside its batch (alerts follow the months).
+    """
+    by_cluster: dict[int, list[str]] = {}
+    for cluster_id, key in kpi_values_due(now=now, clusters=clusters):
+        by_cluster.setdefault(cluster_id, []).append(key)
+    by_periods: dict[tuple[str, ...], list[int]] = {}
+    for cluster_id, keys in sorted(by_cluster.items()):
+        ordered = tuple(sorted(keys, key=lambda k: (Span.parse(k).start, Span.parse(k).kind)))
+        by_periods.setdefault(ordered, []).append(cluster_id)
+    return [
+        (ids[start : start + BATCH_CLUSTERS], list(keys))
+        for keys, ids in by_periods.items()
+        for start in range(0, len(ids), BATCH_CLUSTERS)
+    ]
+
+
 def kpi_values_compute_due(*, now: datetime.datetime | None = None, clusters=None) -> int:
-    """Compute every due period, oldest first (alerts follow the months in order): each period for all the
-    clusters it is due in at once, as one batch."""
-    due = kpi_values_due(now=now, clusters=clusters)
-    by_span: dict[str, list[int]] = {}
-    for cluster_id, key in due:
-        by_span.setdefault(key, []).append(cluster_id)
-    found = Cluster.objects.in_bulk({c for c, _k in due})
-    for key in sorted(by_span, key=lambda k: (Span.parse(k).start, Span.parse(k).kind)):
-        batch = [found[c] for c in by_span[key]]
-        for chunk in range(0, len(batch), BATCH_CLUSTERS):
-            kpi_values_compute_many(
-                clusters=batch[chunk : chunk + BATCH_CLUSTERS], spans=[key], trigger="schedule", now=now
-            )
-    return len(due)
+    """Compute every due period here and now, batch after batch (the command, the demo loader); answers how
+    many (cluster, period) pairs were due."""
+    batches = kpi_values_due_batches(now=now, clusters=clusters)
+    found = Cluster.objects.in_bulk({c for ids, _keys in batches for c in ids})
+    for ids, keys in batches:
+        kpi_values_compute_many(clusters=[found[c] for c in ids], spans=keys, trigger="schedule", now=now)
+    return sum(len(ids) * len(keys) for ids, keys in batches)
+
+
+def kpi_values_queue_due() -> int:
+    """The nightly job: queue each batch of due periods as its own task, so a worker pool computes batches
+    side by side (a national installation: hundreds of clusters); answers how many batches were queued."""
+    from ..tasks import kpi_values_batch_task
+
+    batches = kpi_values_due_batches()
+    for ids, keys in batches:
+        kpi_values_batch_task.delay(ids, keys, "schedule")
+    return len(batches)
 
 
 def kpi_history_spans(*, cluster: Cluster) -> list[Span]:
@@ -606,7 +631,5 @@ def kpi_values_compute_history(
         batch = clusters[chunk : chunk + BATCH_CLUSTERS]
         months = ReportingPeriod.objects.filter(cluster__in=batch).values_list("month", flat=True).distinct()
         spans = _history_spans(months)
-        total += sum(
-            r.values for r in kpi_values_compute_many(clusters=batch, spans=spans, trigger=trigger, now=now)
-        )
+        total += sum(r.values for r in kpi_values_compute_many(clusters=batch, spans=spans, trigger=trigger, now=now))
     return total
