@@ -66,6 +66,22 @@ def _discipline_counts():
     }
 
 
+def execution_discipline_by_cluster(
+    *, clusters, start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> dict[int, Discipline]:
+    """Execution discipline of several clusters at once (items due in [start, end], as below), by cluster id."""
+    today = today or timezone.localdate()
+    rows = (
+        ActionItem.objects.filter(cluster__in=clusters, deadline__gte=start, deadline__lte=min(end, today))
+        .exclude(status=ActionItemStatus.CANCELLED)
+        .order_by()
+        .values("cluster_id")
+        .annotate(**_discipline_counts())
+    )
+    found = {row["cluster_id"]: Discipline(due=row["due"], on_time=row["on_time"]) for row in rows}
+    return {c.pk: found.get(c.pk, Discipline(due=0, on_time=0)) for c in clusters}
+
+
 def execution_discipline(
     *, cluster: Cluster, start: datetime.date, end: datetime.date, today: datetime.date | None = None
 ) -> tuple[Discipline, list[tuple[Body, Discipline]]]:

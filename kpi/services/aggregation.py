@@ -348,36 +348,42 @@ def _quartiles(clusters: list[Cluster], keys: list[str]) -> None:
     KpiValue.objects.bulk_update(changed, ["p25", "median", "p75"], batch_size=1000)
 
 
-def _platform_values(cluster: Cluster, span: Span, settings: list[ClusterKpi]) -> list[KpiValue]:
+def _platform_values(clusters: list[Cluster], span: Span, settings: dict[int, list[ClusterKpi]]) -> list[KpiValue]:
+    """The active platform KPIs of every cluster for the span: a query per source for the whole batch."""
     rows = []
-    for setting in settings:
-        figures = platform.platform_figures(setting.kpi.code, cluster, span)
+    active = {s.kpi.code: s.kpi for c in clusters for s in settings[c.pk] if s.kpi.is_platform}
+    for code, kpi in active.items():
+        figures = platform.platform_figures(code, clusters, span)
         if figures is None:
             continue
-        numerator, denominator = figures
-        numerator = Decimal(numerator)
-        if denominator is None:
-            value = numerator * setting.kpi.multiplier
-        else:
-            denominator = Decimal(denominator)
-            value = numerator * setting.kpi.multiplier / denominator if denominator else None
-        rows.append(
-            KpiValue(
-                cluster=cluster,
-                kpi=setting.kpi,
-                period=span.key,
-                period_kind=span.kind,
-                period_start=span.start,
-                scope=Scope.CLUSTER,
-                link="",
-                value=value,
-                numerator=numerator,
-                denominator=denominator,
-                target=setting.target,
-                minimum=setting.minimum,
-                status=kpi_status(value, setting.target, setting.minimum, setting.kpi.direction),
+        for cluster in clusters:
+            setting = next((s for s in settings[cluster.pk] if s.kpi_id == kpi.pk), None)
+            if setting is None or cluster.pk not in figures:
+                continue
+            numerator, denominator = figures[cluster.pk]
+            numerator = Decimal(numerator)
+            if denominator is None:
+                value = numerator * kpi.multiplier
+            else:
+                denominator = Decimal(denominator)
+                value = numerator * kpi.multiplier / denominator if denominator else None
+            rows.append(
+                KpiValue(
+                    cluster=cluster,
+                    kpi=kpi,
+                    period=span.key,
+                    period_kind=span.kind,
+                    period_start=span.start,
+                    scope=Scope.CLUSTER,
+                    link="",
+                    value=value,
+                    numerator=numerator,
+                    denominator=denominator,
+                    target=setting.target,
+                    minimum=setting.minimum,
+                    status=kpi_status(value, setting.target, setting.minimum, kpi.direction),
+                )
             )
-        )
     return rows
 
 
@@ -440,10 +446,7 @@ def kpi_values_compute_many(
         work = [(c, s) for s in spans for c in clusters if any((c.pk, m) in opened for m in s.months)]
         KpiValue.objects.filter(cluster__in=clusters, period__in=keys).delete()
         _insert_data_kpis(work, settings, [pk for pk, _c, _m in periods])
-        platform_rows = []
-        for s in spans:
-            for c in clusters:
-                platform_rows += _platform_values(c, s, [k for k in settings[c.pk] if k.kpi.is_platform])
+        platform_rows = [row for s in spans for row in _platform_values(clusters, s, settings)]
         KpiValue.objects.bulk_create(platform_rows, batch_size=1000)
         _quartiles(clusters, keys)
         counts = {

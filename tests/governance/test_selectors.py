@@ -5,7 +5,7 @@ import pytest
 from governance import selectors
 from governance.choices import ActionItemStatus, BodyKind
 from governance.models import ActionItem
-from tests.governance.factories import BodyFactory, body_with_members
+from tests.governance.factories import BodyFactory, ClusterFactory, body_with_members
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,27 @@ def test_execution_discipline_is_the_share_done_by_the_deadline_per_body_and_clu
     assert total.share == 0.5
     by_name = {body.pk: (x.due, x.on_time) for body, x in per_body}
     assert by_name == {council.pk: (3, 1), group.pk: (1, 1)}
+
+
+def test_execution_discipline_of_several_clusters_at_once_is_each_clusters_own(cluster, other_cluster):
+    council, (a,) = body_with_members(cluster, BodyKind.COUNCIL, members=1)
+    other, (b,) = body_with_members(other_cluster, BodyKind.COUNCIL, members=1)
+    d = datetime.date
+    _item(cluster, council, a, d(2025, 5, 10), "done", d(2025, 5, 10))
+    _item(cluster, council, a, d(2025, 6, 1))
+    _item(other_cluster, other, b, d(2025, 6, 1), "done", d(2025, 6, 3))
+    _item(other_cluster, other, b, d(2025, 7, 15), "done", d(2025, 6, 1))  # not yet due
+    empty = ClusterFactory(name="Quiet cluster")
+    found = selectors.execution_discipline_by_cluster(
+        clusters=[cluster, other_cluster, empty], start=d(2025, 5, 1), end=d(2025, 7, 31), today=TODAY
+    )
+    assert {pk: (x.due, x.on_time) for pk, x in found.items()} == {
+        cluster.pk: (2, 1),
+        other_cluster.pk: (1, 0),
+        empty.pk: (0, 0),
+    }
+    alone, _ = selectors.execution_discipline(cluster=cluster, start=d(2025, 5, 1), end=d(2025, 7, 31), today=TODAY)
+    assert found[cluster.pk] == alone
 
 
 def test_execution_discipline_with_nothing_due_has_no_share(cluster):
