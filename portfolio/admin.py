@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Milestone, PortfolioRules, Project
+from .models import CooperationContract, Milestone, PortfolioRules, Project, Service, ServiceRequest
 
 
 class MilestoneInline(admin.TabularInline):
@@ -15,6 +15,24 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     filter_horizontal = ["enterprises"]
     inlines = [MilestoneInline]
+
+
+@admin.register(CooperationContract)
+class CooperationContractAdmin(admin.ModelAdmin):
+    list_display = ["subject", "supplier", "buyer", "annual_value", "start_date", "end_date"]
+    list_filter = ["cluster"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "cluster", "provider", "price", "turnaround_days", "is_active"]
+    list_filter = ["cluster", "is_active"]
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = ["service", "enterprise", "status", "priority", "requested_at", "due_at", "done_at"]
+    list_filter = ["status"]
 
 
 admin.site.register(PortfolioRules)

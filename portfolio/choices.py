@@ -45,3 +45,19 @@ class Phase(models.IntegerChoices):
     PREPARATION = 1, _("Phase 1: preparation (months 0–6)")
     LAUNCH = 2, _("Phase 2: launch and stabilisation (months 6–18)")
     EXPANSION = 3, _("Phase 3: expansion and modernisation (months 18–36)")
+
+
+class RequestStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    RequestStatus.REQUESTED: frozenset({RequestStatus.IN_PROGRESS, RequestStatus.CANCELLED}),
+    RequestStatus.IN_PROGRESS: frozenset({RequestStatus.DONE, RequestStatus.CANCELLED}),
+    RequestStatus.DONE: frozenset(),
+    RequestStatus.CANCELLED: frozenset(),
+}
+OPEN_REQUESTS = (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS)

@@ -1,6 +1,5 @@
-"""The portfolio element: joint projects chosen by their economic effect, and their milestones.
-
-Cooperation contracts and the shared-services centre follow in the same app (DESIGN.md, "2. portfolio").
+"""The portfolio element: joint projects chosen by their economic effect and their milestones, the cooperation
+contracts that bind the value chain, and the shared-services centre (DESIGN.md, "2. portfolio").
 """
 
 from __future__ import annotations
@@ -9,14 +8,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.choices import BodyKind
+from governance.choices import BodyKind, Role
 from governance.models import Body, Cluster, Decision, Enterprise
 from governance.scoping import ScopeRule
 
-from .choices import Phase, ProjectCategory, ProjectStatus, Risk
+from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -160,3 +160,173 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.title}"
+
+
+# --- Cooperation contracts ----------------------------------------------------------------------------
+
+
+def _own_contracts(user, access) -> Q:
+    """An enterprise's representatives read the contracts it is a party to."""
+    own = Q(pk__in=[])
+    for cluster_id, enterprise_ids in access.enterprises.items():
+        ids = sorted(enterprise_ids)
+        own |= Q(cluster_id=cluster_id) & (Q(supplier_id__in=ids) | Q(buyer_id__in=ids))
+    return own
+
+
+class CooperationContract(models.Model):
+    """A contract between two participants (supplier → buyer): the value chain as a graph of real links."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="cooperation_contracts"
+    )
+    supplier = models.ForeignKey(
+        Enterprise, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="contracts_as_supplier"
+    )
+    buyer = models.ForeignKey(
+        Enterprise, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="contracts_as_buyer"
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    annual_value = models.DecimalField(
+        _("annual value"), help_text=_("In the cluster's currency (thousands)."), **MONEY
+    )
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"), null=True, blank=True)
+
+    # Commercial terms: those who steer the cluster read them all, a party its own contracts.
+    scope_rule = ScopeRule(
+        cluster="cluster", readers=frozenset({Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP}), own=_own_contracts
+    )
+
+    class Meta:
+        ordering = ["cluster", "-start_date", "pk"]
+        verbose_name = _("cooperation contract")
+        verbose_name_plural = _("cooperation contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(supplier=F("buyer")),
+                name="contract_between_two_enterprises",
+                violation_error_message=_("Supplier and buyer must be two different enterprises."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="contract_ends_after_it_starts",
+                violation_error_message=_("The contract cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__gte=0),
+                name="contract_value_not_negative",
+                violation_error_message=_("The annual value cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["cluster", "start_date"], name="contract_cluster_start")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} → {self.buyer}: {self.subject}"
+
+    def clean(self) -> None:
+        for field in ("supplier", "buyer"):
+            if getattr(self, f"{field}_id") and self.cluster_id and getattr(self, field).cluster_id != self.cluster_id:
+                raise ValidationError({field: _("Both parties must be participants of this cluster.")})
+
+
+# --- Shared-services centre ---------------------------------------------------------------------------
+
+
+class Service(models.Model):
+    """A service of the shared-services centre: who provides it (the office or an enterprise), at what price,
+    and how many days the centre promises to take."""
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    provider = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="services_provided",
+        help_text=_("Empty: the cluster office provides it."),
+    )
+    price = models.DecimalField(_("price"), help_text=_("In the cluster's currency (thousands)."), **MONEY)
+    turnaround_days = models.PositiveSmallIntegerField(_("promised turnaround, days"))
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    scope_rule = ScopeRule(cluster="cluster")
+
+    class Meta:
+        ordering = ["cluster", "name"]
+        verbose_name = _("shared service")
+        verbose_name_plural = _("shared services")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "name"],
+                name="service_name_unique_in_cluster",
+                violation_error_message=_("The centre already offers a service of this name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="service_price_not_negative",
+                violation_error_message=_("The price cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(turnaround_days__gte=1),
+                name="service_turnaround_at_least_a_day",
+                violation_error_message=_("The promised turnaround is at least one day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.provider_id and self.cluster_id and self.provider.cluster_id != self.cluster_id:
+            raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
+
+
+class ServiceRequest(models.Model):
+    """An enterprise's request for a shared service, queued by priority and then by the time it came in."""
+
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="requests")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    note = models.TextField(_("note"), blank=True)
+    # Set when the request comes in: the enterprise's incentive tier once incentives exist (a hook), else 0.
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    due_at = models.DateTimeField(_("promised by"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    scope_rule = ScopeRule(
+        cluster="enterprise__cluster", enterprise="enterprise", readers=frozenset({Role.OFFICE}), editors=frozenset()
+    )
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_at__gte=F("requested_at")),
+                name="service_request_due_after_request",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=RequestStatus.DONE) & Q(done_at__isnull=False))
+                | (~Q(status=RequestStatus.DONE) & Q(done_at__isnull=True)),
+                name="service_request_done_at_iff_done",
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "status", "priority", "requested_at"], name="service_request_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.enterprise}"
+
+    @property
+    def missed(self) -> bool:
+        """Done after the promised date, or still open past it."""
+        return (self.done_at or timezone.now()) > self.due_at and self.status != RequestStatus.CANCELLED

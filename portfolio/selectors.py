@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, QuerySet, Value
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.scoping import VIEW, restrict
 
-from .choices import CARRIED
-from .models import Milestone, Project
+from .choices import CARRIED, OPEN_REQUESTS, RequestStatus
+from .models import CooperationContract, Milestone, Project, ServiceRequest
 
 
 def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
@@ -59,3 +60,120 @@ def selected_project_counts(*, clusters, on: datetime.date) -> dict[int, int]:
     )
     found = {row["cluster_id"]: row["n"] for row in rows}
     return {c.pk: found.get(c.pk, 0) for c in clusters}
+
+
+# --- Cooperation contracts ----------------------------------------------------------------------------
+
+
+def contracts_in_force(*, user, cluster, on: datetime.date | None = None) -> QuerySet[CooperationContract]:
+    on = on or timezone.localdate()
+    return restrict(
+        CooperationContract.objects.filter(cluster=cluster, start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on)
+        ),
+        user,
+        VIEW,
+    ).select_related("supplier", "buyer")
+
+
+@dataclass(frozen=True)
+class Edge:
+    supplier_id: int
+    buyer_id: int
+    value: Decimal
+    contracts: int
+
+
+def value_chain_network(*, user, cluster, on: datetime.date | None = None) -> list[Edge]:
+    """The contracts in force as weighted edges between enterprises (one per supplier and buyer), summed in SQL."""
+    rows = (
+        contracts_in_force(user=user, cluster=cluster, on=on)
+        .order_by()
+        .values("supplier_id", "buyer_id")
+        .annotate(value=Sum("annual_value"), contracts=Count("pk"))
+        .order_by("supplier_id", "buyer_id")
+    )
+    return [Edge(r["supplier_id"], r["buyer_id"], r["value"], r["contracts"]) for r in rows]
+
+
+def enterprise_partners(*, user, enterprise, on: datetime.date | None = None) -> tuple[list, list]:
+    """The enterprise's in-cluster suppliers and buyers under contracts in force, largest first."""
+    contracts = contracts_in_force(user=user, cluster=enterprise.cluster, on=on)
+    suppliers = (
+        contracts.filter(buyer=enterprise)
+        .values("supplier_id", "supplier__name")
+        .annotate(value=Sum("annual_value"))
+        .order_by("-value", "supplier__name")
+    )
+    buyers = (
+        contracts.filter(supplier=enterprise)
+        .values("buyer_id", "buyer__name")
+        .annotate(value=Sum("annual_value"))
+        .order_by("-value", "buyer__name")
+    )
+    return list(suppliers), list(buyers)
+
+
+# --- Shared-services centre ---------------------------------------------------------------------------
+
+
+def service_queue(*, user, cluster) -> QuerySet[ServiceRequest]:
+    """Open requests in the order they are served: priority first (the incentive tier), then arrival."""
+    return (
+        restrict(ServiceRequest.objects.filter(service__cluster=cluster, status__in=OPEN_REQUESTS), user, VIEW)
+        .select_related("service", "enterprise")
+        .order_by("-priority", "requested_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    requests: int
+    done: int
+    missed: int
+    mean_turnaround_days: float | None
+
+
+def service_record(*, user, cluster, now: datetime.datetime | None = None) -> dict[int, ServiceRecord]:
+    """Per service: requests, done, promises missed (done late, or open past the promise), mean turnaround."""
+    now = now or timezone.now()
+    rows = (
+        restrict(ServiceRequest.objects.filter(service__cluster=cluster), user, VIEW)
+        .exclude(status=RequestStatus.CANCELLED)
+        .order_by()
+        .values("service_id")
+        .annotate(
+            requests=Count("pk"),
+            done=Count("pk", filter=Q(status=RequestStatus.DONE)),
+            missed=Count(
+                "pk",
+                filter=Q(done_at__gt=F("due_at")) | Q(done_at__isnull=True, due_at__lt=now),
+            ),
+            turnaround=Avg(
+                ExpressionWrapper(F("done_at") - F("requested_at"), output_field=DurationField()),
+                filter=Q(status=RequestStatus.DONE),
+            ),
+        )
+    )
+    return {
+        r["service_id"]: ServiceRecord(
+            r["requests"],
+            r["done"],
+            r["missed"],
+            r["turnaround"].total_seconds() / 86400 if r["turnaround"] is not None else None,
+        )
+        for r in rows
+    }
+
+
+def service_use(*, clusters, start: datetime.datetime, end: datetime.datetime) -> dict[int, int]:
+    """How many services each enterprise requested in [start, end) (not cancelled): participation, for
+    other parts (incentives) to read."""
+    rows = (
+        ServiceRequest.objects.filter(enterprise__cluster__in=clusters, requested_at__gte=start, requested_at__lt=end)
+        .exclude(status=RequestStatus.CANCELLED)
+        .order_by()
+        .values("enterprise_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["enterprise_id"]: r["n"] for r in rows}

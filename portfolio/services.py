@@ -6,6 +6,7 @@ Each service validates, writes in one transaction and returns the object (HackSo
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,10 +17,19 @@ from django.utils.translation import gettext as _
 
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome, Role
 from governance.models import Decision
-from governance.scoping import access_for
+from governance.scoping import access_for, roles_in
 
-from .choices import TRANSITIONS, ProjectStatus, Risk
-from .models import DEFAULT_QUICK_WIN_BUDGET, QUICK_WIN_MONTHS, Milestone, PortfolioRules, Project
+from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
+from .models import (
+    DEFAULT_QUICK_WIN_BUDGET,
+    QUICK_WIN_MONTHS,
+    CooperationContract,
+    Milestone,
+    PortfolioRules,
+    Project,
+    Service,
+    ServiceRequest,
+)
 
 # --- The priority score -------------------------------------------------------------------------------
 
@@ -72,7 +82,7 @@ def quick_win_max_budget(cluster) -> Decimal:
 
 
 def _require_office(user, cluster) -> None:
-    if user is None or not (user.is_superuser or Role.OFFICE in access_for(user).roles.get(cluster.pk, ())):
+    if user is None or Role.OFFICE not in roles_in(user, cluster.pk):
         raise PermissionDenied
 
 
@@ -144,3 +154,90 @@ def milestone_save(*, milestone: Milestone, user) -> Milestone:
     milestone.full_clean()
     milestone.save()
     return milestone
+
+
+# --- Cooperation contracts ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_save(*, contract: CooperationContract, user) -> CooperationContract:
+    """The office registers a contract between two participants of the cluster."""
+    _require_office(user, contract.cluster)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+# --- Shared-services centre ---------------------------------------------------------------------------
+
+_PRIORITY: list[Callable[[list[int]], dict[int, int]]] = []
+
+
+def register_request_priority(source: Callable[[list[int]], dict[int, int]]) -> None:
+    """Let a higher app rank requests (incentives: the enterprise's tier); higher is served first."""
+    _PRIORITY[:] = [source]
+
+
+def request_priority(enterprise_id: int) -> int:
+    return _PRIORITY[0]([enterprise_id]).get(enterprise_id, 0) if _PRIORITY else 0
+
+
+@transaction.atomic
+def service_save(*, service: Service, user) -> Service:
+    _require_office(user, service.cluster)
+    service.full_clean()
+    service.save()
+    return service
+
+
+@transaction.atomic
+def service_request_create(
+    *, service: Service, enterprise, user, note: str = "", now: datetime.datetime | None = None
+) -> ServiceRequest:
+    """An enterprise (its representative, or the office for it) asks for a service; the promise runs from now."""
+    now = now or timezone.now()
+    if not service.is_active:
+        raise ValidationError({"service": _("This service is not offered at the moment.")})
+    if enterprise.cluster_id != service.cluster_id:
+        raise ValidationError({"enterprise": _("Only the cluster's participants request its services.")})
+    roles = roles_in(user, service.cluster_id)
+    represented = access_for(user).enterprises.get(service.cluster_id, frozenset())
+    if Role.OFFICE not in roles and enterprise.pk not in represented:
+        raise PermissionDenied
+    request = ServiceRequest(
+        service=service,
+        enterprise=enterprise,
+        note=note,
+        priority=request_priority(enterprise.pk),
+        requested_at=now,
+        due_at=now + datetime.timedelta(days=service.turnaround_days),
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def service_request_move(
+    *, request: ServiceRequest, to: str, user, now: datetime.datetime | None = None
+) -> ServiceRequest:
+    """The office (or the providing enterprise) takes a request on, marks it done or cancels it."""
+    request = ServiceRequest.objects.select_for_update().select_related("service").get(pk=request.pk)
+    service = request.service
+    provider = service.provider_id and service.provider_id in access_for(user).enterprises.get(
+        service.cluster_id, frozenset()
+    )
+    if Role.OFFICE not in roles_in(user, service.cluster_id) and not provider:
+        raise PermissionDenied
+    if to not in REQUEST_TRANSITIONS.get(request.status, ()):
+        raise ValidationError(
+            {
+                "status": _("A request cannot go from %(from)s to %(to)s.")
+                % {"from": RequestStatus(request.status).label, "to": RequestStatus(to).label}
+            }
+        )
+    request.status = to
+    request.done_at = (now or timezone.now()) if to == RequestStatus.DONE else None
+    request.full_clean()
+    request.save()
+    return request
