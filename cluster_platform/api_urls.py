@@ -6,9 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from governance.api.urls import ROUTES as GOVERNANCE_ROUTES
 from kpi.api.urls import ROUTES as KPI_ROUTES
+from portfolio.api.urls import ROUTES as PORTFOLIO_ROUTES
 
 router = DefaultRouter()
-for prefix, viewset, basename in [*GOVERNANCE_ROUTES, *KPI_ROUTES]:
+for prefix, viewset, basename in [*GOVERNANCE_ROUTES, *KPI_ROUTES, *PORTFOLIO_ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

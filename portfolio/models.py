@@ -106,9 +106,14 @@ class Project(models.Model):
         verbose_name_plural = _("joint projects")
         constraints = [
             models.CheckConstraint(
-                condition=Q(budget__gte=0) & Q(expected_effect__gte=0),
-                name="project_money_not_negative",
-                violation_error_message=_("Budget and expected effect cannot be negative."),
+                condition=Q(budget__gte=0),
+                name="project_budget_not_negative",
+                violation_error_message=_("The budget cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_effect__gte=0),
+                name="project_effect_not_negative",
+                violation_error_message=_("The expected effect cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=[ProjectStatus.PROPOSED, ProjectStatus.CANCELLED])

@@ -163,6 +163,10 @@ SPECTACULAR_SETTINGS = {
             "DecisionOutcome",
             "ActionItemStatus",
         ]
+    }
+    | {
+        f"{name}Enum": f"portfolio.choices.{name}"
+        for name in ["ProjectCategory", "ProjectStatus", "RequestStatus", "Risk", "Phase"]
     },
 }
 
