@@ -10,6 +10,7 @@ urlpatterns = [
     path("", governance_views.home, name="home"),
     path("governance/", include("governance.urls")),
     path("data/", include("kpi.urls")),
+    path("portfolio/", include("portfolio.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

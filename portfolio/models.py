@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,7 +19,8 @@ from governance.scoping import ScopeRule
 
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+# Money is never negative: the validator puts the error at the field in forms, the constraints keep the table right.
+MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 # A quick win: a first result within six months at a cost under the cluster's threshold (DESIGN.md).
 QUICK_WIN_MONTHS = 6

@@ -50,6 +50,10 @@ def overdue_milestones(*, user, cluster, today: datetime.date | None = None) -> 
     ).select_related("project")
 
 
+def milestones_of(*, user, projects) -> QuerySet[Milestone]:
+    return restrict(Milestone.objects.filter(project__in=[p.pk for p in projects]), user, VIEW).order_by("due_on", "pk")
+
+
 def selected_project_counts(*, clusters, on: datetime.date) -> dict[int, int]:
     """Projects the council had selected by `on` and that are not cancelled, per cluster (the PROJSEL KPI)."""
     rows = (
@@ -177,3 +181,33 @@ def service_use(*, clusters, start: datetime.datetime, end: datetime.datetime) -
         .annotate(n=Count("pk"))
     )
     return {r["enterprise_id"]: r["n"] for r in rows}
+
+
+# --- The portfolio page -----------------------------------------------------------------------------
+
+QUICK_WIN_AREAS = ("logistics", "quality", "skills")  # the model asks for quick wins there first
+QUICK_WINS_WANTED = (3, 5)
+
+
+@dataclass(frozen=True)
+class QuickWinCheck:
+    """Phase 1 of the model: 3–5 quick wins selected, first in logistics, quality and skills."""
+
+    selected: int
+    areas_covered: tuple[str, ...]
+
+    @property
+    def enough(self) -> bool:
+        low, high = QUICK_WINS_WANTED
+        return low <= self.selected <= high
+
+    @property
+    def areas_missing(self) -> tuple[str, ...]:
+        return tuple(a for a in QUICK_WIN_AREAS if a not in self.areas_covered)
+
+
+def quick_win_check(*, projects, scores) -> QuickWinCheck:
+    """From the projects shown and their scores (already loaded): the phase-1 quick wins the council carries."""
+    quick = [p for p in projects if p.phase == 1 and p.status in CARRIED and scores[p.pk].quick_win]
+    areas = tuple(sorted({p.lead_group.area for p in quick if p.lead_group.area in QUICK_WIN_AREAS}))
+    return QuickWinCheck(len(quick), areas)

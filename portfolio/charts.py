@@ -1,0 +1,87 @@
+"""Plotly figures of the portfolio, built from selector output (governance.figures: plain plotly.js data)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from governance.figures import Figure, trace
+
+from .choices import ProjectStatus
+
+STATUS_COLOURS = {
+    ProjectStatus.PROPOSED: "#9e9e9e",
+    ProjectStatus.SELECTED: "#1565c0",
+    ProjectStatus.ACTIVE: "#ef6c00",
+    ProjectStatus.COMPLETED: "#2e7d32",
+    ProjectStatus.CANCELLED: "#c62828",
+}
+
+
+def effect_against_cost(projects) -> str:
+    """A bubble per project: budget across, expected effect a year up, bubble size budget, colour status."""
+    if not projects:
+        return ""
+    figure = Figure()
+    largest = max(float(p.budget) for p in projects) or 1.0
+    for status in ProjectStatus:
+        rows = [p for p in projects if p.status == status]
+        if not rows:
+            continue
+        figure.add_trace(
+            trace(
+                "scatter",
+                x=[float(p.budget) for p in rows],
+                y=[float(p.expected_effect) for p in rows],
+                text=[p.title for p in rows],
+                mode="markers",
+                name=str(status.label),
+                marker={
+                    "size": [12 + 38 * float(p.budget) / largest for p in rows],
+                    "color": STATUS_COLOURS[status],
+                    "opacity": 0.7,
+                },
+                hovertemplate="%{text}<br>%{x:,.0f} → %{y:,.0f}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=_("Expected effect a year against cost"),
+        xaxis={"title": {"text": str(_("Budget"))}},
+        yaxis={"title": {"text": str(_("Expected effect a year"))}},
+    )
+    return figure.html(360, legend={"orientation": "h", "y": -0.2})
+
+
+def timeline(projects, milestones) -> str:
+    """Projects as bars from their start (or today's plan) to the first result, milestones as points."""
+    dated = [p for p in projects if p.timeline_start]
+    if not dated:
+        return ""
+    figure = Figure(
+        trace(
+            "bar",
+            base=[p.timeline_start for p in dated],
+            x=[p.timeline_days * 86400000 for p in dated],
+            y=[p.title for p in dated],
+            orientation="h",
+            marker={"color": [STATUS_COLOURS[p.status] for p in dated]},
+            name=str(_("Project")),
+            hovertemplate="%{y}<extra></extra>",
+        )
+    )
+    titles = {p.pk: p.title for p in dated}
+    points = [m for m in milestones if m.project_id in titles]
+    if points:
+        figure.add_trace(
+            trace(
+                "scatter",
+                x=[m.due_on for m in points],
+                y=[titles[m.project_id] for m in points],
+                text=[f"{m.title} · {m.progress} %" for m in points],
+                mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": "#37474f"},
+                name=str(_("Milestone")),
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    figure.update_layout(title=_("Timeline"), xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
+    return figure.html(max(260, 36 * len(dated) + 120), legend={"orientation": "h", "y": -0.2})

@@ -1,0 +1,85 @@
+"""Forms of the portfolio pages; choices offer only the current cluster's rows."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from governance.choices import BodyKind, DecisionKind, DecisionOutcome
+from governance.models import Body, Decision, Enterprise
+
+from .choices import TRANSITIONS, ProjectStatus
+from .models import Milestone, Project
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "title",
+            "description",
+            "category",
+            "lead_group",
+            "enterprises",
+            "budget",
+            "expected_effect",
+            "months_to_first_result",
+            "risk",
+            "phase",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, cluster=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster = cluster
+        self.fields["lead_group"].queryset = Body.objects.filter(
+            cluster=cluster, kind=BodyKind.WORKING_GROUP, is_active=True
+        ).order_by("name")
+        self.fields["enterprises"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        self.fields["enterprises"].required = False
+        if cluster is not None and self.instance.cluster_id is None:
+            self.instance.cluster = cluster
+
+
+class ProjectTransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"))
+    decision = forms.ModelChoiceField(
+        queryset=Decision.objects.none(),
+        required=False,
+        label=_("Council decision"),
+        help_text=_("Selecting a project takes an adopted strategic decision of the council."),
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [
+            (s, ProjectStatus(s).label) for s in ProjectStatus if s in TRANSITIONS[project.status]
+        ]
+        self.fields["decision"].queryset = (
+            Decision.objects.filter(
+                meeting__body__cluster_id=project.cluster_id,
+                meeting__body__kind=BodyKind.COUNCIL,
+                kind=DecisionKind.STRATEGIC,
+                outcome=DecisionOutcome.ADOPTED,
+            )
+            .select_related("meeting")
+            .order_by("-meeting__date", "number")
+        )
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "progress"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["progress"].required = False  # a new milestone starts at 0 %
+
+    def clean_progress(self):
+        return self.cleaned_data.get("progress") or 0
+
+
+class MilestoneProgressForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["progress"]

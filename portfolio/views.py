@@ -1,0 +1,207 @@
+"""Pages of the portfolio: the table with its charts, the ranking, a project with its milestones.
+
+Every queryset goes through the scoping helper (selectors and get_scoped_or_404); writes go through
+the services, which check that the user is the cluster office.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.choices import Role
+from governance.generic import ScopedCreateView, apply_validation_error, get_scoped_or_404
+from governance.scoping import roles_in
+from governance.selectors import current_cluster
+
+from . import charts, filters, selectors, services
+from .forms import MilestoneForm, MilestoneProgressForm, ProjectForm, ProjectTransitionForm
+from .models import Milestone, Project
+
+
+def _cluster_or_404(request):
+    cluster = current_cluster(request)
+    if cluster is None:
+        raise Http404
+    return cluster
+
+
+def _office(request, cluster) -> bool:
+    return Role.OFFICE in roles_in(request.user, cluster.pk)
+
+
+def _scored(request, cluster, queryset=None):
+    projects = list(
+        selectors.projects_with_progress(
+            user=request.user, queryset=queryset if queryset is not None else Project.objects.filter(cluster=cluster)
+        )
+        .select_related("lead_group", "selection_decision__meeting")
+        .order_by("title", "pk")
+    )
+    limit = services.quick_win_max_budget(cluster)
+    scores = {p.pk: services.project_score(project=p, quick_win_max_budget=limit) for p in projects}
+    return projects, scores
+
+
+def _timeline_span(project) -> None:
+    """Where the project's bar starts and how long it runs: from its start (or selection, or proposal) to
+    its completion or its first result."""
+    start = project.started_on or (
+        project.selection_decision.meeting.date if project.selection_decision_id else project.created_at.date()
+    )
+    end = project.completed_on or start + datetime.timedelta(days=30 * max(project.months_to_first_result, 1))
+    project.timeline_start, project.timeline_days = start, max((end - start).days, 1)
+
+
+@login_required
+def overview(request):
+    """The portfolio: a filterable table, progress by budget, the phase-1 quick wins, effect against cost and a
+    timeline."""
+    cluster = _cluster_or_404(request)
+    base = Project.objects.filter(cluster=cluster)
+    filterset = filters.ProjectFilterSet(request.GET or None, queryset=base, request=request, cluster=cluster)
+    filterset.form.fields.pop("cluster", None)
+    shown = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    projects, scores = _scored(request, cluster, shown)
+    for project in projects:
+        project.score = scores[project.pk]
+        _timeline_span(project)
+    carried, carried_scores = _scored(request, cluster)
+    milestones = list(selectors.milestones_of(user=request.user, projects=projects))
+    context = {
+        "section": "portfolio",
+        "cluster": cluster,
+        "office": _office(request, cluster),
+        "filter": filterset,
+        "projects": projects,
+        "progress": selectors.portfolio_progress(user=request.user, cluster=cluster),
+        "quick_wins": selectors.quick_win_check(projects=carried, scores=carried_scores),
+        "overdue": selectors.overdue_milestones(user=request.user, cluster=cluster).order_by("due_on"),
+        "bubble_chart": charts.effect_against_cost(projects),
+        "timeline_chart": charts.timeline(projects, milestones),
+    }
+    return render(request, "portfolio/overview.html", context)
+
+
+@login_required
+def ranking(request):
+    """Projects by priority score, with its parts: what the council selects from."""
+    cluster = _cluster_or_404(request)
+    projects, scores = _scored(request, cluster, Project.objects.filter(cluster=cluster).exclude(status="cancelled"))
+    rows = sorted(((p, scores[p.pk]) for p in projects), key=lambda row: (-row[1].total, row[0].title))
+    return render(
+        request,
+        "portfolio/ranking.html",
+        {"section": "portfolio", "cluster": cluster, "rows": rows, "limit": services.quick_win_max_budget(cluster)},
+    )
+
+
+class ProjectCreateView(ScopedCreateView):
+    model = Project
+    form_class = ProjectForm
+    section = "portfolio"
+    success_message = ""
+
+    def save(self, form):
+        project = form.save(commit=False)
+        project.cluster = self.cluster
+        return services.project_save(
+            project=project, user=self.request.user, enterprises=form.cleaned_data["enterprises"]
+        )
+
+    def get_success_url(self):
+        from django.urls import reverse
+
+        return reverse("portfolio:project_detail", args=[self.object.pk])
+
+
+@login_required
+def project_detail(request, pk: int):
+    cluster = _cluster_or_404(request)
+    project = get_scoped_or_404(
+        Project,
+        request.user,
+        pk,
+        base=selectors.projects_with_progress(user=request.user, queryset=Project.objects.filter(cluster=cluster))
+        .select_related("lead_group", "selection_decision__meeting__body")
+        .prefetch_related("enterprises"),
+    )
+    office = _office(request, cluster)
+    context = {
+        "section": "portfolio",
+        "cluster": cluster,
+        "project": project,
+        "office": office,
+        "score": services.project_score(project=project, quick_win_max_budget=services.quick_win_max_budget(cluster)),
+        "milestones": project.milestones.all(),
+        "today": timezone.localdate(),
+    }
+    if office:
+        context["transition_form"] = ProjectTransitionForm(project=project)
+        context["milestone_form"] = MilestoneForm()
+    return render(request, "portfolio/project_detail.html", context)
+
+
+@login_required
+def project_transition(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
+    form = ProjectTransitionForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.project_transition(
+                project=project, to=form.cleaned_data["to"], user=request.user, decision=form.cleaned_data["decision"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            project.refresh_from_db()
+            messages.success(request, _("The project is now %(status)s.") % {"status": project.get_status_display()})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("portfolio:project_detail", pk=project.pk)
+
+
+@login_required
+def milestone_create(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
+    form = MilestoneForm(request.POST, instance=Milestone(project=project))
+    if form.is_valid():
+        try:
+            services.milestone_save(milestone=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    if form.errors:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("portfolio:project_detail", pk=project.pk)
+
+
+@login_required
+def milestone_progress(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    milestone = get_scoped_or_404(
+        Milestone, request.user, pk, base=Milestone.objects.filter(project__cluster=cluster).select_related("project")
+    )
+    form = MilestoneProgressForm(request.POST, instance=milestone)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.milestone_save(milestone=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("portfolio:project_detail", pk=milestone.project_id)
