@@ -85,3 +85,39 @@ def timeline(projects, milestones) -> str:
         )
     figure.update_layout(title=_("Timeline"), xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
     return figure.html(max(260, 36 * len(dated) + 120), legend={"orientation": "h", "y": -0.2})
+
+
+def kpi_before_after(trend) -> str:
+    """The cluster's monthly value of a KPI the project should move, the project's start marked."""
+    from kpi.formatting import scaled
+
+    kpi = trend.target.kpi
+    if not trend.series:
+        return ""
+    figure = Figure(
+        trace(
+            "scatter",
+            x=[v.period_start for v in trend.series],
+            y=[scaled(v.value, kpi.unit) for v in trend.series],
+            mode="lines+markers",
+            name=str(kpi.label),
+            line={"color": "#455a64"},
+        )
+    )
+    if trend.start is not None:
+        figure.update_layout(
+            shapes=[
+                {
+                    "type": "line",
+                    "x0": trend.start,
+                    "x1": trend.start,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"dash": "dot", "color": "#1565c0"},
+                }
+            ],
+            annotations=[{"x": trend.start, "yref": "paper", "y": 1, "text": str(_("start")), "showarrow": False}],
+        )
+    figure.update_layout(title=str(kpi.label), showlegend=False)
+    return figure.html(240)

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Body, Decision, Enterprise
+from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
-from .models import Milestone, Project
+from .models import Milestone, Project, ProjectEffect, ProjectKpi
 
 
 class ProjectForm(forms.ModelForm):
@@ -83,3 +84,22 @@ class MilestoneProgressForm(forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["progress"]
+
+
+class ProjectKpiForm(forms.ModelForm):
+    class Meta:
+        model = ProjectKpi
+        fields = ["kpi", "expected_change"]
+
+    def __init__(self, *args, cluster=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The KPIs the cluster runs.
+        self.fields["kpi"].queryset = Kpi.objects.filter(
+            cluster_settings__cluster=cluster, cluster_settings__active=True
+        ).order_by("position")
+
+
+class ProjectEffectForm(forms.ModelForm):
+    class Meta:
+        model = ProjectEffect
+        fields = ["year", "actual_effect"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.choices import BodyKind, Role
 from governance.models import Body, Cluster, Decision, Enterprise
 from governance.scoping import ScopeRule
+from kpi.models import Kpi
 
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
 
@@ -337,3 +338,68 @@ class ServiceRequest(models.Model):
     def missed(self) -> bool:
         """Done after the promised date, or still open past it."""
         return (self.done_at or timezone.now()) > self.due_at and self.status != RequestStatus.CANCELLED
+
+
+# --- What a project should move, and what it did ------------------------------------------------------
+
+
+class ProjectKpi(models.Model):
+    """A KPI the project is meant to move, with the change expected (in the KPI's unit; % as a fraction)."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="kpis")
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="projects")
+    expected_change = models.DecimalField(
+        _("expected change"),
+        max_digits=20,
+        decimal_places=6,
+        help_text=_("In the KPI's unit, + or −; a percentage as a fraction (0.02 = 2 points)."),
+    )
+
+    scope_rule = ScopeRule(cluster="project__cluster")
+
+    class Meta:
+        ordering = ["project", "kpi__position"]
+        verbose_name = _("KPI the project moves")
+        verbose_name_plural = _("KPIs the project moves")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kpi"],
+                name="project_kpi_once",
+                violation_error_message=_("The project names this KPI already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.kpi.code}"
+
+
+class ProjectEffect(models.Model):
+    """The economic effect a project actually had in a year (cost saved or revenue gained; a loss is negative)."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="effects")
+    year = models.PositiveSmallIntegerField(_("year"))
+    actual_effect = models.DecimalField(
+        _("actual effect"), max_digits=18, decimal_places=2, help_text=_("In the cluster's currency (thousands).")
+    )
+
+    scope_rule = ScopeRule(cluster="project__cluster")
+
+    class Meta:
+        ordering = ["project", "year"]
+        verbose_name = _("actual effect")
+        verbose_name_plural = _("actual effects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="project_effect_once_a_year",
+                violation_error_message=_("The effect of this year is recorded already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100),
+                name="project_effect_year_plausible",
+                violation_error_message=_("Give the year with four digits."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.year}"

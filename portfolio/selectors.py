@@ -13,7 +13,7 @@ from django.utils import timezone
 from governance.scoping import VIEW, restrict
 
 from .choices import CARRIED, OPEN_REQUESTS, RequestStatus
-from .models import CooperationContract, Milestone, Project, ServiceRequest
+from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, ServiceRequest
 
 
 def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
@@ -211,3 +211,64 @@ def quick_win_check(*, projects, scores) -> QuickWinCheck:
     quick = [p for p in projects if p.phase == 1 and p.status in CARRIED and scores[p.pk].quick_win]
     areas = tuple(sorted({p.lead_group.area for p in quick if p.lead_group.area in QUICK_WIN_AREAS}))
     return QuickWinCheck(len(quick), areas)
+
+
+# --- What a project should move, and what it did ------------------------------------------------------
+
+TREND_MONTHS_BEFORE = 12
+
+
+@dataclass
+class KpiTrend:
+    target: ProjectKpi
+    start: datetime.date | None
+    series: list  # the cluster's monthly KPI values, oldest first
+
+
+def project_kpi_trends(*, user, project: Project) -> list[KpiTrend]:
+    """For each KPI the project should move: the cluster's monthly values from a year before its start on."""
+    from kpi.choices import PeriodKind, Scope
+    from kpi.models import add_months
+    from kpi.selectors import kpi_values
+
+    targets = list(restrict(project.kpis.select_related("kpi"), user, VIEW))
+    if not targets:
+        return []
+    start = project.started_on or (project.selection_decision.meeting.date if project.selection_decision_id else None)
+    first = add_months((start or timezone.localdate()).replace(day=1), -TREND_MONTHS_BEFORE)
+    rows = (
+        kpi_values(user)
+        .filter(
+            cluster_id=project.cluster_id,
+            kpi_id__in=[t.kpi_id for t in targets],
+            period_kind=PeriodKind.MONTH,
+            scope=Scope.CLUSTER,
+            enterprise__isnull=True,
+            period_start__gte=first,
+        )
+        .order_by("period_start")
+    )
+    series: dict[int, list] = {t.kpi_id: [] for t in targets}
+    for row in rows:
+        series[row.kpi_id].append(row)
+    return [KpiTrend(t, start, series[t.kpi_id]) for t in targets]
+
+
+@dataclass(frozen=True)
+class EffectYear:
+    year: int
+    expected: Decimal  # the expected effects a year of the projects that recorded this year
+    actual: Decimal
+    projects: int
+
+
+def expected_against_actual(*, user, cluster) -> list[EffectYear]:
+    """Per year with recorded effects: what the projects that recorded it expected a year, and what they did."""
+    rows = (
+        restrict(ProjectEffect.objects.filter(project__cluster=cluster), user, VIEW)
+        .order_by()
+        .values("year")
+        .annotate(expected=Sum("project__expected_effect"), actual=Sum("actual_effect"), projects=Count("pk"))
+        .order_by("year")
+    )
+    return [EffectYear(r["year"], r["expected"], r["actual"], r["projects"]) for r in rows]

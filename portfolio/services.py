@@ -27,6 +27,8 @@ from .models import (
     Milestone,
     PortfolioRules,
     Project,
+    ProjectEffect,
+    ProjectKpi,
     Service,
     ServiceRequest,
 )
@@ -241,3 +243,28 @@ def service_request_move(
     request.full_clean()
     request.save()
     return request
+
+
+# --- What a project should move, and what it did ------------------------------------------------------
+
+
+@transaction.atomic
+def project_kpi_save(*, target: ProjectKpi, user) -> ProjectKpi:
+    """Name a KPI the project should move and the change expected."""
+    _require_office(user, target.project.cluster)
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def project_effect_save(*, effect: ProjectEffect, user) -> ProjectEffect:
+    """Record (or correct) the effect a project had in a year."""
+    _require_office(user, effect.project.cluster)
+    existing = ProjectEffect.objects.filter(project=effect.project, year=effect.year).first()
+    if existing is not None:
+        existing.actual_effect = effect.actual_effect
+        effect = existing
+    effect.full_clean()
+    effect.save()
+    return effect

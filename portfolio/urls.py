@@ -12,4 +12,6 @@ urlpatterns = [
     path("projects/<int:pk>/transition/", views.project_transition, name="project_transition"),
     path("projects/<int:pk>/milestones/", views.milestone_create, name="milestone_create"),
     path("milestones/<int:pk>/progress/", views.milestone_progress, name="milestone_progress"),
+    path("projects/<int:pk>/kpis/", views.project_kpi_create, name="project_kpi_create"),
+    path("projects/<int:pk>/effects/", views.project_effect_create, name="project_effect_create"),
 ]

@@ -22,8 +22,15 @@ from governance.scoping import roles_in
 from governance.selectors import current_cluster
 
 from . import charts, filters, selectors, services
-from .forms import MilestoneForm, MilestoneProgressForm, ProjectForm, ProjectTransitionForm
-from .models import Milestone, Project
+from .forms import (
+    MilestoneForm,
+    MilestoneProgressForm,
+    ProjectEffectForm,
+    ProjectForm,
+    ProjectKpiForm,
+    ProjectTransitionForm,
+)
+from .models import Milestone, Project, ProjectEffect, ProjectKpi
 
 
 def _cluster_or_404(request):
@@ -79,6 +86,7 @@ def overview(request):
         "section": "portfolio",
         "cluster": cluster,
         "office": _office(request, cluster),
+        "effects": selectors.expected_against_actual(user=request.user, cluster=cluster),
         "filter": filterset,
         "projects": projects,
         "progress": selectors.portfolio_progress(user=request.user, cluster=cluster),
@@ -142,10 +150,17 @@ def project_detail(request, pk: int):
         "score": services.project_score(project=project, quick_win_max_budget=services.quick_win_max_budget(cluster)),
         "milestones": project.milestones.all(),
         "today": timezone.localdate(),
+        "kpi_charts": [
+            (trend, charts.kpi_before_after(trend))
+            for trend in selectors.project_kpi_trends(user=request.user, project=project)
+        ],
+        "effects": list(project.effects.all()),
     }
     if office:
         context["transition_form"] = ProjectTransitionForm(project=project)
         context["milestone_form"] = MilestoneForm()
+        context["kpi_form"] = ProjectKpiForm(cluster=cluster)
+        context["effect_form"] = ProjectEffectForm()
     return render(request, "portfolio/project_detail.html", context)
 
 
@@ -205,3 +220,46 @@ def milestone_progress(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     return redirect("portfolio:project_detail", pk=milestone.project_id)
+
+
+def _project_post(request, pk: int) -> Project:
+    cluster = _cluster_or_404(request)
+    return get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
+
+
+def _report(request, form) -> None:
+    if form.errors:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+
+
+@login_required
+def project_kpi_create(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    project = _project_post(request, pk)
+    form = ProjectKpiForm(request.POST, instance=ProjectKpi(project=project), cluster=project.cluster)
+    if form.is_valid():
+        try:
+            services.project_kpi_save(target=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    _report(request, form)
+    return redirect("portfolio:project_detail", pk=project.pk)
+
+
+@login_required
+def project_effect_create(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    project = _project_post(request, pk)
+    form = ProjectEffectForm(request.POST, instance=ProjectEffect(project=project))
+    form.instance.project = project
+    # A year already recorded is corrected, not refused: the service updates it.
+    form.validate_unique = lambda: None
+    if form.is_valid():
+        try:
+            services.project_effect_save(effect=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    _report(request, form)
+    return redirect("portfolio:project_detail", pk=project.pk)
