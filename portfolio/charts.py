@@ -121,3 +121,59 @@ def kpi_before_after(trend) -> str:
         )
     figure.update_layout(title=str(kpi.label), showlegend=False)
     return figure.html(240)
+
+
+def network(enterprises, edges, link_labels: dict) -> str:
+    """The value chain drawn from the contracts: enterprises in columns by link, a line per supplier → buyer
+    pair, its width by annual value."""
+    if not edges:
+        return ""
+    links = list(link_labels)
+    placed: dict[int, tuple[float, float]] = {}
+    by_link: dict[str, list] = {link: [] for link in links}
+    for enterprise in enterprises:
+        by_link.setdefault(enterprise.value_chain_link, []).append(enterprise)
+    for column, link in enumerate(links):
+        members = sorted(by_link.get(link, []), key=lambda e: e.name)
+        for row, enterprise in enumerate(members):
+            placed[enterprise.pk] = (column, (row + 1) / (len(members) + 1))
+    largest = max(float(e.value) for e in edges) or 1.0
+    figure = Figure()
+    for edge in edges:
+        if edge.supplier_id not in placed or edge.buyer_id not in placed:
+            continue
+        (x0, y0), (x1, y1) = placed[edge.supplier_id], placed[edge.buyer_id]
+        figure.add_trace(
+            trace(
+                "scatter",
+                x=[x0, x1],
+                y=[y0, y1],
+                mode="lines",
+                line={"width": 1 + 7 * float(edge.value) / largest, "color": "rgba(21,101,192,0.45)"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    shown = [e for e in enterprises if e.pk in placed]
+    figure.add_trace(
+        trace(
+            "scatter",
+            x=[placed[e.pk][0] for e in shown],
+            y=[placed[e.pk][1] for e in shown],
+            text=[e.name for e in shown],
+            mode="markers",
+            marker={"size": 10, "color": "#37474f"},
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_layout(
+        title=_("The value chain by its contracts"),
+        xaxis={
+            "tickvals": list(range(len(links))),
+            "ticktext": [str(link_labels[k]) for k in links],
+            "zeroline": False,
+        },
+        yaxis={"visible": False},
+    )
+    return figure.html(460)

@@ -8,7 +8,7 @@ from governance.models import Body, Decision, Enterprise
 from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
-from .models import Milestone, Project, ProjectEffect, ProjectKpi
+from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, Service
 
 
 class ProjectForm(forms.ModelForm):
@@ -103,3 +103,44 @@ class ProjectEffectForm(forms.ModelForm):
     class Meta:
         model = ProjectEffect
         fields = ["year", "actual_effect"]
+
+
+class CooperationContractForm(forms.ModelForm):
+    class Meta:
+        model = CooperationContract
+        fields = ["supplier", "buyer", "subject", "annual_value", "start_date", "end_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, cluster=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        enterprises = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        self.fields["supplier"].queryset = self.fields["buyer"].queryset = enterprises
+        if cluster is not None and self.instance.cluster_id is None:
+            self.instance.cluster = cluster
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name", "description", "provider", "price", "turnaround_days", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, cluster=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        if cluster is not None and self.instance.cluster_id is None:
+            self.instance.cluster = cluster
+
+
+class ServiceRequestForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
+    enterprise = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("For the enterprise"))
+    note = forms.CharField(required=False, label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, services, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+        self.fields["enterprise"].queryset = enterprises

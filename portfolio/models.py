@@ -258,7 +258,9 @@ class Service(models.Model):
         help_text=_("Empty: the cluster office provides it."),
     )
     price = models.DecimalField(_("price"), help_text=_("In the cluster's currency (thousands)."), **MONEY)
-    turnaround_days = models.PositiveSmallIntegerField(_("promised turnaround, days"))
+    turnaround_days = models.PositiveSmallIntegerField(
+        _("promised turnaround, days"), validators=[MinValueValidator(1)]
+    )
     is_active = models.BooleanField(_("offered"), default=True)
 
     scope_rule = ScopeRule(cluster="cluster")
@@ -293,6 +295,13 @@ class Service(models.Model):
             raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
 
 
+def _provided_requests(user, access) -> Q:
+    own = Q(pk__in=[])
+    for cluster_id, enterprise_ids in access.enterprises.items():
+        own |= Q(service__cluster_id=cluster_id, service__provider_id__in=sorted(enterprise_ids))
+    return own
+
+
 class ServiceRequest(models.Model):
     """An enterprise's request for a shared service, queued by priority and then by the time it came in."""
 
@@ -310,8 +319,14 @@ class ServiceRequest(models.Model):
     due_at = models.DateTimeField(_("promised by"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
+    # The office reads every request; an enterprise its own requests, and a providing enterprise the
+    # requests for its services (it works them).
     scope_rule = ScopeRule(
-        cluster="enterprise__cluster", enterprise="enterprise", readers=frozenset({Role.OFFICE}), editors=frozenset()
+        cluster="enterprise__cluster",
+        enterprise="enterprise",
+        readers=frozenset({Role.OFFICE}),
+        editors=frozenset(),
+        own=_provided_requests,
     )
 
     class Meta:

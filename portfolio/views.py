@@ -7,30 +7,36 @@ the services, which check that the user is the cluster office.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.choices import Role
+from governance.choices import Role, ValueChainLink
 from governance.generic import ScopedCreateView, apply_validation_error, get_scoped_or_404
-from governance.scoping import roles_in
+from governance.models import Enterprise
+from governance.scoping import VIEW, access_for, restrict, roles_in
 from governance.selectors import current_cluster
 
 from . import charts, filters, selectors, services
 from .forms import (
+    CooperationContractForm,
     MilestoneForm,
     MilestoneProgressForm,
     ProjectEffectForm,
     ProjectForm,
     ProjectKpiForm,
     ProjectTransitionForm,
+    ServiceForm,
+    ServiceRequestForm,
 )
-from .models import Milestone, Project, ProjectEffect, ProjectKpi
+from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, Service, ServiceRequest
 
 
 def _cluster_or_404(request):
@@ -125,8 +131,6 @@ class ProjectCreateView(ScopedCreateView):
         )
 
     def get_success_url(self):
-        from django.urls import reverse
-
         return reverse("portfolio:project_detail", args=[self.object.pk])
 
 
@@ -263,3 +267,130 @@ def project_effect_create(request, pk: int):
             apply_validation_error(form, error)
     _report(request, form)
     return redirect("portfolio:project_detail", pk=project.pk)
+
+
+# --- Cooperation contracts ----------------------------------------------------------------------------
+
+
+@login_required
+def contracts(request):
+    """The contracts in force the user may read, and the value chain drawn from them."""
+    cluster = _cluster_or_404(request)
+    rows = list(selectors.contracts_in_force(user=request.user, cluster=cluster).order_by("supplier__name", "pk"))
+    edges = selectors.value_chain_network(user=request.user, cluster=cluster)
+    enterprises = list(restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW))
+    context = {
+        "section": "portfolio",
+        "page": "contracts",
+        "cluster": cluster,
+        "office": _office(request, cluster),
+        "contracts": rows,
+        "total": sum((c.annual_value for c in rows), Decimal(0)),
+        "network_chart": charts.network(enterprises, edges, dict(ValueChainLink.choices)),
+    }
+    return render(request, "portfolio/contracts.html", context)
+
+
+@login_required
+def enterprise_partners(request, pk: int):
+    """An enterprise's in-cluster suppliers and buyers under the contracts in force."""
+    cluster = _cluster_or_404(request)
+    enterprise = get_scoped_or_404(Enterprise, request.user, pk, base=Enterprise.objects.filter(cluster=cluster))
+    suppliers, buyers = selectors.enterprise_partners(user=request.user, enterprise=enterprise)
+    context = {
+        "section": "portfolio",
+        "page": "contracts",
+        "cluster": cluster,
+        "enterprise": enterprise,
+        "suppliers": suppliers,
+        "buyers": buyers,
+    }
+    return render(request, "portfolio/enterprise_partners.html", context)
+
+
+class ContractCreateView(ScopedCreateView):
+    model = CooperationContract
+    form_class = CooperationContractForm
+    section = "portfolio"
+
+    def save(self, form):
+        contract = form.save(commit=False)
+        contract.cluster = self.cluster
+        return services.contract_save(contract=contract, user=self.request.user)
+
+    def get_success_url(self):
+        return reverse("portfolio:contracts")
+
+
+# --- Shared-services centre ---------------------------------------------------------------------------
+
+
+def _requestable(request, cluster):
+    """The enterprises the user may ask services for: the office for any, a representative for their own."""
+    if _office(request, cluster):
+        return Enterprise.objects.filter(cluster=cluster).exclude(status="left").order_by("name")
+    own = access_for(request.user).enterprises.get(cluster.pk, frozenset())
+    return Enterprise.objects.filter(cluster=cluster, pk__in=own).order_by("name")
+
+
+@login_required
+def services_centre(request):
+    """The catalogue with each service's record, the request form, and the queue the user may see."""
+    cluster = _cluster_or_404(request)
+    catalogue = restrict(Service.objects.filter(cluster=cluster), request.user, VIEW).select_related("provider")
+    enterprises = _requestable(request, cluster)
+    form = ServiceRequestForm(request.POST or None, services=catalogue.filter(is_active=True), enterprises=enterprises)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_request_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The request is in the queue."))
+            return redirect("portfolio:services")
+    record = selectors.service_record(user=request.user, cluster=cluster)
+    provided = access_for(request.user).enterprises.get(cluster.pk, frozenset())
+    queue = list(selectors.service_queue(user=request.user, cluster=cluster))
+    office = _office(request, cluster)
+    for item in queue:
+        item.may_move = office or item.service.provider_id in provided
+    context = {
+        "section": "portfolio",
+        "page": "services",
+        "cluster": cluster,
+        "office": office,
+        "catalogue": [(s, record.get(s.pk)) for s in catalogue.order_by("name")],
+        "form": form if enterprises.exists() else None,
+        "queue": queue,
+        "now": timezone.now(),
+    }
+    return render(request, "portfolio/services.html", context)
+
+
+@login_required
+def service_request_move(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = _cluster_or_404(request)
+    item = get_scoped_or_404(
+        ServiceRequest, request.user, pk, base=ServiceRequest.objects.filter(service__cluster=cluster)
+    )
+    try:
+        services.service_request_move(request=item, to=request.POST.get("to", ""), user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portfolio:services")
+
+
+class ServiceCreateView(ScopedCreateView):
+    model = Service
+    form_class = ServiceForm
+    section = "portfolio"
+
+    def save(self, form):
+        service = form.save(commit=False)
+        service.cluster = self.cluster
+        return services.service_save(service=service, user=self.request.user)
+
+    def get_success_url(self):
+        return reverse("portfolio:services")
