@@ -46,6 +46,17 @@ class Command(BaseCommand):
                     % kpi
                 )
             )
+        portfolio = result.extensions.get("portfolio", {})
+        if portfolio.get("projects"):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Portfolio loaded: %(projects)s joint projects, %(contracts)s cooperation contracts, "
+                        "%(services)s shared services, %(requests)s service requests."
+                    )
+                    % portfolio
+                )
+            )
         if result.accounts_created:
             self.stdout.write(
                 _("Demo accounts recreated: %(usernames)s.") % {"usernames": ", ".join(result.accounts_created)}
