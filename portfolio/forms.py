@@ -8,7 +8,7 @@ from governance.models import Body, Decision, Enterprise
 from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
-from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, Service
+from .models import CooperationContract, Milestone, PortfolioRules, Project, ProjectEffect, ProjectKpi, Service
 
 
 class ProjectForm(forms.ModelForm):
@@ -144,3 +144,9 @@ class ServiceRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = services
         self.fields["enterprise"].queryset = enterprises
+
+
+class PortfolioRulesForm(forms.ModelForm):
+    class Meta:
+        model = PortfolioRules
+        fields = ["quick_win_max_budget"]

@@ -75,6 +75,15 @@ def project_score(*, project: Project, quick_win_max_budget: Decimal = DEFAULT_Q
     )
 
 
+@transaction.atomic
+def portfolio_rules_save(*, rules: PortfolioRules, user) -> PortfolioRules:
+    """The office sets the largest budget a quick win may have."""
+    _require_office(user, rules.cluster)
+    rules.full_clean()
+    rules.save()
+    return rules
+
+
 def quick_win_max_budget(cluster) -> Decimal:
     rules = PortfolioRules.objects.filter(cluster=cluster).first()
     return rules.quick_win_max_budget if rules else DEFAULT_QUICK_WIN_BUDGET

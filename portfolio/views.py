@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from .forms import (
     CooperationContractForm,
     MilestoneForm,
     MilestoneProgressForm,
+    PortfolioRulesForm,
     ProjectEffectForm,
     ProjectForm,
     ProjectKpiForm,
@@ -36,7 +37,16 @@ from .forms import (
     ServiceForm,
     ServiceRequestForm,
 )
-from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, Service, ServiceRequest
+from .models import (
+    CooperationContract,
+    Milestone,
+    PortfolioRules,
+    Project,
+    ProjectEffect,
+    ProjectKpi,
+    Service,
+    ServiceRequest,
+)
 
 
 def _cluster_or_404(request):
@@ -106,14 +116,35 @@ def overview(request):
 
 @login_required
 def ranking(request):
-    """Projects by priority score, with its parts: what the council selects from."""
+    """Projects by priority score, with its parts: what the council selects from. The office sets the
+    quick-win budget threshold here."""
     cluster = _cluster_or_404(request)
+    office = _office(request, cluster)
+    rules = PortfolioRules.objects.filter(cluster=cluster).first() or PortfolioRules(cluster=cluster)
+    form = PortfolioRulesForm(request.POST or None, instance=rules) if office else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.portfolio_rules_save(rules=form.save(commit=False), user=request.user)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("The quick-win threshold is saved."))
+                return redirect("portfolio:ranking")
     projects, scores = _scored(request, cluster, Project.objects.filter(cluster=cluster).exclude(status="cancelled"))
     rows = sorted(((p, scores[p.pk]) for p in projects), key=lambda row: (-row[1].total, row[0].title))
     return render(
         request,
         "portfolio/ranking.html",
-        {"section": "portfolio", "cluster": cluster, "rows": rows, "limit": services.quick_win_max_budget(cluster)},
+        {
+            "section": "portfolio",
+            "cluster": cluster,
+            "rows": rows,
+            "limit": services.quick_win_max_budget(cluster),
+            "form": form,
+        },
     )
 
 

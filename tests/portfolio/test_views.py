@@ -115,3 +115,15 @@ def test_the_portfolio_page_costs_the_same_queries_for_3_and_30_projects(client,
             assert client.get(reverse("portfolio:overview")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_office_sets_the_quick_win_threshold_and_the_ranking_follows(client, cluster):
+    project = ProjectFactory(cluster=cluster, budget=Decimal("300000"), months_to_first_result=3)
+    client.force_login(user_with_role(cluster, Role.COUNCIL))
+    assert client.post(reverse("portfolio:ranking"), {"quick_win_max_budget": "1"}).status_code == 403
+    client.force_login(user_with_role(cluster, Role.OFFICE))
+    refused = client.post(reverse("portfolio:ranking"), {"quick_win_max_budget": "-1"})
+    assert "quick_win_max_budget" in refused.context["form"].errors
+    client.post(reverse("portfolio:ranking"), {"quick_win_max_budget": "200000"})
+    rows = client.get(reverse("portfolio:ranking")).context["rows"]
+    assert [(p.pk, s.quick_win) for p, s in rows] == [(project.pk, False)]
