@@ -221,21 +221,35 @@ def project_transition(request, pk: int):
     return redirect("portfolio:project_detail", pk=project.pk)
 
 
-@login_required
-def milestone_create(request, pk: int):
+def _report(request, form) -> None:
+    if form.errors:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+
+
+def _project_form_post(request, pk: int, make_form, save):
+    """A form posted from a project's page: validated, written by `save` (a service), errors as a message."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     cluster = _cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
-    form = MilestoneForm(request.POST, instance=Milestone(project=project))
+    form = make_form(project)
     if form.is_valid():
         try:
-            services.milestone_save(milestone=form.save(commit=False), user=request.user)
+            save(form.save(commit=False))
         except ValidationError as error:
             apply_validation_error(form, error)
-    if form.errors:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    _report(request, form)
     return redirect("portfolio:project_detail", pk=project.pk)
+
+
+@login_required
+def milestone_create(request, pk: int):
+    return _project_form_post(
+        request,
+        pk,
+        lambda project: MilestoneForm(request.POST, instance=Milestone(project=project)),
+        lambda milestone: services.milestone_save(milestone=milestone, user=request.user),
+    )
 
 
 @login_required
@@ -247,57 +261,39 @@ def milestone_progress(request, pk: int):
         Milestone, request.user, pk, base=Milestone.objects.filter(project__cluster=cluster).select_related("project")
     )
     form = MilestoneProgressForm(request.POST, instance=milestone)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    else:
+    if form.is_valid():
         try:
             services.milestone_save(milestone=form.save(commit=False), user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+    _report(request, form)
     return redirect("portfolio:project_detail", pk=milestone.project_id)
-
-
-def _project_post(request, pk: int) -> Project:
-    cluster = _cluster_or_404(request)
-    return get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
-
-
-def _report(request, form) -> None:
-    if form.errors:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 @login_required
 def project_kpi_create(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    project = _project_post(request, pk)
-    form = ProjectKpiForm(request.POST, instance=ProjectKpi(project=project), cluster=project.cluster)
-    if form.is_valid():
-        try:
-            services.project_kpi_save(target=form.save(commit=False), user=request.user)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-    _report(request, form)
-    return redirect("portfolio:project_detail", pk=project.pk)
+    return _project_form_post(
+        request,
+        pk,
+        lambda project: ProjectKpiForm(request.POST, instance=ProjectKpi(project=project), cluster=project.cluster),
+        lambda target: services.project_kpi_save(target=target, user=request.user),
+    )
+
+
+def _effect_form(request, project) -> ProjectEffectForm:
+    form = ProjectEffectForm(request.POST, instance=ProjectEffect(project=project))
+    form.validate_unique = lambda: None  # a year already recorded is corrected by the service, not refused
+    return form
 
 
 @login_required
 def project_effect_create(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    project = _project_post(request, pk)
-    form = ProjectEffectForm(request.POST, instance=ProjectEffect(project=project))
-    form.instance.project = project
-    # A year already recorded is corrected, not refused: the service updates it.
-    form.validate_unique = lambda: None
-    if form.is_valid():
-        try:
-            services.project_effect_save(effect=form.save(commit=False), user=request.user)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-    _report(request, form)
-    return redirect("portfolio:project_detail", pk=project.pk)
+    return _project_form_post(
+        request,
+        pk,
+        lambda project: _effect_form(request, project),
+        lambda effect: services.project_effect_save(effect=effect, user=request.user),
+    )
 
 
 # --- Cooperation contracts ----------------------------------------------------------------------------
