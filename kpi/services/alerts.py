@@ -75,8 +75,12 @@ def _contributors(alert: Alert, row: KpiValue, by_kpi: dict, span: Span, setting
 
 
 def _notify_group(alert: Alert) -> None:
-    """E-mail the working group's current members that an alert was opened for them."""
-    if alert.working_group_id is None:
+    """E-mail the working group's current members that an alert was opened for them.
+
+    Only an alert still open when the computation commits: recomputing a history opens and closes alerts
+    of past months on the way, and nobody needs mail about those.
+    """
+    if alert.working_group_id is None or not Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).exists():
         return
     emails = sorted(
         set(

@@ -145,3 +145,15 @@ def test_an_alert_without_a_working_group_asks_for_one(cluster, firms, defect_mi
         services.alert_to_action_item(alert=alert, user=office_user)
     assert "working_group" in error.value.message_dict
     assert ActionItem.objects.count() == 0
+
+
+def test_an_alert_opened_and_closed_within_one_recomputation_sends_no_mail(
+    cluster, firms, quality_group, defect_minimum, django_capture_on_commit_callbacks
+):
+    good, bad, fair, supply = firms
+    report(cluster, FIRST, {good: (1000, 10), bad: (1000, 200), fair: (1000, 10), supply: (1000, 10)})
+    report(cluster, add_months(FIRST, 1), {good: (1000, 10), bad: (1000, 10), fair: (1000, 10), supply: (1000, 10)})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.kpi_values_compute_many(clusters=[cluster], spans=["2025-03", "2025-04"])
+    assert Alert.objects.filter(cluster=cluster, kpi__code="DEFECT", status="closed").exists()
+    assert mail.outbox == []

@@ -1,13 +1,13 @@
 """`manage.py load_demo`: the demo cotton–textile cluster, loaded once; prints the demo logins."""
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from governance.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Load the demo cluster (a cotton–textile cluster in Bukhara region) unless it is already loaded, "
         "and print the demo logins."

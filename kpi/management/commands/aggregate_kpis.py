@@ -1,15 +1,16 @@
 """`manage.py aggregate_kpis`: compute KPI values (what the daily task does, or one period, or all history)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.management.base import TranslatedCommand
 from governance.models import Cluster
 from kpi import services
 from kpi.models import Span
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Compute KPI values: the periods that are due (default), one period with --period, or all history with --all."
     )

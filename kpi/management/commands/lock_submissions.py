@@ -1,13 +1,13 @@
 """`manage.py lock_submissions`: lock the approved submissions of months past their lock date."""
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.management.base import TranslatedCommand
 from kpi import services
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Lock the approved submissions of the months past their lock date.")
 
     def handle(self, *args, **options):

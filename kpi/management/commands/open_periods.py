@@ -1,15 +1,16 @@
 """`manage.py open_periods`: open the months that ended, in every cluster (what the daily task does)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.management.base import TranslatedCommand
 from governance.models import Cluster
 from kpi import services
 from kpi.models import parse_month
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Open the monthly reporting periods that are due, or one month with --month.")
 
     def add_arguments(self, parser):
