@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Body, Decision, Enterprise
+from governance.scoping import VIEW, restrict
 from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
@@ -49,12 +50,12 @@ class ProjectTransitionForm(forms.Form):
         help_text=_("Selecting a project takes an adopted strategic decision of the council."),
     )
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(self, *args, project: Project, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [
             (s, ProjectStatus(s).label) for s in ProjectStatus if s in TRANSITIONS[project.status]
         ]
-        self.fields["decision"].queryset = (
+        self.fields["decision"].queryset = restrict(
             Decision.objects.filter(
                 meeting__body__cluster_id=project.cluster_id,
                 meeting__body__kind=BodyKind.COUNCIL,
@@ -62,7 +63,9 @@ class ProjectTransitionForm(forms.Form):
                 outcome=DecisionOutcome.ADOPTED,
             )
             .select_related("meeting")
-            .order_by("-meeting__date", "number")
+            .order_by("-meeting__date", "number"),
+            user,
+            VIEW,
         )
 
 

@@ -133,6 +133,8 @@ def project_transition(
     """
     project = Project.objects.select_for_update().select_related("cluster").get(pk=project.pk)
     _require_office(user, project.cluster)
+    if to not in ProjectStatus.values:
+        raise ValidationError({"status": _("Choose one of the project's states.")})
     if to not in TRANSITIONS.get(project.status, ()):
         raise ValidationError(
             {
@@ -240,6 +242,8 @@ def service_request_move(
     )
     if Role.OFFICE not in roles_in(user, service.cluster_id) and not provider:
         raise PermissionDenied
+    if to not in RequestStatus.values:
+        raise ValidationError({"status": _("Choose one of the request's states.")})
     if to not in REQUEST_TRANSITIONS.get(request.status, ()):
         raise ValidationError(
             {

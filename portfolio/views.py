@@ -107,7 +107,7 @@ def overview(request):
         "projects": projects,
         "progress": selectors.portfolio_progress(user=request.user, cluster=cluster),
         "quick_wins": selectors.quick_win_check(projects=carried, scores=carried_scores),
-        "overdue": selectors.overdue_milestones(user=request.user, cluster=cluster).order_by("due_on"),
+        "overdue": list(selectors.overdue_milestones(user=request.user, cluster=cluster).order_by("due_on")),
         "bubble_chart": charts.effect_against_cost(projects),
         "timeline_chart": charts.timeline(projects, milestones),
     }
@@ -183,16 +183,16 @@ def project_detail(request, pk: int):
         "project": project,
         "office": office,
         "score": services.project_score(project=project, quick_win_max_budget=services.quick_win_max_budget(cluster)),
-        "milestones": project.milestones.all(),
+        "milestones": selectors.milestones_of(user=request.user, projects=[project]),
         "today": timezone.localdate(),
         "kpi_charts": [
             (trend, charts.kpi_before_after(trend))
             for trend in selectors.project_kpi_trends(user=request.user, project=project)
         ],
-        "effects": list(project.effects.all()),
+        "effects": list(restrict(project.effects.all(), request.user, VIEW)),
     }
     if office:
-        context["transition_form"] = ProjectTransitionForm(project=project)
+        context["transition_form"] = ProjectTransitionForm(project=project, user=request.user)
         context["milestone_form"] = MilestoneForm()
         context["kpi_form"] = ProjectKpiForm(cluster=cluster)
         context["effect_form"] = ProjectEffectForm()
@@ -205,7 +205,7 @@ def project_transition(request, pk: int):
         return HttpResponseNotAllowed(["POST"])
     cluster = _cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
-    form = ProjectTransitionForm(request.POST, project=project)
+    form = ProjectTransitionForm(request.POST, project=project, user=request.user)
     if form.is_valid():
         try:
             services.project_transition(

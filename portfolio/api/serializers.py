@@ -64,7 +64,10 @@ class ProjectSerializer(ScopedModelSerializer):
         }
 
     def save_instance(self, instance):
-        return services.project_save(project=instance, user=_user(self))
+        # The service checks that the participating enterprises are the project's cluster's.
+        return services.project_save(
+            project=instance, user=_user(self), enterprises=self.validated_data.get("enterprises")
+        )
 
 
 class ProjectTransitionSerializer(ScopedRelatedFieldsMixin, serializers.Serializer):
@@ -75,6 +78,7 @@ class ProjectTransitionSerializer(ScopedRelatedFieldsMixin, serializers.Serializ
 
 
 class MilestoneSerializer(ScopedModelSerializer):
+    clean_exclude = ("done_on",)  # the service sets it from the progress
     overdue = serializers.SerializerMethodField(label=_("Overdue"))
 
     class Meta:

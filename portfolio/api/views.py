@@ -21,6 +21,8 @@ class ProjectViewSet(ScopedModelViewSet):
     queryset = Project.objects.select_related("cluster").prefetch_related("enterprises")
     serializer_class = serializers.ProjectSerializer
     filterset_class = filters.ProjectFilterSet
+    # No DELETE: a project leaves the portfolio by being cancelled, so its history stays.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     ordering_fields = ["title", "budget", "expected_effect", "months_to_first_result", "status", "phase"]
     search_fields = ["title"]
 
@@ -31,7 +33,8 @@ class ProjectViewSet(ScopedModelViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["quick_win_limits"] = dict(PortfolioRules.objects.values_list("cluster_id", "quick_win_max_budget"))
+        rules = restrict(PortfolioRules.objects.all(), self.request.user, VIEW)
+        context["quick_win_limits"] = dict(rules.values_list("cluster_id", "quick_win_max_budget"))
         return context
 
     @extend_schema(request=serializers.ProjectTransitionSerializer, responses=serializers.ProjectSerializer)

@@ -149,3 +149,27 @@ def test_an_enterprise_requests_a_service_and_the_office_works_the_queue(cluster
     assert [r["id"] for r in farmer.get(f"{API}/service-requests/").json()["results"]] == [request_id]
     gin_user = token_client(user_with_role(cluster, Role.ENTERPRISE, enterprises=[gin]))
     assert gin_user.get(f"{API}/service-requests/").json()["count"] == 0
+
+
+def test_a_project_is_cancelled_not_deleted_and_keeps_to_its_clusters_enterprises(cluster, other_cluster):
+    project = ProjectFactory(cluster=cluster)
+    person = user_with_role(cluster, Role.OFFICE)
+    from governance.models import ClusterRole
+
+    ClusterRole.objects.create(user=person, cluster=other_cluster, role=Role.OFFICE)  # office in both clusters
+    api = token_client(person)
+    assert api.delete(f"{API}/projects/{project.pk}/").status_code == 405
+    foreign = EnterpriseFactory(cluster=other_cluster)
+    response = api.patch(f"{API}/projects/{project.pk}/", {"enterprises": [foreign.pk]}, format="json")
+    assert response.status_code == 400 and "enterprises" in response.json()
+    assert not project.enterprises.exists()
+
+
+def test_a_finished_milestone_can_be_reopened_through_the_api(cluster):
+    milestone = MilestoneFactory(
+        project=ProjectFactory(cluster=cluster), progress=100, done_on=datetime.date(2025, 1, 1)
+    )
+    api = token_client(user_with_role(cluster, Role.OFFICE))
+    response = api.patch(f"{API}/milestones/{milestone.pk}/", {"progress": 60}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["progress"], response.json()["done_on"]) == (60, None)

@@ -88,3 +88,20 @@ def test_the_office_adds_a_service_to_the_catalogue(client, cluster):
         {"name": "Certification support", "price": "15", "turnaround_days": "10", "is_active": "on"},
     )
     assert response.status_code == 302 and Service.objects.get().provider is None
+
+
+def test_a_request_moved_to_no_state_is_refused_with_a_message(client, cluster, chain):
+    farm, _gin, _mill = chain
+    lab = Service.objects.create(cluster=cluster, name="Fibre test", price=2, turnaround_days=5)
+    office = user_with_role(cluster, Role.OFFICE)
+    item = ServiceRequest.objects.create(
+        service=lab,
+        enterprise=farm,
+        requested_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        due_at=datetime.datetime(2025, 1, 6, tzinfo=datetime.UTC),
+    )
+    client.force_login(office)
+    for bad in ("", "sideways"):
+        response = client.post(reverse("portfolio:service_request_move", args=[item.pk]), {"to": bad}, follow=True)
+        assert response.status_code == 200
+    assert ServiceRequest.objects.get().status == "requested"
