@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from governance.choices import Role, ValueChainLink
 from governance.generic import ScopedCreateView, apply_validation_error, get_scoped_or_404
 from governance.models import Enterprise
-from governance.scoping import VIEW, access_for, restrict, roles_in
+from governance.scoping import VIEW, access_for, may_change, restrict, roles_in
 from governance.selectors import current_cluster
 
 from . import charts, filters, selectors, services
@@ -205,6 +205,8 @@ def project_transition(request, pk: int):
         return HttpResponseNotAllowed(["POST"])
     cluster = _cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
+    if not may_change(request.user, project):
+        raise PermissionDenied
     form = ProjectTransitionForm(request.POST, project=project, user=request.user)
     if form.is_valid():
         try:
@@ -232,6 +234,8 @@ def _project_form_post(request, pk: int, make_form, save):
         return HttpResponseNotAllowed(["POST"])
     cluster = _cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
+    if not may_change(request.user, project):
+        raise PermissionDenied
     form = make_form(project)
     if form.is_valid():
         try:
@@ -260,6 +264,8 @@ def milestone_progress(request, pk: int):
     milestone = get_scoped_or_404(
         Milestone, request.user, pk, base=Milestone.objects.filter(project__cluster=cluster).select_related("project")
     )
+    if not may_change(request.user, milestone):
+        raise PermissionDenied
     form = MilestoneProgressForm(request.POST, instance=milestone)
     if form.is_valid():
         try:
@@ -366,6 +372,8 @@ def services_centre(request):
     cluster = _cluster_or_404(request)
     catalogue = restrict(Service.objects.filter(cluster=cluster), request.user, VIEW).select_related("provider")
     enterprises = _requestable(request, cluster)
+    if request.method == "POST" and not enterprises.exists():
+        raise PermissionDenied  # only the office and enterprises' representatives request services
     form = ServiceRequestForm(request.POST or None, services=catalogue.filter(is_active=True), enterprises=enterprises)
     if request.method == "POST" and form.is_valid():
         try:

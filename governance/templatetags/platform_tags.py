@@ -39,3 +39,14 @@ def url_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return "?" + query.urlencode()
+
+
+@register.filter
+def person(user) -> str:
+    """A person as pages name them: full name, else username; "the platform" for a change no person made
+    (demo history, figures carried over from an earlier system, scheduled jobs)."""
+    from django.utils.translation import gettext
+
+    if user is None:
+        return gettext("the platform")
+    return user.get_full_name() or user.get_username()

@@ -223,6 +223,7 @@ def submission_decide(request, pk: int, decision: str):
         return HttpResponseNotAllowed(["POST"])
     cluster = _cluster_or_404(request)
     submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
+    _require_office(request, cluster)
     try:
         if decision == "approve":
             services.submission_approve(submission=submission, user=request.user)
