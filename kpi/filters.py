@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.validators import RegexValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,10 +98,20 @@ class KpiValueFilterSet(ScopedFilterSet):
     link = django_filters.ChoiceFilter(choices=ValueChainLink.choices, label=_("Value-chain link"))
     enterprise = django_filters.CharFilter(field_name="enterprise__taxpayer_id", label=_("Enterprise (taxpayer id)"))
     status = django_filters.ChoiceFilter(choices=KpiStatus.choices, label=_("Status"))
+    provisional = django_filters.BooleanFilter(
+        method="filter_provisional", label=_("Provisional (the period's deadline has not passed)")
+    )
 
     class Meta:
         model = KpiValue
-        fields = ["cluster", "kpi", "period", "period_kind", "scope", "link", "enterprise", "status"]
+        fields = ["cluster", "kpi", "period", "period_kind", "scope", "link", "enterprise", "status", "provisional"]
+
+    def filter_provisional(self, queryset, name, value):
+        """Needs the `final_at` of `selectors.with_coverage`: final rows have a `final_at` that has passed."""
+        if value is None:
+            return queryset
+        final = Q(final_at__isnull=False, final_at__lte=timezone.now())
+        return queryset.exclude(final) if value else queryset.filter(final)
 
 
 class AlertFilterSet(ScopedFilterSet):

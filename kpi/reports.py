@@ -21,7 +21,17 @@ from governance.scoping import VIEW, restrict
 from .choices import PeriodKind, Scope
 from .formatting import STATUS_COLOURS, display, scaled
 from .models import Alert, ClusterKpi, KpiValue, Span, add_months
-from .selectors import active_settings, kpi_values, open_alerts, timeliness_grid
+from .selectors import (
+    ComputedPeriod,
+    active_settings,
+    computed_months,
+    computed_quarters,
+    is_provisional,
+    kpi_values,
+    open_alerts,
+    timeliness_grid,
+    with_coverage,
+)
 
 TREND_PERIODS = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
 
@@ -52,19 +62,45 @@ class Report:
     alerts: list[Alert]
     completeness: list[tuple[str, object]]  # (month, Tally)
     generated_at: object
+    period: ComputedPeriod | None = None
 
     @property
     def title(self) -> str:
         kind = _("Quarterly KPI report") if self.span.is_quarter else _("Monthly KPI report")
-        return f"{kind} · {self.cluster.name} · {self.span.key}"
+        title = f"{kind} · {self.cluster.name} · {self.span.key}"
+        return f"{title} · {_('provisional')}" if self.provisional else title
+
+    @property
+    def provisional(self) -> bool:
+        return self.period is None or self.period.provisional
+
+    @property
+    def coverage_note(self) -> str:
+        """Whether the values are final, and how many enterprises count in them."""
+        counted, expected = self.period.coverage() if self.period else (0, 0)
+        coverage = _("%(counted)s of %(expected)s enterprises counted.") % {"counted": counted, "expected": expected}
+        if not self.provisional:
+            return _("Final values.") + " " + coverage
+        if self.period is not None and self.period.deadline is not None:
+            deadline = self.period.deadline.isoformat()
+            return _("Provisional values: figures are due by %(deadline)s.") % {"deadline": deadline} + " " + coverage
+        return _("Provisional values: the period is still being reported.") + " " + coverage
 
 
 def _previous(span: Span) -> Span:
     return Span(span.kind, add_months(span.start, -3 if span.is_quarter else -1))
 
 
-def report_build(*, user, cluster: Cluster, span: Span) -> Report:
-    """Everything a report shows, read in a fixed number of queries."""
+def report_build(*, user, cluster: Cluster, span: Span, period: ComputedPeriod | None = None) -> Report:
+    """Everything a report shows, read in a fixed number of queries; `period` says whether it is provisional
+    and its coverage (read here when not given)."""
+    if period is None:
+        available = (
+            computed_quarters(user=user, cluster=cluster)
+            if span.is_quarter
+            else computed_months(user=user, cluster=cluster)
+        )
+        period = next((p for p in available if p.key == span.key), None)
     settings = active_settings(user=user, cluster=cluster)
     count = TREND_PERIODS[span.kind]
     first = add_months(span.start, -(count - 1) * (3 if span.is_quarter else 1))
@@ -94,7 +130,8 @@ def report_build(*, user, cluster: Cluster, span: Span) -> Report:
     enterprises = restrict(Enterprise.objects.filter(cluster=cluster), user, VIEW)
     grid = timeliness_grid(cluster=cluster, months=list(span.months), enterprises=enterprises)
     completeness = [(p.key, tally) for p, tally in zip(grid.periods, grid.columns, strict=True)]
-    return Report(cluster, span, rows, open_alerts(user=user, cluster=cluster), completeness, timezone.now())
+    alerts = open_alerts(user=user, cluster=cluster)
+    return Report(cluster, span, rows, alerts, completeness, timezone.now(), period)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------------
@@ -115,7 +152,7 @@ def report_xlsx(report: Report) -> bytes:
     sheet.append([report.title])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([_("Generated at"), timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")])
-    sheet.append([])
+    sheet.append([report.coverage_note])
     header = [
         _("Code"),
         _("KPI"),
@@ -309,6 +346,7 @@ def report_pdf(report: Report) -> bytes:
             _("Generated at") + " " + timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M"),
             styles["Normal"],
         ),
+        Paragraph(report.coverage_note, styles["Normal"]),
         Spacer(1, 4 * mm),
     ]
     table = [[_("KPI"), _("Value"), _("Target"), _("Minimum"), _("Status"), _("Change"), _("Trend")]]
@@ -417,10 +455,14 @@ def kpi_values_csv(values) -> str:
             "minimum",
             "status",
             "reporting_enterprises",
+            "provisional",
         ]
     )
-    for v in values.select_related("kpi", "enterprise").order_by(
-        "period_start", "kpi__position", "scope", "link", "enterprise__name"
+    now = timezone.now()
+    for v in (
+        with_coverage(values)
+        .select_related("kpi", "enterprise")
+        .order_by("period_start", "kpi__position", "scope", "link", "enterprise__name")
     ):
         writer.writerow(
             [
@@ -438,6 +480,7 @@ def kpi_values_csv(values) -> str:
                 v.minimum,
                 v.status,
                 v.reporting_enterprises,
+                "true" if is_provisional(v, now) else "false",
             ]
         )
     return out.getvalue()

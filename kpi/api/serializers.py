@@ -159,11 +159,18 @@ class DataValuesResultSerializer(serializers.Serializer):
 
 
 class KpiValueSerializer(serializers.ModelSerializer):
-    """A stored KPI value; the enterprise is named by its taxpayer id, periods as YYYY-MM or YYYY-Qn."""
+    """A stored KPI value; the enterprise is named by its taxpayer id, periods as YYYY-MM or YYYY-Qn.
+
+    `provisional`: the period's deadline has not passed yet (few firms have reported, none is approved);
+    `expected_enterprises`: how many were expected to report in the row's scope, beside
+    `reporting_enterprises`, how many count in it (null on an enterprise's own row).
+    """
 
     kpi = serializers.CharField(source="kpi.code", read_only=True)
     enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True, allow_null=True)
     link = serializers.CharField(read_only=True, allow_null=True)
+    provisional = serializers.SerializerMethodField()
+    expected_enterprises = serializers.SerializerMethodField()
 
     class Meta:
         model = KpiValue
@@ -180,11 +187,23 @@ class KpiValueSerializer(serializers.ModelSerializer):
             "minimum",
             "status",
             "reporting_enterprises",
+            "expected_enterprises",
+            "provisional",
             "p25",
             "median",
             "p75",
         ]
         read_only_fields = fields
+
+    def get_provisional(self, value) -> bool:
+        from ..selectors import is_provisional
+
+        return is_provisional(value, self.context.get("now"))
+
+    def get_expected_enterprises(self, value) -> int | None:
+        from ..selectors import expected_enterprises_of
+
+        return expected_enterprises_of(value)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -6,6 +6,7 @@ a representative their own, other roles none (they see the KPI values, which are
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,7 +20,7 @@ from governance.choices import Role
 from governance.models import Cluster
 from governance.scoping import VIEW, may_change, restrict, roles_in
 
-from .. import services
+from .. import selectors, services
 from ..choices import Channel
 from ..filters import (
     AlertFilterSet,
@@ -189,9 +190,12 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["period_start", "kpi__position", "scope", "link"]
 
     def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by(
+        return selectors.with_coverage(restrict(super().get_queryset(), self.request.user, VIEW)).order_by(
             "period_start", "period_kind", "kpi__position", "scope", "link", "enterprise__taxpayer_id"
         )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
 
     @extend_schema(request=serializers.RecomputeSerializer, responses={202: serializers.RecomputedSerializer})
     @action(detail=False, methods=["post"])
@@ -204,7 +208,8 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"cluster": [_("There is no such cluster.")]})
         if not services.is_office(request.user, cluster):
             self.permission_denied(request, message=_("Only the cluster office recomputes KPIs."))
-        key = services.kpi_values_recompute(cluster=cluster, span=data.validated_data["period"], trigger="api")
+        with service_errors():
+            key = services.kpi_values_recompute(cluster=cluster, span=data.validated_data["period"], trigger="api")
         body = {"cluster": cluster.pk, "period": key, "queued": True}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 

@@ -131,7 +131,13 @@ class KpiValue(models.Model):
 
 
 class KpiComputation(models.Model):
-    """When a cluster's period was last computed, how, and how many values it gave (one row per period)."""
+    """When a cluster's period was last computed, how, and how many values it gave (one row per period).
+
+    A period's values are provisional until the deadline of its (last) month has passed (`final_at`): few
+    firms have reported by then and none is approved. `expected` and `counted` give the coverage, per
+    value-chain link and for the whole cluster (key ""): the enterprises expected to report for the period,
+    and those whose figures count in it ("5 of 38 enterprises counted").
+    """
 
     cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("period"), max_length=7)
@@ -140,6 +146,10 @@ class KpiComputation(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
     trigger = models.CharField(_("trigger"), max_length=16)
     values = models.PositiveIntegerField(_("values"), default=0)
+    # None: the period's last month is not open yet (a quarter in progress), so it is provisional.
+    final_at = models.DateTimeField(_("final from"), null=True, blank=True)
+    expected = models.JSONField(_("enterprises expected to report"), default=dict, blank=True)
+    counted = models.JSONField(_("enterprises whose figures count"), default=dict, blank=True)
 
     scope_rule = ScopeRule(cluster="cluster")
 
@@ -152,6 +162,15 @@ class KpiComputation(models.Model):
     def __str__(self) -> str:
         return f"{self.cluster} · {self.period}"
 
+    def is_provisional(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.final_at is None or self.final_at > (now or timezone.now())
+
+    def coverage(self, link: str = "") -> tuple[int, int]:
+        """(enterprises counted, enterprises expected) for the cluster ("") or one value-chain link."""
+        return int(self.counted.get(link, 0)), int(self.expected.get(link, 0))
+
 
 def _alert_group_members(user, access) -> Q:
     return Q(working_group__memberships__person=user, working_group__memberships__end_date__isnull=True)
@@ -160,8 +179,10 @@ def _alert_group_members(user, access) -> Q:
 class Alert(models.Model):
     """A KPI of the cluster or of a value-chain link below its minimum, raised to the working group that owns it.
 
-    One alert stays open while the KPI stays below the minimum month after month (it follows the latest
-    month) and closes by itself in the first month back above it.
+    One alert per run of final months below the minimum: it opens in the run's first month, stays open
+    while the KPI stays below the minimum month after month (it follows the latest month) and closes by
+    itself in the first month back above it. Alerts are derived from the stored monthly values, so
+    computing months again, in any order, gives the same alerts; provisional months open nothing.
     """
 
     cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
@@ -187,6 +208,8 @@ class Alert(models.Model):
     closed_period = models.CharField(_("month back above the minimum"), max_length=7, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The working group is e-mailed once per alert: when it is open in the cluster's latest final month.
+    notified_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     action_item = models.ForeignKey(
         ActionItem,
         verbose_name=_("action item"),
@@ -214,6 +237,10 @@ class Alert(models.Model):
                 fields=["cluster", "kpi", "scope", "link"],
                 condition=Q(status=AlertStatus.OPEN),
                 name="alert_one_open_per_kpi_and_link",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "kpi", "scope", "link", "opened_period"],
+                name="alert_one_per_kpi_link_and_first_month",
             ),
             models.CheckConstraint(
                 condition=Q(scope__in=[Scope.CLUSTER, Scope.LINK]), name="alert_scope_cluster_or_link"

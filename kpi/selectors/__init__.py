@@ -14,6 +14,7 @@ from .collection import (
 )
 from .dashboards import (
     STATUS_RANK,
+    ComputedPeriod,
     KpiDetail,
     LinkView,
     SelfRow,
@@ -26,15 +27,20 @@ from .dashboards import (
     council_overview,
     enterprise_trend,
     enterprise_view,
+    expected_enterprises_of,
+    is_provisional,
     kpi_detail,
     kpi_values,
+    newer_provisional,
     open_alerts,
     value_chain,
+    with_coverage,
 )
 
 __all__ = [
     "STATUS_RANK",
     "Cell",
+    "ComputedPeriod",
     "GridRow",
     "KpiDetail",
     "LinkView",
@@ -52,12 +58,16 @@ __all__ = [
     "enterprise_trend",
     "enterprise_view",
     "figures_of",
+    "expected_enterprises_of",
+    "is_provisional",
     "kpi_detail",
     "kpi_values",
     "missing_submissions",
+    "newer_provisional",
     "open_alerts",
     "previous_values",
     "status_counts",
     "timeliness_grid",
     "value_chain",
+    "with_coverage",
 ]

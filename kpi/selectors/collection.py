@@ -1,6 +1,6 @@
 """Reads of the kpi element: data completeness and timeliness for the office.
 
-Who is expected to report for a month is decided in one place (`_participates`) and used by both the
+Who is expected to report for a month is decided in one place (`participates`) and used by both the
 enterprises × months grid and the list of missing submissions, so the dashboard and the reminders
 never disagree:
 
@@ -126,7 +126,7 @@ class TimelinessGrid:
 # --- Who is expected ---------------------------------------------------------------------------------
 
 
-def _last_submitted_month() -> Subquery:
+def last_submitted_month() -> Subquery:
     """The month of the enterprise's latest submission past draft (None when it never submitted)."""
     return Subquery(
         Submission.objects.filter(enterprise=OuterRef("pk"))
@@ -136,13 +136,45 @@ def _last_submitted_month() -> Subquery:
     )
 
 
-def _participates(enterprise: Enterprise, month: datetime.date) -> bool:
+def participates(enterprise: Enterprise, month: datetime.date) -> bool:
     """Whether the enterprise was a participant during `month` (needs the `last_submitted` annotation)."""
     if enterprise.joined_on >= add_months(month, 1):
         return False
     if enterprise.status in PARTICIPANTS:
         return True
     return enterprise.last_submitted is not None and month <= enterprise.last_submitted
+
+
+def expected_enterprises(*, clusters: list[Cluster], spans: list) -> dict[tuple[int, str], dict[str, int]]:
+    """How many enterprises are expected to report for each cluster and span, per value-chain link and in all
+    (key ""): the participants of the span's last month, and any other enterprise that submitted in the span
+    (the figure exists: it counts, whatever the join date says). Two queries for the whole batch."""
+    if not clusters or not spans:
+        return {}
+    firms = list(
+        Enterprise.objects.filter(cluster__in=clusters)
+        .annotate(last_submitted=last_submitted_month())
+        .only("pk", "cluster_id", "value_chain_link", "joined_on", "status")
+    )
+    months = {m for span in spans for m in span.months}
+    late_joiners = set(
+        Submission.objects.filter(
+            cluster__in=clusters,
+            period__month__in=months,
+            enterprise__joined_on__gte=min(add_months(m, 1) for m in months),
+        )
+        .exclude(status=SubmissionStatus.DRAFT)
+        .values_list("enterprise_id", "period__month")
+    )
+    result: dict[tuple[int, str], dict[str, int]] = {}
+    for span in spans:
+        last = span.months[-1]
+        for firm in firms:
+            if participates(firm, last) or any((firm.pk, m) in late_joiners for m in span.months):
+                counts = result.setdefault((firm.cluster_id, span.key), {})
+                counts[""] = counts.get("", 0) + 1
+                counts[firm.value_chain_link] = counts.get(firm.value_chain_link, 0) + 1
+    return result
 
 
 # --- Timeliness grid ---------------------------------------------------------------------------------
@@ -162,7 +194,7 @@ def _periods(cluster: Cluster, months: list[datetime.date] | None) -> list[Repor
 
 def _candidates(cluster: Cluster, enterprises, first: datetime.date) -> QuerySet[Enterprise]:
     """The cluster's enterprises that may have a cell in months from `first` on (one query when listed)."""
-    queryset = Enterprise.objects.filter(cluster=cluster).annotate(last_submitted=_last_submitted_month())
+    queryset = Enterprise.objects.filter(cluster=cluster).annotate(last_submitted=last_submitted_month())
     if enterprises is not None:
         ids = enterprises.values("pk") if isinstance(enterprises, QuerySet) else [e.pk for e in enterprises]
         queryset = queryset.filter(pk__in=ids)
@@ -186,7 +218,7 @@ def _cell(enterprise: Enterprise, period: ReportingPeriod, submission: tuple | N
         if on_time is None:  # rows written before on_time was recorded: measure it now
             on_time = period.on_time(submitted_at)
         return Cell(Timeliness.ON_TIME if on_time else Timeliness.LATE, pk)
-    if not _participates(enterprise, period.month):
+    if not participates(enterprise, period.month):
         return Cell(None, pk)
     return Cell(Timeliness.MISSING if now >= period.deadline_at else Timeliness.PENDING, pk)
 
@@ -238,7 +270,7 @@ def missing_submissions(*, period: ReportingPeriod, now: datetime.datetime | Non
     )
     return (
         Enterprise.objects.filter(cluster_id=period.cluster_id, joined_on__lt=add_months(period.month, 1))
-        .annotate(last_submitted=_last_submitted_month())
+        .annotate(last_submitted=last_submitted_month())
         .filter(Q(status__in=PARTICIPANTS) | Q(last_submitted__gte=period.month))
         .exclude(Exists(submitted))
         .order_by("name", "pk")

@@ -4,9 +4,11 @@ scoping helper, in a fixed number of queries whatever the number of enterprises.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, JSONField, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from governance.choices import ValueChainLink
 from governance.models import Cluster, Enterprise
@@ -25,6 +27,29 @@ def kpi_values(user) -> QuerySet[KpiValue]:
     return restrict(KpiValue.objects.all(), user, VIEW)
 
 
+def with_coverage(queryset: QuerySet[KpiValue]) -> QuerySet[KpiValue]:
+    """KPI values with their period's `final_at` and `expected` (enterprises expected per link, "" for all) from
+    the record of its computation: a row is provisional while `final_at` is unset or still ahead."""
+    computation = KpiComputation.objects.filter(cluster_id=OuterRef("cluster_id"), period=OuterRef("period"))
+    return queryset.annotate(
+        final_at=Subquery(computation.values("final_at")[:1]),
+        expected_by_link=Subquery(computation.values("expected")[:1], output_field=JSONField()),
+    )
+
+
+def is_provisional(value: KpiValue, now: datetime.datetime | None = None) -> bool:
+    final_at = getattr(value, "final_at", None)
+    return final_at is None or final_at > (now or timezone.now())
+
+
+def expected_enterprises_of(value: KpiValue) -> int | None:
+    """How many enterprises were expected to report in the row's scope (None for an enterprise's own row)."""
+    expected = getattr(value, "expected_by_link", None) or {}
+    if value.enterprise_id is not None:
+        return None
+    return int(expected.get(value.link or "", 0))
+
+
 def active_settings(*, user, cluster: Cluster) -> list[ClusterKpi]:
     return list(
         restrict(ClusterKpi.objects.filter(cluster=cluster, active=True), user, VIEW)
@@ -33,31 +58,100 @@ def active_settings(*, user, cluster: Cluster) -> list[ClusterKpi]:
     )
 
 
-def computed_months(*, user, cluster: Cluster) -> list[Span]:
-    """The months with stored KPI values, newest first (the period pickers)."""
-    starts = (
-        restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=PeriodKind.MONTH), user, VIEW)
-        .order_by("-period_start")
-        .values_list("period_start", flat=True)
+@dataclass(frozen=True)
+class ComputedPeriod:
+    """A month or quarter with stored KPI values, as the pages offer it: provisional or final, and its coverage.
+
+    A period is provisional until the deadline of its (last) month has passed: few enterprises have
+    reported by then and none is approved, so its values are shown as provisional, with how many
+    enterprises count in them, and open no alert.
+    """
+
+    span: Span
+    provisional: bool
+    final_at: datetime.datetime | None
+    expected: dict
+    counted: dict
+    deadline: datetime.date | None = None  # the last day figures of its (last) month are due, in the cluster
+
+    @property
+    def key(self) -> str:
+        return self.span.key
+
+    @property
+    def kind(self) -> str:
+        return self.span.kind
+
+    @property
+    def is_quarter(self) -> bool:
+        return self.span.is_quarter
+
+    def coverage(self, link: str = "") -> tuple[int, int]:
+        """(enterprises counted, enterprises expected) for the cluster ("") or a value-chain link."""
+        return int(self.counted.get(link, 0)), int(self.expected.get(link, 0))
+
+    @property
+    def counted_all(self) -> int:
+        return self.coverage()[0]
+
+    @property
+    def expected_all(self) -> int:
+        return self.coverage()[1]
+
+
+def _computed(*, user, cluster: Cluster, kind: str, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+    now = now or timezone.now()
+    rows = restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=kind), user, VIEW).order_by(
+        "-period_start"
     )
-    return [Span.month(m) for m in starts]
+    return [
+        ComputedPeriod(
+            span=Span.month(c.period_start) if kind == PeriodKind.MONTH else Span.quarter_of(c.period_start),
+            provisional=c.is_provisional(now),
+            final_at=c.final_at,
+            expected=c.expected or {},
+            counted=c.counted or {},
+            deadline=_day_before(c.final_at, cluster),
+        )
+        for c in rows
+    ]
 
 
-def computed_quarters(*, user, cluster: Cluster) -> list[Span]:
-    starts = (
-        restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=PeriodKind.QUARTER), user, VIEW)
-        .order_by("-period_start")
-        .values_list("period_start", flat=True)
-    )
-    return [Span.quarter_of(m) for m in starts]
+def _day_before(moment: datetime.datetime | None, cluster: Cluster) -> datetime.date | None:
+    """The deadline day that ends at `moment` (its first instant after), in the cluster's time zone."""
+    if moment is None:
+        return None
+    return (timezone.localtime(moment, zoneinfo.ZoneInfo(cluster.time_zone)) - datetime.timedelta(days=1)).date()
 
 
-def chosen_span(key: str | None, available: list[Span]) -> Span | None:
-    """The period asked for if it has values, else the newest one."""
-    for span in available:
-        if span.key == key:
-            return span
-    return available[0] if available else None
+def computed_months(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+    """The months with stored KPI values, newest first (the period pickers), each provisional or final."""
+    return _computed(user=user, cluster=cluster, kind=PeriodKind.MONTH, now=now)
+
+
+def computed_quarters(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+    return _computed(user=user, cluster=cluster, kind=PeriodKind.QUARTER, now=now)
+
+
+def chosen_span(key: str | None, available: list[ComputedPeriod]) -> ComputedPeriod | None:
+    """The period asked for if it has values; else the newest final month (or quarter); else the newest one.
+
+    Dashboards open on what is settled: the month still being reported is one click away.
+    """
+    for period in available:
+        if period.key == key:
+            return period
+    final = [p for p in available if not p.provisional]
+    newest = sorted(final or available, key=lambda p: (p.span.start, p.kind), reverse=True)
+    return newest[0] if newest else None
+
+
+def newer_provisional(chosen: ComputedPeriod | None, available: list[ComputedPeriod]) -> ComputedPeriod | None:
+    """The newest provisional period of the same kind after the one shown, to offer it one click away."""
+    if chosen is None:
+        return None
+    newer = [p for p in available if p.provisional and p.kind == chosen.kind and p.span.start > chosen.span.start]
+    return max(newer, key=lambda p: p.span.start) if newer else None
 
 
 # --- Council overview ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .aggregation import (
     kpi_values_recompute,
     kpi_values_recompute_computed,
 )
-from .alerts import alert_to_action_item, alert_working_group, alerts_update, shortfalls
+from .alerts import alert_to_action_item, alert_working_group, alerts_sync, shortfalls
 from .ingest import WriteResult, collection_rules, data_values_write, is_office, writable_enterprise_ids
 from .periods import cluster_today, period_dates, period_open, periods_open_due, submissions_lock
 from .reminders import data_reminders, office_emails
@@ -46,7 +46,7 @@ __all__ = [
     "active_kpis_warning",
     "alert_to_action_item",
     "alert_working_group",
-    "alerts_update",
+    "alerts_sync",
     "cluster_kpis_ensure",
     "cluster_kpis_ensure_many",
     "cluster_kpis_save",

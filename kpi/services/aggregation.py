@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime
 import statistics
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import Cluster, Enterprise
 
@@ -36,7 +39,9 @@ from ..models import (
     Span,
     Submission,
     add_months,
+    end_of_day,
 )
+from .periods import cluster_today
 from .setup import cluster_kpis_ensure_many
 
 # --- The rules in Python (statuses, which submissions count) -----------------------------------------
@@ -394,6 +399,22 @@ class Computed:
     values: int
 
 
+def span_check_begun(*, cluster: Cluster, span: Span, now: datetime.datetime | None = None) -> None:
+    """A month or quarter that has not begun in the cluster has no figures: computing it is refused."""
+    if span.start > cluster_today(cluster, now):
+        raise ValidationError(
+            {
+                "period": _("%(period)s has not begun: KPIs are computed for months that have begun.")
+                % {"period": span.key}
+            },
+            code="not_begun",
+        )
+
+
+def _spans_of(spans) -> list[Span]:
+    return sorted({Span.parse(s) if isinstance(s, str) else s for s in spans}, key=lambda s: (s.start, s.kind))
+
+
 def kpi_values_compute_many(
     *,
     clusters: list[Cluster],
@@ -403,17 +424,22 @@ def kpi_values_compute_many(
 ) -> list[Computed]:
     """Compute every active KPI of these clusters for these months and quarters, replacing their values.
 
-    The data KPIs of the whole batch come from one statement; platform KPIs and alerts follow per cluster
-    and month, the months in order. Atomic: readers see the old rows or the new ones, never a mix; two
-    computations of one cluster wait for each other (the clusters are locked in id order).
+    The data KPIs of the whole batch come from one statement (over the months the clusters opened);
+    platform KPIs follow per period, and the clusters' alerts are derived again from their stored monthly
+    values at the end. A month or quarter that has not begun is refused. Atomic: readers see the old rows
+    or the new ones, never a mix; two computations of one cluster wait for each other (the clusters are
+    locked in id order).
     """
-    from .alerts import alerts_update
+    from .alerts import alerts_sync
 
-    spans = sorted({Span.parse(s) if isinstance(s, str) else s for s in spans}, key=lambda s: (s.start, s.kind))
+    spans = _spans_of(spans)
     now = now or timezone.now()
     clusters = sorted({c.pk: c for c in clusters}.values(), key=lambda c: c.pk)
     if not clusters or not spans:
         return []
+    for cluster in clusters:
+        for span in spans:
+            span_check_begun(cluster=cluster, span=span, now=now)
     keys = [s.key for s in spans]
     with transaction.atomic():
         # FOR NO KEY UPDATE: two computations of a cluster wait for each other, while writes that only refer
@@ -456,32 +482,93 @@ def kpi_values_compute_many(
             .values("cluster_id", "period")
             .annotate(n=Count("pk"))
         }
-        results = [Computed(c.pk, s.key, counts.get((c.pk, s.key), 0)) for s in spans for c in clusters]
+        every = [(c, s) for s in spans for c in clusters]
+        results = [Computed(c.pk, s.key, counts.get((c.pk, s.key), 0)) for c, s in every]
+        coverage = _coverage(clusters, every)
+        deadlines = _deadlines(clusters, spans)
         KpiComputation.objects.bulk_create(
             [
                 KpiComputation(
-                    cluster_id=r.cluster_id,
+                    cluster_id=c.pk,
                     period=s.key,
                     period_kind=s.kind,
                     period_start=s.start,
                     computed_at=now,
                     trigger=trigger,
-                    values=r.values,
+                    values=counts.get((c.pk, s.key), 0),
+                    final_at=deadlines.get((c.pk, s.months[-1])),
+                    expected=coverage.get((c.pk, s.key), ({}, {}))[0],
+                    counted=coverage.get((c.pk, s.key), ({}, {}))[1],
                 )
-                for s in spans
-                for r in results
-                if r.period == s.key
+                for c, s in every
             ],
             update_conflicts=True,
             unique_fields=["cluster", "period"],
-            update_fields=["period_kind", "period_start", "computed_at", "trigger", "values"],
+            update_fields=[
+                "period_kind",
+                "period_start",
+                "computed_at",
+                "trigger",
+                "values",
+                "final_at",
+                "expected",
+                "counted",
+            ],
             batch_size=1000,
         )
-        for s in spans:  # in order, so alerts follow the months
-            if s.kind == PeriodKind.MONTH:
-                for c in clusters:
-                    alerts_update(cluster=c, span=s, settings=settings[c.pk], now=now)
+        if any(s.kind == PeriodKind.MONTH for s in spans):
+            alerts_sync(clusters=clusters, settings=settings, now=now)
     return results
+
+
+def _deadlines(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, datetime.date], datetime.datetime]:
+    """When each opened month of these spans stops being provisional: the end of its deadline day."""
+    by_pk = {c.pk: c for c in clusters}
+    last_months = {s.months[-1] for s in spans}
+    deadlines = {}
+    for cluster_id, month, deadline in ReportingPeriod.objects.filter(
+        cluster__in=clusters, month__in=last_months
+    ).values_list("cluster_id", "month", "deadline"):
+        deadlines[(cluster_id, month)] = end_of_day(deadline, by_pk[cluster_id].time_zone)
+    return deadlines
+
+
+def _coverage(clusters: list[Cluster], work: list[tuple[Cluster, Span]]) -> dict[tuple[int, str], tuple[dict, dict]]:
+    """(expected, counted) per cluster and span, each {link: enterprises, "": all}: an enterprise counts when its
+    figures count in every month of the span (approved, or submitted where the cluster counts those)."""
+    from ..selectors.collection import expected_enterprises
+
+    if not work:
+        return {}
+    spans = list({s.key: s for _c, s in work}.values())
+    expected = expected_enterprises(clusters=clusters, spans=spans)
+    with_submitted = [c.pk for c in clusters if c._count_submitted]
+    counted_statuses = Q(status__in=[SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]) | Q(
+        status=SubmissionStatus.SUBMITTED, cluster_id__in=with_submitted
+    )
+    months = sorted({m for s in spans for m in s.months})
+    rows = (
+        Submission.objects.filter(counted_statuses, cluster__in=clusters, period__month__in=months)
+        .order_by()
+        .values_list("cluster_id", "enterprise_id", "enterprise__value_chain_link", "period__month")
+    )
+    months_of: dict[tuple[int, int, str], set[datetime.date]] = {}
+    for cluster_id, enterprise_id, link, month in rows.iterator(chunk_size=10000):
+        months_of.setdefault((cluster_id, enterprise_id, link), set()).add(month)
+    result: dict[tuple[int, str], tuple[dict, dict]] = {}
+    wanted = {(c.pk, s.key) for c, s in work}
+    for span in spans:
+        needed = set(span.months)
+        counted: dict[int, dict[str, int]] = {}
+        for (cluster_id, _enterprise_id, link), seen in months_of.items():
+            if (cluster_id, span.key) in wanted and needed <= seen:
+                tally = counted.setdefault(cluster_id, {})
+                tally[""] = tally.get("", 0) + 1
+                tally[link] = tally.get(link, 0) + 1
+        for cluster_id, key in wanted:
+            if key == span.key:
+                result[(cluster_id, key)] = (expected.get((cluster_id, key), {}), counted.get(cluster_id, {}))
+    return result
 
 
 def kpi_values_compute(
@@ -503,8 +590,12 @@ def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
 
 
 def kpi_values_recompute(*, cluster: Cluster, span: Span | str, trigger: str = "manual") -> str:
-    """Queue a computation of the period after the current transaction (at once where Celery runs eagerly)."""
+    """Queue a computation of the period after the current transaction (at once where Celery runs eagerly).
+
+    A month or quarter that has not begun is refused (ValidationError): it has no figures, and a computed
+    future month would be the newest period every dashboard offers."""
     span = Span.parse(span) if isinstance(span, str) else span
+    span_check_begun(cluster=cluster, span=span)
     _queue(cluster.pk, [span.key], trigger)
     return span.key
 
@@ -544,24 +635,37 @@ def kpi_values_recompute_computed(*, cluster: Cluster, latest: bool = False, tri
 
 
 def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> list[tuple[int, str]]:
-    """The periods to compute now: months past their lock date and quarters whose last month is past it,
-    never computed or computed before that lock. Run daily by beat and by `aggregate_kpis --due`."""
+    """The periods to compute now (run daily by beat and by `aggregate_kpis --due`).
+
+    A month (and the quarter it ends) still being reported: not computed yet today, so its provisional
+    values are at most a day old. One past its deadline: never computed, or computed before the deadline
+    (while provisional) or before a lock date that has passed since. So a month is computed as final the
+    night after its deadline (its alerts open then), and once more when locked."""
     now = now or timezone.now()
     computations, periods = KpiComputation.objects.all(), ReportingPeriod.objects.select_related("cluster")
     if clusters is not None:
         computations, periods = computations.filter(cluster__in=clusters), periods.filter(cluster__in=clusters)
-    computed = {(c.cluster_id, c.period): c.computed_at for c in computations}
+    computed = {
+        (cluster_id, key): at for cluster_id, key, at in computations.values_list("cluster_id", "period", "computed_at")
+    }
     due = []
     for period in periods.order_by("cluster_id", "month"):
-        locks_at = period.locks_at
-        if locks_at > now:
-            continue
+        deadline_at, locks_at = period.deadline_at, period.locks_at
         spans = [Span.month(period.month)]
         if period.month.month % 3 == 0:
             spans.append(Span.quarter_of(period.month))
         for span in spans:
             at = computed.get((period.cluster_id, span.key))
-            if at is None or at < locks_at:
+            if deadline_at > now:
+                # Still being reported: its provisional values once a day (changes of counted figures recompute
+                # them in between), so dashboards can show how far the month has come.
+                today = datetime.datetime.combine(
+                    cluster_today(period.cluster, now), datetime.time.min, zoneinfo.ZoneInfo(period.time_zone)
+                )
+                stale = at is None or at < today
+            else:
+                stale = at is None or at < deadline_at or (locks_at <= now and at < locks_at)
+            if stale:
                 due.append((period.cluster_id, span.key))
     return due
 

@@ -4,6 +4,7 @@ the KPI's area, naming the enterprises that pull the value down; one click turns
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
@@ -16,8 +17,18 @@ from governance.choices import BodyKind
 from governance.models import ActionItem, Body, Cluster, Membership
 from governance.services import action_item_save
 
-from ..choices import AlertStatus, Direction, KpiStatus, Scope
-from ..models import Alert, AlertContributor, ClusterKpi, KpiValue, Span
+from ..choices import AlertStatus, Direction, KpiStatus, PeriodKind, Scope
+from ..models import (
+    Alert,
+    AlertContributor,
+    ClusterKpi,
+    KpiComputation,
+    KpiValue,
+    ReportingPeriod,
+    Span,
+    end_of_day,
+    month_key,
+)
 
 # How many enterprises an alert names: the ones that pull the value down most.
 CONTRIBUTORS_NAMED = 10
@@ -75,11 +86,8 @@ def _contributors(alert: Alert, row: KpiValue, by_kpi: dict, span: Span, setting
 
 
 def _notify_group(alert: Alert) -> None:
-    """E-mail the working group's current members that an alert was opened for them.
-
-    Only an alert still open when the computation commits: recomputing a history opens and closes alerts
-    of past months on the way, and nobody needs mail about those.
-    """
+    """E-mail the working group's current members that an alert is open for them (once per alert: the
+    computation marks it e-mailed in its own transaction; this runs after that commits)."""
     if alert.working_group_id is None or not Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).exists():
         return
     emails = sorted(
@@ -106,73 +114,225 @@ def _notify_group(alert: Alert) -> None:
     send_mail(subject, body, None, emails)
 
 
-def alerts_update(*, cluster: Cluster, span: Span, settings: list[ClusterKpi], now: datetime.datetime) -> None:
-    """Open, follow or close the cluster's alerts from a month's cluster and link values (just computed).
+@dataclass
+class Run:
+    """A run of consecutive final months below the minimum of one KPI in one scope and link: one alert.
 
-    A value below its minimum opens an alert, or moves the open one to this month; a value back at or
-    above the minimum closes it. Recomputing an older month leaves alerts of later months alone.
+    Months without a value (nobody counted) neither break nor extend it; the first month back at or
+    above the minimum (`closed`) ends it.
     """
-    by_setting = {s.kpi_id: s for s in settings}
-    rows = list(
+
+    key: tuple[int, int, str, str]  # cluster, KPI, scope, link
+    first: str
+    last: tuple  # the run's latest month: (period, period_start, value, minimum, reporting_enterprises)
+    closed: str = ""
+
+    @property
+    def end(self) -> str:
+        return self.closed or self.last[0]
+
+
+def _runs(rows) -> list[Run]:
+    """The runs below the minimum in the monthly rows (one series per key, months in order)."""
+    runs: list[Run] = []
+    current: dict[tuple, Run] = {}
+    for cluster_id, kpi_id, scope, link, period, start, status, value, minimum, reporting in rows:
+        key = (cluster_id, kpi_id, scope, link)
+        run = current.get(key)
+        if status == KpiStatus.BELOW_MINIMUM:
+            month = (period, start, value, minimum, reporting)
+            if run is None:
+                current[key] = Run(key, period, month)
+            else:
+                run.last = month
+        elif run is not None:
+            run.closed = period
+            runs.append(current.pop(key))
+    return runs + list(current.values())
+
+
+def _final_months(clusters: list[Cluster], now: datetime.datetime) -> dict[int, set[str]]:
+    """The computed months of each cluster that are no longer provisional."""
+    final: dict[int, set[str]] = {c.pk: set() for c in clusters}
+    for cluster_id, period in KpiComputation.objects.filter(
+        cluster__in=clusters, period_kind=PeriodKind.MONTH, final_at__lte=now
+    ).values_list("cluster_id", "period"):
+        final[cluster_id].add(period)
+    return final
+
+
+def _latest_final_month(clusters: list[Cluster], now: datetime.datetime) -> dict[int, str]:
+    """Each cluster's latest month whose deadline has passed (computed or not): the month alerts are mailed for."""
+    by_pk = {c.pk: c for c in clusters}
+    latest: dict[int, str] = {}
+    periods = ReportingPeriod.objects.filter(cluster__in=clusters).order_by("month")
+    for cluster_id, month, deadline in periods.values_list("cluster_id", "month", "deadline"):
+        if end_of_day(deadline, by_pk[cluster_id].time_zone) <= now:
+            latest[cluster_id] = month_key(month)
+    return latest
+
+
+def _overlaps(alert: Alert, run: Run) -> bool:
+    return alert.opened_period <= run.end and run.first <= (alert.closed_period or alert.period)
+
+
+@transaction.atomic
+def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]], now: datetime.datetime) -> None:
+    """Derive the clusters' alerts from their stored monthly values again, and bring the stored alerts in line.
+
+    Only final months count (a provisional month opens and closes nothing) and only active KPIs. Each run
+    below the minimum is one alert, found again by its KPI, scope, link and first month (or, where
+    corrected figures moved that month, by the months it spans), so computing months again, any number of
+    times and in any order, changes nothing once the values are the same. An alert whose run the values no
+    longer show goes, unless its group was e-mailed or it became an action item (then it is closed). A
+    working group is e-mailed once per alert, when the alert is open in the cluster's latest final month.
+    """
+    final = _final_months(clusters, now)
+    active = {(cluster_id, s.kpi_id): s for cluster_id, rows in settings.items() for s in rows}
+    rows = (
         KpiValue.objects.filter(
-            cluster=cluster, period=span.key, scope__in=[Scope.CLUSTER, Scope.LINK], enterprise__isnull=True
-        ).exclude(value=None)
-    )
-    below = [r for r in rows if r.status == KpiStatus.BELOW_MINIMUM]
-    open_alerts = {
-        (a.kpi_id, a.scope, a.link): a for a in Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN)
-    }
-    closing = []
-    for row in rows:
-        alert = open_alerts.get((row.kpi_id, row.scope, row.link))
-        if row.status != KpiStatus.BELOW_MINIMUM and alert is not None and span.start >= alert.period_start:
-            alert.status, alert.closed_period, alert.closed_at = AlertStatus.CLOSED, span.key, now
-            closing.append(alert)
-    Alert.objects.bulk_update(closing, ["status", "closed_period", "closed_at"])
-    if not below:
+            cluster__in=clusters,
+            period_kind=PeriodKind.MONTH,
+            scope__in=[Scope.CLUSTER, Scope.LINK],
+            enterprise__isnull=True,  # the series index
+        )
+        .exclude(value=None)
+        .order_by("cluster_id", "kpi_id", "scope", "link", "period_start")
+        .values_list(
+            "cluster_id", "kpi_id", "scope", "link", "period", "period_start", "status", "value", "minimum",
+            "reporting_enterprises",
+        )
+    )  # fmt: skip
+    runs = _runs(r for r in rows.iterator(chunk_size=5000) if r[4] in final[r[0]] and (r[0], r[1]) in active)
+    stored: dict[tuple, list[Alert]] = {}
+    for alert in Alert.objects.filter(cluster__in=clusters).order_by("opened_period", "pk"):
+        stored.setdefault((alert.cluster_id, alert.kpi_id, alert.scope, alert.link), []).append(alert)
+
+    matched: list[tuple[Alert, Run]] = []
+    new_runs: list[Run] = []
+    # The latest run of a key chooses first, and an alert goes to the run that holds its latest month: the
+    # month its group was told about. So when corrected figures split or join runs, the alert people know
+    # stays with the same months, and a run it no longer covers becomes an alert of its own.
+    for run in sorted(runs, key=lambda r: r.last[0], reverse=True):
+        candidates = stored.get(run.key, [])
+        alert = (
+            next((a for a in candidates if run.first <= a.period <= run.last[0]), None)
+            or next((a for a in candidates if a.opened_period == run.first), None)
+            or next((a for a in candidates if _overlaps(a, run)), None)
+        )
+        if alert is None:
+            new_runs.append(run)
+        else:
+            candidates.remove(alert)
+            matched.append((alert, run))
+    # Alerts no run supports any more (figures corrected, a minimum changed), except those of inactive KPIs: one
+    # that nobody was told of goes; one e-mailed or made an action item is closed, so what people saw stays.
+    gone = [a for alerts in stored.values() for a in alerts if (a.cluster_id, a.kpi_id) in active]
+    acted_on = [a for a in gone if a.action_item_id or a.notified_at]
+    Alert.objects.filter(pk__in=[a.pk for a in gone if a not in acted_on]).delete()
+    for alert in acted_on:
+        if alert.status != AlertStatus.CLOSED:
+            alert.status, alert.closed_period, alert.closed_at = AlertStatus.CLOSED, alert.period, now
+    Alert.objects.bulk_update(acted_on, ["status", "closed_period", "closed_at"])
+
+    changed: list[Alert] = []
+    refresh: list[Alert] = []
+    for alert, run in matched:
+        before = (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period)
+        _apply(alert, run, now)
+        if (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period) != before:
+            changed.append(alert)
+            if (before[1], before[2]) != (alert.period, alert.value):
+                refresh.append(alert)
+    # Close first, then reopen or move: never two open alerts of one KPI and link, not even for a moment.
+    changed.sort(key=lambda a: a.status != AlertStatus.CLOSED)
+    for alert in changed:
+        alert.save(
+            update_fields=[
+                "opened_period", "period", "period_start", "value", "minimum", "reporting_enterprises", "status",
+                "closed_period", "closed_at",
+            ]
+        )  # fmt: skip
+
+    groups: dict[int, list[Body]] = {}
+    for group in Body.objects.filter(cluster__in=clusters, kind=BodyKind.WORKING_GROUP, is_active=True).order_by(
+        "name", "pk"
+    ):
+        groups.setdefault(group.cluster_id, []).append(group)
+    created = []
+    for run in sorted(new_runs, key=lambda r: r.end):  # a closed run before the open one of the same key
+        cluster_id, kpi_id, scope, link = run.key
+        alert = Alert(
+            cluster_id=cluster_id,
+            kpi_id=kpi_id,
+            scope=scope,
+            link=link,
+            working_group=alert_working_group(active[(cluster_id, kpi_id)], groups.get(cluster_id, [])),
+            opened_at=now,
+        )
+        _apply(alert, run, now)
+        alert.save()
+        created.append(alert)
+    _refresh_contributors(created + refresh, active)
+
+    latest = _latest_final_month(clusters, now)
+    mail = [
+        a
+        for a, _run in matched + [(a, None) for a in created]
+        if a.status == AlertStatus.OPEN and a.notified_at is None and a.period == latest.get(a.cluster_id)
+    ]
+    Alert.objects.filter(pk__in=[a.pk for a in mail]).update(notified_at=now)
+    for alert in mail:
+        transaction.on_commit(lambda alert=alert: _notify_group(alert))
+
+
+def _apply(alert: Alert, run: Run, now: datetime.datetime) -> None:
+    """The alert as the run says: its first and latest month, the latest value, open or closed."""
+    period, start, value, minimum, reporting = run.last
+    alert.opened_period, alert.period, alert.period_start = run.first, period, start
+    alert.value, alert.minimum, alert.reporting_enterprises = value, minimum, reporting
+    if run.closed:
+        if alert.status != AlertStatus.CLOSED or alert.closed_period != run.closed:
+            alert.closed_at = now
+        alert.status, alert.closed_period = AlertStatus.CLOSED, run.closed
+    else:
+        alert.status, alert.closed_period, alert.closed_at = AlertStatus.OPEN, "", None
+
+
+def _refresh_contributors(alerts: list[Alert], active: dict[tuple[int, int], ClusterKpi]) -> None:
+    """Name again the enterprises that pull each alert's latest month down (two queries for all of them)."""
+    if not alerts:
         return
-    groups = list(
-        Body.objects.filter(cluster=cluster, kind=BodyKind.WORKING_GROUP, is_active=True).order_by("name", "pk")
-    )
-    enterprises: dict[int, list[KpiValue]] = {}
+    AlertContributor.objects.filter(alert__in=[a.pk for a in alerts]).delete()
+    wanted = {(a.cluster_id, a.period, a.kpi_id) for a in alerts}
+    rows = {
+        (r.cluster_id, r.period, r.kpi_id, r.scope, r.link): r
+        for r in KpiValue.objects.filter(
+            cluster__in={a.cluster_id for a in alerts},
+            period__in={a.period for a in alerts},
+            kpi__in={a.kpi_id for a in alerts},
+            enterprise__isnull=True,
+        )
+    }
+    enterprises: dict[tuple[int, str, int], list[KpiValue]] = {}
     for e in KpiValue.objects.filter(
-        cluster=cluster,
-        period=span.key,
+        cluster__in={a.cluster_id for a in alerts},
+        period__in={a.period for a in alerts},
+        kpi__in={a.kpi_id for a in alerts},
         scope=Scope.ENTERPRISE,
         enterprise__isnull=False,  # the enterprise rows' unique index
-        kpi_id__in={r.kpi_id for r in below},
     ):
-        enterprises.setdefault(e.kpi_id, []).append(e)
-    opened, followed, contributors = [], [], []
-    for row in below:
-        setting = by_setting[row.kpi_id]
-        alert = open_alerts.get((row.kpi_id, row.scope, row.link))
-        if alert is None:
-            alert = Alert(
-                cluster=cluster,
-                kpi_id=row.kpi_id,
-                scope=row.scope,
-                link=row.link,
-                working_group=alert_working_group(setting, groups),
-                opened_period=span.key,
-                opened_at=now,
-            )
-            opened.append(alert)
-        elif span.start >= alert.period_start:
-            followed.append(alert)
-        else:
+        if (e.cluster_id, e.period, e.kpi_id) in wanted:
+            enterprises.setdefault((e.cluster_id, e.period, e.kpi_id), []).append(e)
+    contributors = []
+    for alert in alerts:
+        row = rows.get((alert.cluster_id, alert.period, alert.kpi_id, alert.scope, alert.link))
+        setting = active.get((alert.cluster_id, alert.kpi_id))
+        if row is None or setting is None:
             continue
-        alert.period, alert.period_start, alert.value, alert.minimum = span.key, span.start, row.value, row.minimum
-        alert.reporting_enterprises = row.reporting_enterprises
-        alert._row = row
-    Alert.objects.bulk_create(opened)
-    Alert.objects.bulk_update(followed, ["period", "period_start", "value", "minimum", "reporting_enterprises"])
-    AlertContributor.objects.filter(alert__in=followed).delete()
-    for alert in opened + followed:
-        contributors += _contributors(alert, alert._row, enterprises, span, by_setting[alert.kpi_id])
+        by_kpi = {alert.kpi_id: enterprises.get((alert.cluster_id, alert.period, alert.kpi_id), [])}
+        contributors += _contributors(alert, row, by_kpi, Span.parse(alert.period), setting)
     AlertContributor.objects.bulk_create(contributors)
-    for alert in opened:
-        transaction.on_commit(lambda alert=alert: _notify_group(alert))
 
 
 @transaction.atomic

@@ -36,3 +36,11 @@ def sparkline(series, width=120, height=28):
         f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-hidden="true"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{path}"/></svg>'
     )
+
+
+@register.filter
+def expected_in(period, link: str = "") -> int | str:
+    """How many enterprises were expected to report in a value-chain link ("" the cluster) for the period."""
+    if period is None:
+        return "—"
+    return period.coverage(link or "")[1]

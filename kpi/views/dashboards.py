@@ -29,6 +29,15 @@ def _spans(request, cluster):
     return months, quarters
 
 
+def _period_context(chosen, available) -> dict:
+    """The period shown (`period`, with `span` for the selectors) and the newer provisional one to offer."""
+    return {
+        "period": chosen,
+        "span": chosen.span if chosen else None,
+        "newer_provisional": selectors.newer_provisional(chosen, available),
+    }
+
+
 def _context(request, cluster, page: str, **extra) -> dict:
     return {
         "own_enterprise_view": bool(access_for(request.user).enterprises.get(cluster.pk)),
@@ -45,8 +54,9 @@ def overview(request):
     """The council's view: a tile per active KPI with its status and a year of history, and the open alerts."""
     cluster = _cluster_or_404(request)
     months, _quarters = _spans(request, cluster)
-    span = selectors.chosen_span(request.GET.get("period"), months)
-    context = _context(request, cluster, "overview", months=months, span=span)
+    chosen = selectors.chosen_span(request.GET.get("period"), months)
+    context = _context(request, cluster, "overview", months=months, **_period_context(chosen, months))
+    span = context["span"]
     if span is not None:
         context["tiles"] = selectors.council_overview(user=request.user, cluster=cluster, span=span)
         context["alerts"] = selectors.open_alerts(user=request.user, cluster=cluster, limit=10)
@@ -64,10 +74,18 @@ def kpi_detail(request, code: str):
     if setting is None:
         raise Http404
     months, quarters = _spans(request, cluster)
-    span = selectors.chosen_span(request.GET.get("period"), months + quarters)
+    chosen = selectors.chosen_span(request.GET.get("period"), months + quarters)
     context = _context(
-        request, cluster, "detail", setting=setting, kpi=setting.kpi, months=months, quarters=quarters, span=span
+        request,
+        cluster,
+        "detail",
+        setting=setting,
+        kpi=setting.kpi,
+        months=months,
+        quarters=quarters,
+        **_period_context(chosen, months + quarters),
     )
+    span = context["span"]
     if span is not None:
         detail = selectors.kpi_detail(user=request.user, cluster=cluster, setting=setting, span=span)
         labels = dict(ValueChainLink.choices)
@@ -86,8 +104,11 @@ def value_chain(request):
     """Supply → processing → service → innovation, each link coloured by its worst KPI: the bottleneck at a glance."""
     cluster = _cluster_or_404(request)
     months, quarters = _spans(request, cluster)
-    span = selectors.chosen_span(request.GET.get("period"), months + quarters)
-    context = _context(request, cluster, "value_chain", months=months, quarters=quarters, span=span)
+    chosen = selectors.chosen_span(request.GET.get("period"), months + quarters)
+    context = _context(
+        request, cluster, "value_chain", months=months, quarters=quarters, **_period_context(chosen, months + quarters)
+    )
+    span = context["span"]
     if span is not None:
         context["links"] = selectors.value_chain(user=request.user, cluster=cluster, span=span)
         context["settings"] = selectors.active_settings(user=request.user, cluster=cluster)
@@ -109,8 +130,11 @@ def enterprise_view(request, enterprise_pk: int | None = None):
     if enterprise.pk not in own_ids and not services.is_office(request.user, cluster) and not request.user.is_superuser:
         raise PermissionDenied
     months, _quarters = _spans(request, cluster)
-    span = selectors.chosen_span(request.GET.get("period"), months)
-    context = _context(request, cluster, "enterprise", enterprise=enterprise, months=months, span=span)
+    chosen = selectors.chosen_span(request.GET.get("period"), months)
+    context = _context(
+        request, cluster, "enterprise", enterprise=enterprise, months=months, **_period_context(chosen, months)
+    )
+    span = context["span"]
     if span is not None:
         rows = selectors.enterprise_view(user=request.user, enterprise=enterprise, span=span)
         context["rows"] = rows
@@ -146,7 +170,11 @@ def recompute(request):
     except ValueError:
         messages.error(request, _("Give the period as YYYY-MM or YYYY-Qn."))
         return redirect("kpi:overview")
-    services.kpi_values_recompute(cluster=cluster, span=span, trigger="office")
+    try:
+        services.kpi_values_recompute(cluster=cluster, span=span, trigger="office")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("kpi:overview")
     messages.success(
         request,
         _("Recomputation of %(period)s is queued; the page shows the new values once it ran.") % {"period": span.key},
@@ -223,19 +251,20 @@ def reports(request):
     )
 
 
-def _report_span(request, cluster, period: str) -> Span:
+def _report_period(request, cluster, period: str):
     months, quarters = _spans(request, cluster)
-    span = next((s for s in months + quarters if s.key == period), None)
-    if span is None:
+    chosen = next((p for p in months + quarters if p.key == period), None)
+    if chosen is None:
         raise Http404
-    return span
+    return chosen
 
 
 @login_required
 def report_download(request, period: str, fmt: str):
     cluster = _cluster_or_404(request)
-    span = _report_span(request, cluster, period)
-    report = kpi_reports.report_build(user=request.user, cluster=cluster, span=span)
+    chosen = _report_period(request, cluster, period)
+    span = chosen.span
+    report = kpi_reports.report_build(user=request.user, cluster=cluster, span=span, period=chosen)
     if fmt == "pdf":
         body, content_type = kpi_reports.report_pdf(report), "application/pdf"
     else:
