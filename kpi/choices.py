@@ -107,3 +107,13 @@ class KpiStatus(models.TextChoices):
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class Disclosure(models.TextChoices):
+    """Whether a cluster or link value is published to everyone in the cluster, and if not, why."""
+
+    PUBLISHED = "", _("Published")
+    FEW = "few", _("Too few enterprises")
+    DOMINATED = "dominated", _("One or two enterprises make up most of it")
+    COMPLEMENT = "complement", _("Hidden so that another hidden value cannot be worked out")
+    PROVISIONAL = "provisional", _("A sum shown once the month is final")

@@ -105,6 +105,9 @@ class CollectionRulesForm(forms.ModelForm):
             "deviation_threshold",
             "history_months",
             "count_submitted",
+            "publish_min_enterprises",
+            "publish_min_enterprises_quartiles",
+            "publish_dominance_share",
         ]
 
     def __init__(self, *args, cluster=None, user=None, **kwargs):

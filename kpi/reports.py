@@ -435,8 +435,11 @@ def neutralise(text) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def kpi_values_csv(values) -> str:
-    """KPI values as CSV rows in the API's shape, names added; text cells neutralised against formula injection."""
+def kpi_values_csv(values, *, every_figure: bool = False) -> str:
+    """KPI values as CSV rows in the API's shape, names added; text cells neutralised against formula injection.
+
+    Numerators and denominators of cluster and link values only with `every_figure` (the office): as in the API,
+    two KPIs sharing an element would otherwise give one enterprise's figure as a difference."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -474,8 +477,8 @@ def kpi_values_csv(values) -> str:
                 v.enterprise.taxpayer_id if v.enterprise_id else "",
                 neutralise(v.enterprise.name) if v.enterprise_id else "",
                 v.value,
-                v.numerator,
-                v.denominator,
+                v.numerator if every_figure or v.enterprise_id else None,
+                v.denominator if every_figure or v.enterprise_id else None,
                 v.target,
                 v.minimum,
                 v.status,

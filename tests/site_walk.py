@@ -165,10 +165,8 @@ def load_walk_demo() -> Demo:
         grant=ClusterRole.objects.filter(cluster=cluster, role="viewer").exclude(user__username="viewer").first()
         or ClusterRole.objects.filter(cluster=cluster).exclude(user__username__in=ROLES).first(),
         correction=Correction.objects.filter(cluster=cluster).first(),
-        # Over at least three firms (everyone in the cluster reads it), of the `wg` user's working group.
-        alert=Alert.objects.filter(
-            cluster=cluster, reporting_enterprises__gte=3, working_group__memberships__person__username="wg"
-        )
+        # About a published value (everyone in the cluster reads it), of the `wg` user's working group.
+        alert=Alert.objects.filter(cluster=cluster, disclosed=True, working_group__memberships__person__username="wg")
         .order_by("pk")
         .first(),
         project=Project.objects.filter(cluster=cluster).order_by("pk").first(),

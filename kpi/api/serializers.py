@@ -195,6 +195,16 @@ class KpiValueSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["link"] = data["link"] or None
+        data["status"] = data["status"] or None
+        if instance.enterprise_id is None and not _reads_every_figure(self.context, instance.cluster_id):
+            # Enterprises count in different KPIs: sums shared by two KPIs would give one enterprise's figure as
+            # their difference. Everyone but the office reads the values.
+            data["numerator"] = data["denominator"] = None
+        return data
+
     def get_provisional(self, value) -> bool:
         from ..selectors import is_provisional
 
@@ -204,12 +214,6 @@ class KpiValueSerializer(serializers.ModelSerializer):
         from ..selectors import expected_enterprises_of
 
         return expected_enterprises_of(value)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["link"] = data["link"] or None
-        data["status"] = data["status"] or None
-        return data
 
 
 class RecomputeSerializer(serializers.Serializer):
@@ -226,7 +230,19 @@ class RecomputedSerializer(serializers.Serializer):
     queued = serializers.BooleanField()
 
 
+def _reads_every_figure(context, cluster_id: int) -> bool:
+    """The office (and platform administrators) read every figure of their cluster; others the published ones."""
+    from governance.choices import Role
+    from governance.scoping import roles_in
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return user is not None and (user.is_superuser or Role.OFFICE in roles_in(user, cluster_id))
+
+
 class AlertContributorSerializer(serializers.ModelSerializer):
+    """An enterprise behind an alert: those who act on alerts read its name and rank, the office its figures."""
+
     enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True)
     name = serializers.CharField(source="enterprise.name", read_only=True)
 
@@ -234,6 +250,12 @@ class AlertContributorSerializer(serializers.ModelSerializer):
         model = AlertContributor
         fields = ["rank", "enterprise", "name", "value", "shortfall", "share"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not _reads_every_figure(self.context, instance.alert.cluster_id):
+            data["value"] = data["shortfall"] = data["share"] = None
+        return data
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -268,9 +290,11 @@ class AlertSerializer(serializers.ModelSerializer):
 
     def get_contributors(self, alert) -> list[dict]:
         visible = self.context.get("visible_contributors", {})
-        return AlertContributorSerializer(visible.get(alert.pk, []), many=True).data
+        return AlertContributorSerializer(visible.get(alert.pk, []), many=True, context=self.context).data
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["link"] = data["link"] or None
+        if not instance.disclosed and not _reads_every_figure(self.context, instance.cluster_id):
+            data["value"] = None  # the value it is about is not published (too few firms, or dominated)
         return data

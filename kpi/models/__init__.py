@@ -1,10 +1,9 @@
 from .catalog import ClusterKpi, DataCollectionRules, DataElement, Kpi
 from .data import Correction, DataValue, DataValueChange, Submission
 from .periods import ReportingPeriod, Span, add_months, end_of_day, month_key, parse_month
-from .values import MIN_PEERS, Alert, AlertContributor, KpiComputation, KpiValue
+from .values import Alert, AlertContributor, KpiComputation, KpiValue
 
 __all__ = [
-    "MIN_PEERS",
     "Alert",
     "AlertContributor",
     "KpiComputation",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.choices import Area, BodyKind, RegulationKind, Role
@@ -235,6 +235,33 @@ class DataCollectionRules(models.Model):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
     )
+    # Disclosure control: what everyone but the office (and each enterprise for its own figures) may read.
+    publish_min_enterprises = models.PositiveSmallIntegerField(
+        _("fewest enterprises behind a published value"),
+        default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+        help_text=_("A cluster or link value over fewer enterprises is shown only to the office (at least 3)."),
+    )
+    publish_min_enterprises_quartiles = models.PositiveSmallIntegerField(
+        _("fewest enterprises behind published quartiles"),
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(100)],
+        help_text=_(
+            "The quartiles and the median of a cluster or link are published only over this many enterprises; "
+            "each is the mean of three neighbouring enterprises, never one enterprise's own value."
+        ),
+    )
+    publish_dominance_share = models.DecimalField(
+        _("largest share two enterprises may hold"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.85"),
+        validators=[MinValueValidator(Decimal("0.50")), MaxValueValidator(Decimal("0.99"))],
+        help_text=_(
+            "A value where the two largest enterprises make up more than this share of the total (0.85 = 85 %) "
+            "is shown only to the office: it would reveal them."
+        ),
+    )
 
     scope_rule = ScopeRule(cluster="cluster", readers=ALL_ROLES, editors=frozenset({Role.OFFICE}))
 
@@ -251,6 +278,17 @@ class DataCollectionRules(models.Model):
                 condition=Q(deviation_threshold__gt=0),
                 name="collection_deviation_threshold_positive",
                 violation_error_message=_("The soft-rule threshold must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_min_enterprises__gte=3)
+                & Q(publish_min_enterprises_quartiles__gte=F("publish_min_enterprises"))
+                & Q(publish_min_enterprises_quartiles__gte=5)
+                & Q(publish_dominance_share__gte=Decimal("0.50"), publish_dominance_share__lte=Decimal("0.99")),
+                name="collection_disclosure_thresholds_safe",
+                violation_error_message=_(
+                    "Values are published over at least 3 enterprises, quartiles over at least 5 and no fewer than "
+                    "values, and the dominance share lies between 0.50 and 0.99."
+                ),
             ),
         ]
 

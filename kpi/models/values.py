@@ -11,12 +11,8 @@ from governance.choices import BodyKind, Role, ValueChainLink
 from governance.models import ActionItem, Body, Cluster, Enterprise
 from governance.scoping import ScopeRule
 
-from ..choices import AlertStatus, KpiStatus, PeriodKind, Scope
+from ..choices import AlertStatus, Disclosure, KpiStatus, PeriodKind, Scope
 from .catalog import Kpi
-
-# Commercial secrecy: a figure over fewer firms than this could be read back to one of them, so only
-# the office sees it; everyone else sees aggregates and quartiles over at least this many.
-MIN_PEERS = 3
 
 DECIMAL = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
 
@@ -73,14 +69,19 @@ class KpiValue(models.Model):
     p25 = models.DecimalField(_("lower quartile"), **DECIMAL)
     median = models.DecimalField(_("median"), **DECIMAL)
     p75 = models.DecimalField(_("upper quartile"), **DECIMAL)
+    # Commercial secrecy: why a cluster or link value is shown only to the office ("" = published).
+    disclosure = models.CharField(
+        _("disclosure"), max_length=12, choices=Disclosure.choices, blank=True, default=Disclosure.PUBLISHED
+    )
 
+    # The office reads every row, an enterprise its own rows; everyone in the cluster reads the cluster and link
+    # values that pass disclosure control (kpi.services.disclosure).
     scope_rule = ScopeRule(
         cluster="cluster",
         enterprise="enterprise",
         readers=frozenset({Role.OFFICE}),
         editors=frozenset({Role.OFFICE}),
-        shared=Q(enterprise__isnull=True)
-        & (Q(reporting_enterprises__isnull=True) | Q(reporting_enterprises__gte=MIN_PEERS)),
+        shared=Q(enterprise__isnull=True) & Q(disclosure=Disclosure.PUBLISHED),
     )
 
     class Meta:
@@ -219,13 +220,16 @@ class Alert(models.Model):
         related_name="+",
     )
 
-    # Those who act on alerts read them all; everyone else in the cluster only where the value is an aggregate
-    # over at least MIN_PEERS firms, as for KPI values (a link of two firms would give a firm its peer's figure).
+    # Whether the value it is about is published (kpi.services.disclosure): else only the office reads the value.
+    disclosed = models.BooleanField(_("value published"), default=True)
+
+    # Those who act on alerts read them all (the value only where it is published, or for the office); everyone
+    # else in the cluster only the alerts whose value is published.
     scope_rule = ScopeRule(
         cluster="cluster",
         readers=frozenset({Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP}),
         own=_alert_group_members,
-        shared=Q(reporting_enterprises__gte=MIN_PEERS),
+        shared=Q(disclosed=True),
     )
 
     class Meta:

@@ -224,6 +224,7 @@ class KpiDetail:
     link_series: dict[str, list[KpiValue]]
     enterprises: list[KpiValue]  # this period; only the rows the user may read (the office: all)
     current: KpiValue | None
+    hidden_links: int = 0  # links of this period whose value the user may not read (disclosure control)
 
     @property
     def kpi(self) -> Kpi:
@@ -256,7 +257,11 @@ def kpi_detail(*, user, cluster: Cluster, setting: ClusterKpi, span: Span) -> Kp
         values.filter(scope=Scope.ENTERPRISE, period=span.key).select_related("enterprise").order_by("value")
     )
     current = next((v for v in series if v.scope == Scope.CLUSTER and v.period == span.key), None)
-    return KpiDetail(setting, span, months, quarters, links, link_series, enterprises, current)
+    # How many links this period has (not their values): the page says some are not shown, and why.
+    every_link = KpiValue.objects.filter(
+        cluster=cluster, kpi_id=setting.kpi_id, period=span.key, scope=Scope.LINK, enterprise__isnull=True
+    ).count()
+    return KpiDetail(setting, span, months, quarters, links, link_series, enterprises, current, every_link - len(links))
 
 
 # --- Value chain ---------------------------------------------------------------------------------------

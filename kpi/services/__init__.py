@@ -20,6 +20,7 @@ from .ingest import WriteResult, collection_rules, data_values_write, is_office,
 from .periods import cluster_today, period_dates, period_open, periods_open_due, submissions_lock
 from .reminders import data_reminders, office_emails
 from .setup import (
+    RECOMPUTING_RULES,
     KpiSetting,
     active_data_elements,
     active_kpis_warning,
@@ -40,6 +41,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "RECOMPUTING_RULES",
     "KpiSetting",
     "WriteResult",
     "active_data_elements",

@@ -12,7 +12,6 @@ enterprise, so the number of queries does not depend on the number of enterprise
 from __future__ import annotations
 
 import datetime
-import statistics
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,7 +27,6 @@ from governance.models import Cluster, Enterprise
 from .. import platform
 from ..choices import Direction, KpiStatus, PeriodKind, Scope, SubmissionStatus
 from ..models import (
-    MIN_PEERS,
     ClusterKpi,
     DataCollectionRules,
     DataElement,
@@ -41,6 +39,7 @@ from ..models import (
     add_months,
     end_of_day,
 )
+from .disclosure import disclose as _disclose
 from .periods import cluster_today
 from .setup import cluster_kpis_ensure_many
 
@@ -152,7 +151,7 @@ def _data_sql(
     spans_sql, spans_params = _values(spans, ["integer", "varchar(7)", "varchar(8)", "date", "integer", "integer"])
     months_sql, months_params = _values(span_months, ["integer", "date", "integer"])
     work_sql, work_params = _values(work, ["integer", "integer"])
-    counted_sql, counted_params = _values(counted, ["integer", "integer"])
+    counted_sql, counted_params = _values(counted, ["integer", "integer", "integer", "integer", "numeric"])
     clusters = sorted({w[0] for w in work})
     elements = sorted({e[2] for e in term_elements})
     statuses = [SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]
@@ -163,7 +162,7 @@ term_elements (cluster_id, kpi_id, element_id, yr, side) AS (VALUES {elements_sq
 spans (si, span_key, kind, start, days, months) AS (VALUES {spans_sql}),
 span_months (si, month, yr) AS (VALUES {months_sql}),
 work (cluster_id, si) AS (VALUES {work_sql}),
-counted (cluster_id, with_submitted) AS (VALUES {counted_sql}),
+counted (cluster_id, with_submitted, min_n, min_q, dominance) AS (VALUES {counted_sql}),
 sums AS (
     SELECT dv.cluster_id, sm.si, dv.enterprise_id, dv.data_element_id AS element_id, sm.yr,
            SUM(dv.value) AS total, COUNT(dv.value) AS months
@@ -205,33 +204,61 @@ ent AS (
     JOIN {_table(Enterprise)} e ON e.id = p.enterprise_id
     WHERE p.num IS NOT NULL AND (t.den_el IS NULL OR p.den IS NOT NULL)
 ),
+ranked AS (
+    -- Each enterprise's place among its link's and its cluster's (for the quartiles), and the largest
+    -- contributions of each (for the dominance rule).
+    SELECT ent.*,
+           ROW_NUMBER() OVER (PARTITION BY cluster_id, si, kpi_id, link
+                              ORDER BY CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id) AS rn_l,
+           COUNT(v) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS nv_l,
+           MAX(num) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS top_num_l,
+           MAX(den) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS top_den_l,
+           ROW_NUMBER() OVER (PARTITION BY cluster_id, si, kpi_id
+                              ORDER BY CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id) AS rn_c,
+           COUNT(v) OVER (PARTITION BY cluster_id, si, kpi_id) AS nv_c,
+           MAX(num) OVER (PARTITION BY cluster_id, si, kpi_id) AS top_num_c,
+           MAX(den) OVER (PARTITION BY cluster_id, si, kpi_id) AS top_den_c
+    FROM ent
+),
 scoped AS (
     SELECT cluster_id, si, kpi_id, 'enterprise' AS scope, link, enterprise_id, num, den, 1 AS n,
-           NULL AS p25, NULL AS p50, NULL AS p75
+           NULL AS p25, NULL AS p50, NULL AS p75, NULL AS top2_num, NULL AS top2_den
     FROM ent
     UNION ALL
-    SELECT cluster_id, si, kpi_id, 'link', link, NULL, SUM(num), SUM(den), COUNT(*), {_quartile_columns()}
-    FROM ent GROUP BY cluster_id, si, kpi_id, link
+    SELECT r.cluster_id, r.si, r.kpi_id, 'link', r.link, NULL, SUM(r.num), SUM(r.den), COUNT(*),
+           {_quartile_columns("rn_l", "nv_l")}, {_top_two("num", "top_num_l")}, {_top_two("den", "top_den_l")}
+    FROM ranked r JOIN counted c ON c.cluster_id = r.cluster_id
+    GROUP BY r.cluster_id, r.si, r.kpi_id, r.link
     UNION ALL
-    SELECT w.cluster_id, w.si, t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75
+    SELECT w.cluster_id, w.si, t.kpi_id, 'cluster', '', NULL, a.num, a.den, COALESCE(a.n, 0), a.p25, a.p50, a.p75,
+           a.top2_num, a.top2_den
     FROM work w
     JOIN terms t ON t.cluster_id = w.cluster_id
     LEFT JOIN (
-        SELECT cluster_id, si, kpi_id, SUM(num) AS num, SUM(den) AS den, COUNT(*) AS n, {_quartile_columns()}
-        FROM ent GROUP BY cluster_id, si, kpi_id
+        SELECT r.cluster_id, r.si, r.kpi_id, SUM(r.num) AS num, SUM(r.den) AS den, COUNT(*) AS n,
+               {_quartile_columns("rn_c", "nv_c")},
+               {_top_two("num", "top_num_c")} AS top2_num, {_top_two("den", "top_den_c")} AS top2_den
+        FROM ranked r JOIN counted c ON c.cluster_id = r.cluster_id
+        GROUP BY r.cluster_id, r.si, r.kpi_id
     ) a ON a.cluster_id = w.cluster_id AND a.si = w.si AND a.kpi_id = t.kpi_id
 ),
 valued AS (
     SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
            s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.ratio, t.judged,
-           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {_value_sql("s")} END AS value
+           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {_value_sql("s")} END AS value,
+           -- The primary rules of disclosure control; kpi.services.disclosure adds the secondary ones.
+           CASE WHEN s.scope = 'enterprise' THEN ''
+                WHEN s.n < c.min_n THEN 'few'
+                WHEN s.top2_num > c.dominance * s.num OR s.top2_den > c.dominance * s.den THEN 'dominated'
+                ELSE '' END AS disclosure
     FROM scoped s
     JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
     JOIN spans sp ON sp.si = s.si
+    JOIN counted c ON c.cluster_id = s.cluster_id
 )
 INSERT INTO {_table(KpiValue)} (
     cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
-    value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75
+    value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75, disclosure
 )
 SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, v.enterprise_id,
        v.value, v.num, CASE WHEN v.ratio = 1 THEN v.den END, v.target, v.minimum,
@@ -242,7 +269,7 @@ SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, 
             WHEN v.target IS NOT NULL AND ((v.direction = 'lower' AND v.value > v.target)
                                            OR (v.direction <> 'lower' AND v.value < v.target)) THEN 'below_target'
             ELSE 'on_target' END,
-       v.n, v.p25, v.p50, v.p75
+       v.n, v.p25, v.p50, v.p75, v.disclosure
 FROM valued v JOIN spans sp ON sp.si = v.si
 """
     params = terms_params + elements_params + spans_params + months_params + work_params + counted_params
@@ -286,7 +313,16 @@ def _insert_data_kpis(
         {(index[s.key], m, 0) for s in spans.values() for m in s.months}
         | {(index[s.key], m, 1) for s in spans.values() for m in s.year_before.months}
     )
-    counted = [(c.pk, 1 if c._count_submitted else 0) for c in {c.pk: c for c, _s in work}.values()]
+    counted = [
+        (
+            c.pk,
+            1 if c._rules.count_submitted else 0,
+            c._rules.publish_min_enterprises,
+            c._rules.publish_min_enterprises_quartiles,
+            c._rules.publish_dominance_share,
+        )
+        for c in {c.pk: c for c, _s in work}.values()
+    ]
     term_elements = [(t[0], t[1], t[2], t[3], 0) for t in terms] + [
         (t[0], t[1], t[4], t[5], 1) for t in terms if t[4] is not None
     ]
@@ -316,41 +352,28 @@ def _insert_data_kpis(
             cursor.execute("SET LOCAL work_mem = DEFAULT; SET LOCAL enable_nestloop = DEFAULT; SET LOCAL jit = DEFAULT")
 
 
-def _quartile_columns() -> str:
-    """Lower quartile, median and upper quartile of the enterprises' values, where at least MIN_PEERS report.
+def _quartile_columns(rank: str, count: str) -> str:
+    """Lower quartile, median and upper quartile of the enterprises' values, published only over the cluster's
+    `min_q` enterprises or more, each the mean of the three enterprises around its place (so never one
+    enterprise's own value): from `ranked`, the place `rank` (1 = lowest) among the `count` values."""
+    columns = []
+    for (a, b), name in (((1, 4), "p25"), ((1, 2), "p50"), ((3, 4), "p75")):
+        # The place nearest to (count - 1) × a/b, counted from 1, in integer arithmetic (the same on both databases).
+        place = f"(2 * {a} * (r.{count} - 1) + {b}) / {2 * b} + 1"
+        centre = f"CASE WHEN {place} < 2 THEN 2 WHEN {place} > r.{count} - 1 THEN r.{count} - 1 ELSE {place} END"
+        columns.append(
+            f"CASE WHEN MAX(r.{count}) >= MAX(c.min_q) AND MAX(r.{count}) >= 3 "
+            f"THEN AVG(CASE WHEN r.{rank} BETWEEN ({centre}) - 1 AND ({centre}) + 1 THEN r.v END) END AS {name}"
+        )
+    return ", ".join(columns)
 
-    PostgreSQL computes them in the same statement; SQLite has no percentile function, so `_quartiles`
-    fills them in afterwards with the same (linear) interpolation.
-    """
-    if connection.vendor != "postgresql":
-        return "NULL AS p25, NULL AS p50, NULL AS p75"
-    return ", ".join(
-        f"CASE WHEN COUNT(v) >= {int(MIN_PEERS)} THEN percentile_cont({q}) WITHIN GROUP (ORDER BY ROUND(v, 8)) END "
-        f"AS {name}"
-        for q, name in (("0.25", "p25"), ("0.5", "p50"), ("0.75", "p75"))
+
+def _top_two(column: str, top: str) -> str:
+    """The two largest contributions to a sum, for the dominance rule (the largest twice when two share it)."""
+    return (
+        f"CASE WHEN SUM(CASE WHEN r.{column} = r.{top} THEN 1 ELSE 0 END) >= 2 THEN 2 * MAX(r.{top}) "
+        f"ELSE MAX(r.{top}) + COALESCE(MAX(CASE WHEN r.{column} < r.{top} THEN r.{column} END), 0) END"
     )
-
-
-def _quartiles(clusters: list[Cluster], keys: list[str]) -> None:
-    """Quartiles over enterprises on cluster and link rows with enough peers, where the INSERT could not."""
-    if connection.vendor == "postgresql":
-        return  # computed by the INSERT itself (_quartile_columns)
-    rows = KpiValue.objects.filter(cluster__in=clusters, period__in=keys)
-    # SQLite (the embedded default) has no percentile function: the same linear interpolation in Python.
-    groups: dict[tuple, list[Decimal]] = {}
-    for cluster_id, period, kpi_id, link, value in rows.filter(scope=Scope.ENTERPRISE, value__isnull=False).values_list(
-        "cluster_id", "period", "kpi_id", "link", "value"
-    ):
-        groups.setdefault((cluster_id, period, kpi_id, ""), []).append(value)
-        groups.setdefault((cluster_id, period, kpi_id, link), []).append(value)
-    changed = []
-    for row in rows.exclude(scope=Scope.ENTERPRISE):
-        link = row.link if row.scope == Scope.LINK else ""
-        values = groups.get((row.cluster_id, row.period, row.kpi_id, link), [])
-        if len(values) >= MIN_PEERS:
-            row.p25, row.median, row.p75 = statistics.quantiles(values, n=4, method="inclusive")
-            changed.append(row)
-    KpiValue.objects.bulk_update(changed, ["p25", "median", "p75"], batch_size=1000)
 
 
 def _platform_values(clusters: list[Cluster], span: Span, settings: dict[int, list[ClusterKpi]]) -> list[KpiValue]:
@@ -454,13 +477,9 @@ def kpi_values_compute_many(
         settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
         for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):
             settings[s.cluster_id].append(s)
-        with_submitted = set(
-            DataCollectionRules.objects.filter(cluster__in=clusters, count_submitted=True).values_list(
-                "cluster_id", flat=True
-            )
-        )
+        rules = {r.cluster_id: r for r in DataCollectionRules.objects.filter(cluster__in=clusters)}
         for c in clusters:
-            c._count_submitted = c.pk in with_submitted
+            c._rules = rules.get(c.pk) or DataCollectionRules(cluster=c)
         # Only periods the cluster has opened a month of are computed.
         months = {m for s in spans for m in s.months}
         periods = list(
@@ -474,7 +493,6 @@ def kpi_values_compute_many(
         _insert_data_kpis(work, settings, [pk for pk, _c, _m in periods])
         platform_rows = [row for s in spans for row in _platform_values(clusters, s, settings)]
         KpiValue.objects.bulk_create(platform_rows, batch_size=1000)
-        _quartiles(clusters, keys)
         counts = {
             (row["cluster_id"], row["period"]): row["n"]
             for row in KpiValue.objects.filter(cluster__in=clusters, period__in=keys)
@@ -516,6 +534,7 @@ def kpi_values_compute_many(
             ],
             batch_size=1000,
         )
+        _disclose(clusters, spans, now)
         if any(s.kind == PeriodKind.MONTH for s in spans):
             alerts_sync(clusters=clusters, settings=settings, now=now)
     return results
@@ -542,7 +561,7 @@ def _coverage(clusters: list[Cluster], work: list[tuple[Cluster, Span]]) -> dict
         return {}
     spans = list({s.key: s for _c, s in work}.values())
     expected = expected_enterprises(clusters=clusters, spans=spans)
-    with_submitted = [c.pk for c in clusters if c._count_submitted]
+    with_submitted = [c.pk for c in clusters if c._rules.count_submitted]
     counted_statuses = Q(status__in=[SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]) | Q(
         status=SubmissionStatus.SUBMITTED, cluster_id__in=with_submitted
     )

@@ -17,7 +17,7 @@ from governance.choices import BodyKind
 from governance.models import ActionItem, Body, Cluster, Membership
 from governance.services import action_item_save
 
-from ..choices import AlertStatus, Direction, KpiStatus, PeriodKind, Scope
+from ..choices import AlertStatus, Direction, Disclosure, KpiStatus, PeriodKind, Scope
 from ..models import (
     Alert,
     AlertContributor,
@@ -124,7 +124,7 @@ class Run:
 
     key: tuple[int, int, str, str]  # cluster, KPI, scope, link
     first: str
-    last: tuple  # the run's latest month: (period, period_start, value, minimum, reporting_enterprises)
+    last: tuple  # the run's latest month: (period, period_start, value, minimum, reporting_enterprises, disclosure)
     closed: str = ""
 
     @property
@@ -136,11 +136,11 @@ def _runs(rows) -> list[Run]:
     """The runs below the minimum in the monthly rows (one series per key, months in order)."""
     runs: list[Run] = []
     current: dict[tuple, Run] = {}
-    for cluster_id, kpi_id, scope, link, period, start, status, value, minimum, reporting in rows:
+    for cluster_id, kpi_id, scope, link, period, start, status, value, minimum, reporting, disclosure in rows:
         key = (cluster_id, kpi_id, scope, link)
         run = current.get(key)
         if status == KpiStatus.BELOW_MINIMUM:
-            month = (period, start, value, minimum, reporting)
+            month = (period, start, value, minimum, reporting, disclosure)
             if run is None:
                 current[key] = Run(key, period, month)
             else:
@@ -200,7 +200,7 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
         .order_by("cluster_id", "kpi_id", "scope", "link", "period_start")
         .values_list(
             "cluster_id", "kpi_id", "scope", "link", "period", "period_start", "status", "value", "minimum",
-            "reporting_enterprises",
+            "reporting_enterprises", "disclosure",
         )
     )  # fmt: skip
     runs = _runs(r for r in rows.iterator(chunk_size=5000) if r[4] in final[r[0]] and (r[0], r[1]) in active)
@@ -238,9 +238,16 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     changed: list[Alert] = []
     refresh: list[Alert] = []
     for alert, run in matched:
-        before = (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period)
+        before = (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period, alert.disclosed)
         _apply(alert, run, now)
-        if (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period) != before:
+        if (
+            alert.opened_period,
+            alert.period,
+            alert.value,
+            alert.status,
+            alert.closed_period,
+            alert.disclosed,
+        ) != before:
             changed.append(alert)
             if (before[1], before[2]) != (alert.period, alert.value):
                 refresh.append(alert)
@@ -250,7 +257,7 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
         alert.save(
             update_fields=[
                 "opened_period", "period", "period_start", "value", "minimum", "reporting_enterprises", "status",
-                "closed_period", "closed_at",
+                "closed_period", "closed_at", "disclosed",
             ]
         )  # fmt: skip
 
@@ -288,9 +295,10 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
 
 def _apply(alert: Alert, run: Run, now: datetime.datetime) -> None:
     """The alert as the run says: its first and latest month, the latest value, open or closed."""
-    period, start, value, minimum, reporting = run.last
+    period, start, value, minimum, reporting, disclosure = run.last
     alert.opened_period, alert.period, alert.period_start = run.first, period, start
     alert.value, alert.minimum, alert.reporting_enterprises = value, minimum, reporting
+    alert.disclosed = disclosure == Disclosure.PUBLISHED
     if run.closed:
         if alert.status != AlertStatus.CLOSED or alert.closed_period != run.closed:
             alert.closed_at = now

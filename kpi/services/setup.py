@@ -82,19 +82,26 @@ def cluster_kpis_save(*, cluster: Cluster, settings: Iterable[KpiSetting]) -> st
     return active_kpis_warning(sum(1 for r in rows.values() if r.active and not r.kpi.is_platform))
 
 
+# The rules that change what the KPI values are, or who may read them: a change recomputes every computed period.
+RECOMPUTING_RULES = (
+    "count_submitted",
+    "publish_min_enterprises",
+    "publish_min_enterprises_quartiles",
+    "publish_dominance_share",
+)
+
+
 @transaction.atomic
 def collection_rules_save(*, rules: DataCollectionRules) -> DataCollectionRules:
-    """Store the rules; when which submissions count changes, every computed period is recomputed."""
+    """Store the rules; when which submissions count or what may be published changes, every computed period
+    is recomputed."""
     from .aggregation import kpi_values_recompute_computed
 
     rules.full_clean()
-    before = (
-        DataCollectionRules.objects.filter(pk=rules.pk).values_list("count_submitted", flat=True).first()
-        if rules.pk
-        else False
-    )
+    stored = DataCollectionRules.objects.filter(pk=rules.pk).first() if rules.pk else None
+    before = [getattr(stored or DataCollectionRules(), name) for name in RECOMPUTING_RULES]
     rules.save()
-    if bool(before) != rules.count_submitted:
+    if before != [getattr(rules, name) for name in RECOMPUTING_RULES]:
         kpi_values_recompute_computed(cluster=rules.cluster, trigger="settings")
     return rules
 

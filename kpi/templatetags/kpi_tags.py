@@ -44,3 +44,13 @@ def expected_in(period, link: str = "") -> int | str:
     if period is None:
         return "—"
     return period.coverage(link or "")[1]
+
+
+@register.simple_tag
+def alert_value(alert, office: bool):
+    """An alert's value as the reader may see it: the office always; others where the value is published."""
+    from django.utils.translation import gettext
+
+    if office or alert.disclosed:
+        return kpi_value(alert.value, alert.kpi.unit)
+    return gettext("hidden")

@@ -362,10 +362,8 @@ def collection_rules(request):
             apply_validation_error(form, error)
         else:
             messages.success(request, _("Data-collection rules saved. They apply to months opened from now on."))
-            if "count_submitted" in form.changed_data:
-                messages.info(
-                    request, _("Every computed month and quarter is recomputed with the figures that now count.")
-                )
+            if set(services.RECOMPUTING_RULES) & set(form.changed_data):
+                messages.info(request, _("Every computed month and quarter is recomputed with the new rules."))
             return redirect("kpi:collection_rules")
     context = {"section": "data", "cluster": cluster, "form": form, "title": _("Data-collection rules")}
     return render(request, "kpi/collection_rules.html", context)

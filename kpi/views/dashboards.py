@@ -88,6 +88,7 @@ def kpi_detail(request, code: str):
     span = context["span"]
     if span is not None:
         detail = selectors.kpi_detail(user=request.user, cluster=cluster, setting=setting, span=span)
+        context["publish_min_quartiles"] = services.collection_rules(cluster).publish_min_enterprises_quartiles
         labels = dict(ValueChainLink.choices)
         context.update(
             detail=detail,
@@ -289,6 +290,9 @@ def kpi_values_export(request):
         values = values.filter(period=period)
     if scope in Scope.values:
         values = values.filter(scope=scope)
-    response = HttpResponse(kpi_reports.kpi_values_csv(values), content_type="text/csv; charset=utf-8")
+    every_figure = request.user.is_superuser or services.is_office(request.user, cluster)
+    response = HttpResponse(
+        kpi_reports.kpi_values_csv(values, every_figure=every_figure), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="kpi-values{"-" + period if period else ""}.csv"'
     return response

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def computed(cluster):
-    """Five processing firms and two supply firms reporting defects; DEFECT has a target and minimum."""
+    """Five processing firms, two supply firms and three service firms reporting defects; DEFECT has a target and
+    minimum. The supply link (two firms) is the office's only, and so is the service link: the cluster minus the
+    links shown would give the supply link otherwise."""
     services.cluster_kpis_ensure(cluster=cluster)
     ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
         target=Decimal("0.02"), minimum=Decimal("0.05")
@@ -29,9 +31,14 @@ def computed(cluster):
     BodyFactory(cluster=cluster, name="Quality WG", area="quality")
     processing = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Mill {i}") for i in range(5)]
     supply = [EnterpriseFactory(cluster=cluster, value_chain_link="supply", name=f"Farm {i}") for i in range(2)]
+    service = [EnterpriseFactory(cluster=cluster, value_chain_link="service", name=f"Lab {i}") for i in range(3)]
     defects = [10, 20, 30, 200, 15]
     report(
-        cluster, FIRST, {e: (1000, d) for e, d in zip(processing, defects, strict=True)} | {s: (500, 5) for s in supply}
+        cluster,
+        FIRST,
+        {e: (1000, d) for e, d in zip(processing, defects, strict=True)}
+        | {s: (500, 5) for s in supply}
+        | {s: (500, 5) for s in service},
     )
     services.kpi_values_compute(cluster=cluster, span="2025-03")
     return processing, supply
@@ -64,14 +71,14 @@ def test_only_the_office_sees_enterprise_names_on_the_kpi_detail(client, cluster
     assert "Mill 3" in client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-03"}).content.decode()
 
 
-def test_a_link_with_fewer_than_three_firms_is_the_offices_only(client, cluster, computed):
+def test_a_link_with_fewer_than_three_firms_and_its_complement_are_the_offices_only(client, cluster, computed):
     council = role(cluster, "council")
-    links = dict(KpiValue.objects.filter(kpi__code="DEFECT", scope="link").values_list("link", "value"))
-    assert set(links) == {"processing", "supply"}
+    links = dict(KpiValue.objects.filter(kpi__code="DEFECT", scope="link").values_list("link", "disclosure"))
+    assert links == {"processing": "", "supply": "few", "service": "complement"}
     login(client, council)
     page = client.get(reverse("kpi:value_chain"), {"period": "2025-03"})
     chain = {link.link: link.values for link in page.context["links"]}
-    assert chain["supply"] == [] and chain["processing"]
+    assert chain["supply"] == [] and chain["service"] == [] and chain["processing"]
     assert page.context["links"][1].worst == "below_minimum"  # processing: 275 / 5000 = 5.5 %
 
 
@@ -165,7 +172,7 @@ def test_kpi_values_as_in_the_contract(cluster, computed):
     body = office.get(
         f"{API}/kpi-values/", {"cluster": cluster.pk, "kpi": "DEFECT", "period": "2025-03", "scope": "enterprise"}
     ).json()
-    assert body["count"] == 7
+    assert body["count"] == 10
     row = next(r for r in body["results"] if r["enterprise"] == processing[3].taxpayer_id)
     assert set(row) >= {
         "kpi",
@@ -272,7 +279,7 @@ def test_monthly_and_quarterly_reports_as_xlsx_and_pdf(client, cluster, computed
     assert book.sheetnames == ["KPIs", "Trend", "Alerts", "Completeness"]
     kpis = {row[0]: row for row in book["KPIs"].iter_rows(min_row=5, values_only=True)}
     if period == "2025-03":
-        assert kpis["DEFECT"][3] == pytest.approx(4.75)  # percent points: 285 / 6000
+        assert kpis["DEFECT"][3] == pytest.approx(4.0)  # percent points: 300 / 7500
         assert kpis["DEFECT"][6] == "Below target"
     else:  # only March has figures: no enterprise reported every month of the quarter
         assert kpis["DEFECT"][3] is None
@@ -341,14 +348,18 @@ def test_the_compute_task_takes_ids_and_a_period_key(cluster, computed):
 
 @pytest.fixture
 def thin_link(cluster):
-    """Four mills and two farms; both links below the DEFECT minimum, the supply link over two firms only."""
+    """Four mills, two farms and three labs, all below the DEFECT minimum; the supply link is over two firms
+    only, so the smaller of the others (the service link) is hidden with it."""
     services.cluster_kpis_ensure(cluster=cluster)
     ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
         target=Decimal("0.02"), minimum=Decimal("0.05")
     )
     mills = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Mill {i}") for i in range(4)]
     farms = [EnterpriseFactory(cluster=cluster, value_chain_link="supply", name=f"Farm {i}") for i in range(2)]
-    report(cluster, FIRST, {m: (1000, 90) for m in mills} | {f: (500, 60) for f in farms})
+    labs = [EnterpriseFactory(cluster=cluster, value_chain_link="service", name=f"Lab {i}") for i in range(3)]
+    report(
+        cluster, FIRST, {m: (1000, 90) for m in mills} | {f: (500, 60) for f in farms} | {x: (300, 30) for x in labs}
+    )
     services.kpi_values_compute(cluster=cluster, span="2025-03")
     return mills, farms
 
@@ -363,7 +374,11 @@ def test_an_alert_over_fewer_than_three_firms_is_read_only_by_those_who_act(clie
     assert {a["link"] for a in farm.get(f"{API}/alerts/").json()["results"]} == {None, "processing"}
     assert farm.get(f"{API}/alerts/{thin.pk}/").status_code == 404
     council = token_client(role(cluster, "council"))
-    assert {a["link"] for a in council.get(f"{API}/alerts/").json()["results"]} == {None, "processing", "supply"}
+    by_link = {a["link"]: a for a in council.get(f"{API}/alerts/").json()["results"]}
+    assert set(by_link) == {None, "processing", "supply", "service"}
+    # Those who act read every alert, but the value only where it is published.
+    assert by_link["supply"]["value"] is None and by_link["service"]["value"] is None
+    assert by_link["processing"]["value"] is not None
 
     login(client, role(cluster, "viewer"))
     assert client.get(reverse("kpi:alert_detail", args=[thin.pk])).status_code == 404
@@ -453,7 +468,7 @@ def test_counting_submitted_figures_is_set_by_the_office_and_recomputes(
     Submission.objects.filter(enterprise=draft).update(status="submitted")
     services.kpi_values_compute(cluster=cluster, span="2025-03")
     before = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
-    assert before.reporting_enterprises == 7
+    assert before.reporting_enterprises == 10
     login(client, role(cluster, "office"))
     form = client.get(reverse("kpi:collection_rules")).context["form"]
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
@@ -462,7 +477,7 @@ def test_counting_submitted_figures_is_set_by_the_office_and_recomputes(
         response = client.post(reverse("kpi:collection_rules"), data, follow=True)
     assert "recomputed" in response.content.decode()
     after = KpiValue.objects.get(kpi__code="DEFECT", scope="cluster", period="2025-03")
-    assert after.reporting_enterprises == 8 and after.value > before.value
+    assert after.reporting_enterprises == 11 and after.value > before.value
 
 
 def test_saving_kpi_settings_recomputes_the_latest_month(client, cluster, computed, django_capture_on_commit_callbacks):

@@ -206,6 +206,9 @@ def test_only_the_office_sets_up_data_collection(client, cluster, representative
             "reminder_days_before": "3",
             "deviation_threshold": "0.5",
             "history_months": "6",
+            "publish_min_enterprises": "3",
+            "publish_min_enterprises_quartiles": "10",
+            "publish_dominance_share": "0.85",
         },
     )
     assert good.status_code == 302
