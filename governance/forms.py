@@ -18,6 +18,7 @@ from .models import (
     Membership,
     Regulation,
 )
+from .versioning import VersionedFormMixin
 
 User = get_user_model()
 
@@ -130,7 +131,7 @@ class MembershipForm(ClusterModelForm):
         widgets = {"start_date": DATE, "end_date": DATE}
 
 
-class RegulationForm(ClusterModelForm):
+class RegulationForm(VersionedFormMixin, ClusterModelForm):
     cluster_lookups = {"body": "cluster"}
 
     class Meta:
@@ -203,7 +204,7 @@ class DecisionForm(ClusterModelForm):
         )
 
 
-class ActionItemForm(ClusterModelForm):
+class ActionItemForm(VersionedFormMixin, ClusterModelForm):
     cluster_lookups = {"decision": "meeting__body__cluster", "body": "cluster", "owner_group": "cluster"}
 
     class Meta:
@@ -262,6 +263,8 @@ DecisionActionItemFormSet = forms.formset_factory(
 class ActionItemStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ActionItemStatus.choices)
     done_on = forms.DateField(label=_("Done on"), required=False, widget=DATE)
+    # The item's edit version the page showed: a status set over someone else's change is refused.
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class ClusterRoleForm(forms.Form):

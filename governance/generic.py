@@ -16,6 +16,7 @@ from django.views import generic
 
 from .scoping import CHANGE, VIEW, may_create_in, restrict
 from .selectors import current_cluster
+from .versioning import StaleVersion, Versioned, VersionedFormMixin, version_claim
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -122,7 +123,14 @@ class ScopedFormMixin(ScopedMixin):
     def form_valid(self, form):
         try:
             with transaction.atomic():
+                if isinstance(form, VersionedFormMixin) and isinstance(form.instance, Versioned):
+                    # Nothing is saved over a version the person did not see (the row stays locked till commit).
+                    version_claim(form.instance, expected=form.cleaned_data["lock_version"])
                 self.object = self.save(form)
+        except StaleVersion as stale:
+            form.show_changes(stale.current)
+            form.add_error(None, stale)
+            return self.form_invalid(form)
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from .models import (
     Regulation,
 )
 from .scoping import forget_access
+from .versioning import version_claim
 
 User = get_user_model()
 
@@ -270,7 +271,11 @@ def action_item_save(*, item: ActionItem) -> ActionItem:
 
 
 @transaction.atomic
-def action_item_set_status(*, item: ActionItem, status: str, done_on: datetime.date | None = None) -> ActionItem:
+def action_item_set_status(
+    *, item: ActionItem, status: str, done_on: datetime.date | None = None, expected_version: int | None = None
+) -> ActionItem:
+    """Set an item's status; with `expected_version`, only over the version the person saw (else StaleVersion)."""
+    version_claim(item, expected=expected_version)
     item.status = status
     item.done_on = (done_on or timezone.localdate()) if status == "done" else None
     _save(item)
@@ -294,7 +299,7 @@ def regulation_approve(
     previous = Regulation.objects.select_for_update().filter(
         cluster=regulation.cluster, kind=regulation.kind, body=regulation.body, status=RegulationStatus.APPROVED
     )
-    previous.update(status=RegulationStatus.SUPERSEDED)
+    previous.update(status=RegulationStatus.SUPERSEDED, lock_version=F("lock_version") + 1)
     regulation.status = RegulationStatus.APPROVED
     regulation.approved_by = decision
     regulation.effective_from = effective_from or decision.meeting.date

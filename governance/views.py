@@ -40,6 +40,7 @@ from .models import (
 )
 from .scoping import CHANGE, VIEW, may_create_in, restrict, roles_in, sees_contacts
 from .selectors import SESSION_CLUSTER_KEY, current_cluster, user_clusters
+from .versioning import StaleVersion
 
 
 @login_required
@@ -610,7 +611,11 @@ class ActionItemDetail(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         if context["can_change"]:
             context["status_form"] = forms.ActionItemStatusForm(
-                initial={"status": self.object.status, "done_on": self.object.done_on or timezone.localdate()}
+                initial={
+                    "status": self.object.status,
+                    "done_on": self.object.done_on or timezone.localdate(),
+                    "lock_version": self.object.lock_version,
+                }
             )
         context["agenda_items"] = self.object.agenda_items.select_related("meeting")
         return context
@@ -652,9 +657,21 @@ def action_item_status(request, pk):
     if form.is_valid():
         try:
             services.action_item_set_status(
-                item=item, status=form.cleaned_data["status"], done_on=form.cleaned_data["done_on"]
+                item=item,
+                status=form.cleaned_data["status"],
+                done_on=form.cleaned_data["done_on"],
+                expected_version=form.cleaned_data["lock_version"],
             )
             messages.success(request, _("The status was updated."))
+        except StaleVersion as stale:
+            messages.error(
+                request,
+                _(
+                    "Someone else changed this item after you opened it (its status is now “%(status)s”): "
+                    "nothing was saved."
+                )
+                % {"status": stale.current.get_status_display()},
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     else:

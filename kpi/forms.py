@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +25,18 @@ class MonthlyForm(forms.Form):
     `data_values_write` parses and checks them as it does for Excel and the API.
     """
 
-    def __init__(self, *args, elements: list[DataElement], stored: dict, previous: dict, read_only=False, **kwargs):
-        initial = {}
+    def __init__(
+        self,
+        *args,
+        elements: list[DataElement],
+        stored: dict,
+        previous: dict,
+        read_only=False,
+        lock_version: int = 0,
+        status: str = "",
+        **kwargs,
+    ):
+        initial = {"lock_version": lock_version, "loaded": json.dumps(figures_snapshot(elements, stored, status))}
         for element in elements:
             value = stored.get(element.pk)
             if value is not None:
@@ -33,6 +45,9 @@ class MonthlyForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.elements = elements
         self.previous = previous
+        # The submission's edit version and the figures the form showed: a save over someone else's is refused.
+        self.fields["lock_version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+        self.fields["loaded"] = forms.CharField(widget=forms.HiddenInput, required=False)
         for element in elements:
             self.fields[value_field_name(element.code)] = forms.CharField(
                 label=element.label,
@@ -83,6 +98,26 @@ class MonthlyForm(forms.Form):
 def _plain(value) -> str:
     text = format(value.normalize(), "f")
     return text
+
+
+def figures_snapshot(elements: list[DataElement], stored: dict, status: str) -> dict:
+    """What the monthly form shows, to compare with what is stored when a save turns out stale."""
+    snapshot: dict = {"status": status}
+    for element in elements:
+        value = stored.get(element.pk)
+        snapshot[element.code] = [
+            "" if value is None or value.value is None else _plain(value.value),
+            value.comment if value else "",
+        ]
+    return snapshot
+
+
+def loaded_snapshot(form) -> dict:
+    try:
+        loaded = json.loads(form.data.get("loaded") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 class ReturnForm(forms.Form):

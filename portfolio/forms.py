@@ -6,13 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Body, Decision, Enterprise
 from governance.scoping import VIEW, restrict
+from governance.versioning import VersionedFormMixin
 from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
 from .models import CooperationContract, Milestone, PortfolioRules, Project, ProjectEffect, ProjectKpi, Service
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -84,6 +85,9 @@ class MilestoneForm(forms.ModelForm):
 
 
 class MilestoneProgressForm(forms.ModelForm):
+    # The milestone's edit version the project page showed: progress set over someone else's is refused.
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
     class Meta:
         model = Milestone
         fields = ["progress"]

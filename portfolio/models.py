@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.choices import BodyKind, Role
 from governance.models import Body, Cluster, Decision, Enterprise
 from governance.scoping import ScopeRule
+from governance.versioning import Versioned
 from kpi.models import Kpi
 
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
@@ -58,7 +59,7 @@ class PortfolioRules(models.Model):
         return str(self.cluster)
 
 
-class Project(models.Model):
+class Project(Versioned):
     """A joint project of the cluster: what it costs, what it should earn or save a year, how soon and how surely.
 
     It moves proposed → selected → active → completed (or cancelled); selection is a council decision.
@@ -138,7 +139,7 @@ class Project(models.Model):
             raise ValidationError({"lead_group": _("A project is led by a working group.")})
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     """A step of a project with its due date and progress (0–100 %); progress rolls up to the project."""
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome, Role
 from governance.models import Decision
 from governance.scoping import access_for, roles_in
+from governance.versioning import version_claim
 
 from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
 from .models import (
@@ -157,9 +158,11 @@ def project_transition(
 
 
 @transaction.atomic
-def milestone_save(*, milestone: Milestone, user) -> Milestone:
-    """Record a milestone or its progress; 100 % marks it done (today unless a date is given)."""
+def milestone_save(*, milestone: Milestone, user, expected_version: int | None = None) -> Milestone:
+    """Record a milestone or its progress; 100 % marks it done (today unless a date is given). With
+    `expected_version`, only over the version the person saw (else StaleVersion, nothing saved)."""
     _require_office(user, milestone.project.cluster)
+    version_claim(milestone, expected=expected_version)
     if milestone.progress is not None and milestone.progress >= 100 and milestone.done_on is None:
         milestone.done_on = timezone.localdate()
     elif milestone.progress is not None and milestone.progress < 100:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", views.ProjectUpdateView.as_view(), name="project_update"),
     path("projects/<int:pk>/transition/", views.project_transition, name="project_transition"),
     path("projects/<int:pk>/milestones/", views.milestone_create, name="milestone_create"),
     path("milestones/<int:pk>/progress/", views.milestone_progress, name="milestone_progress"),

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.choices import Role, ValueChainLink
-from governance.generic import ScopedCreateView, apply_validation_error, get_scoped_or_404
+from governance.generic import ScopedCreateView, ScopedUpdateView, apply_validation_error, get_scoped_or_404
 from governance.models import Enterprise
 from governance.scoping import VIEW, access_for, may_change, restrict, roles_in
 from governance.selectors import current_cluster
+from governance.versioning import StaleVersion
 
 from . import charts, filters, selectors, services
 from .forms import (
@@ -148,6 +149,23 @@ def ranking(request):
     )
 
 
+class ProjectUpdateView(ScopedUpdateView):
+    """The office edits a project's description, budget, expected effect and participants (not its state, which
+    moves by transitions); an edit over someone else's newer one is refused and shows what changed."""
+
+    model = Project
+    form_class = ProjectForm
+    section = "portfolio"
+
+    def save(self, form):
+        return services.project_save(
+            project=form.save(commit=False), user=self.request.user, enterprises=form.cleaned_data["enterprises"]
+        )
+
+    def get_success_url(self):
+        return reverse("portfolio:project_detail", args=[self.object.pk])
+
+
 class ProjectCreateView(ScopedCreateView):
     model = Project
     form_class = ProjectForm
@@ -269,7 +287,18 @@ def milestone_progress(request, pk: int):
     form = MilestoneProgressForm(request.POST, instance=milestone)
     if form.is_valid():
         try:
-            services.milestone_save(milestone=form.save(commit=False), user=request.user)
+            services.milestone_save(
+                milestone=form.save(commit=False), user=request.user, expected_version=form.cleaned_data["lock_version"]
+            )
+        except StaleVersion as stale:
+            messages.error(
+                request,
+                _(
+                    "Someone else changed “%(title)s” after you opened the page (it is now at %(progress)s %%): "
+                    "nothing was saved."
+                )
+                % {"title": stale.current.title, "progress": stale.current.progress},
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     _report(request, form)

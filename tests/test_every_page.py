@@ -172,6 +172,7 @@ SAMPLES: dict[str, list[Page]] = {
     "portfolio:ranking": [Page(none, ALL, post=OFFICE_PAGE)],
     "portfolio:project_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
     "portfolio:project_detail": [Page(lambda d: {"pk": d.project.pk}, OBJECT)],
+    "portfolio:project_update": [Page(lambda d: {"pk": d.project.pk}, OFFICE_EDIT, post=OFFICE_EDIT)],
     "portfolio:project_transition": [
         Page(lambda d: {"pk": d.project.pk}, POST_ONLY, post="302 403 403 403 403 302 404 302")
     ],

@@ -44,6 +44,7 @@ from rest_framework.settings import api_settings
 
 from ..filters import scoped_choices
 from ..scoping import CHANGE, VIEW, editable_clusters, may_create_in, restrict, rule_for
+from ..versioning import StaleVersion, Versioned, version_claim
 
 __all__ = [
     "Conflict",
@@ -95,6 +96,8 @@ def service_errors(*, field: str | None = None, rename: Mapping[str, str] | None
     """Turn a service's Django ValidationError into a 400 answer, and a lost race on a constraint into a 409."""
     try:
         yield
+    except StaleVersion as stale:
+        raise Conflict(stale.messages[0]) from stale
     except DjangoValidationError as error:
         raise drf_validation_error(error, field=field, rename=rename) from error
     except IntegrityError as error:
@@ -181,6 +184,17 @@ class ModelCleanMixin:
             for name in self.create_only_fields:
                 if name in fields:
                     fields[name].read_only = True
+        if issubclass(self.Meta.model, Versioned):
+            # Optimistic concurrency: read the record's edit version, send it back with a change; a change based
+            # on an older version is refused with 409 and the record as it is now (no version sent: no check).
+            fields["lock_version"] = serializers.IntegerField(
+                min_value=0,
+                required=False,
+                help_text=_(
+                    "The edit version you read. Send it with a change: if someone saved since, the change is "
+                    "refused (409) and nothing is written."
+                ),
+            )
         return fields
 
     # Building and cleaning
@@ -244,6 +258,7 @@ class ModelCleanMixin:
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        self.expected_version = attrs.pop("lock_version", None)
         instance = self.build_instance(attrs)
         self.clean_instance(instance)
         self.built_instance = instance
@@ -260,6 +275,8 @@ class ModelCleanMixin:
         instance = getattr(self, "built_instance", None) or self.build_instance(validated_data)
         _own, m2m = self.model_attrs(validated_data)
         with service_errors(), transaction.atomic():
+            if isinstance(instance, Versioned):
+                version_claim(instance, expected=getattr(self, "expected_version", None))
             instance = self.save_instance(instance)
             for name, value in m2m.items():
                 getattr(instance, name).set(value)

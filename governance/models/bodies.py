@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import Area, BodyKind, MatrixArea, MemberRole, RegulationKind, RegulationStatus, Responsibility
 from ..scoping import ScopeRule
+from ..versioning import Versioned
 from .clusters import Cluster, Enterprise
 
 
@@ -113,7 +114,7 @@ class Membership(models.Model):
             raise ValidationError({"enterprise": _("The enterprise must be a participant of the body's cluster.")})
 
 
-class Regulation(models.Model):
+class Regulation(Versioned):
     """A versioned rule document (reglament) of a cluster or one of its bodies, approved by a decision."""
 
     cluster = models.ForeignKey(

@@ -19,6 +19,7 @@ from ..choices import (
     QuorumRule,
 )
 from ..scoping import ScopeRule
+from ..versioning import Versioned
 from .bodies import Body
 from .clusters import Cluster
 
@@ -236,7 +237,7 @@ def _own_action_items(user, access):
     )
 
 
-class ActionItem(models.Model):
+class ActionItem(Versioned):
     """A task (topshiriq) with one owner, a person or a working group, a deadline and a status."""
 
     cluster = models.ForeignKey(

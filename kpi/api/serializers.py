@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -85,11 +85,19 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "on_time",
             "returned_reason",
             "decided_at",
+            "lock_version",
         ]
         read_only_fields = fields
 
 
-class ReturnSerializer(serializers.Serializer):
+class DecideSerializer(serializers.Serializer):
+    """Approve (or return) the figures the office read: with their `lock_version`, a decision on figures that
+    changed since is refused (409)."""
+
+    lock_version = serializers.IntegerField(min_value=0, required=False)
+
+
+class ReturnSerializer(DecideSerializer):
     reason = serializers.CharField(label=_("Reason"), max_length=2000)
 
 
@@ -138,7 +146,7 @@ class DataValuesWriteSerializer(serializers.Serializer):
         limit = settings.KPI_MAX_BATCH_ROWS
         if len(rows) > limit:
             raise serializers.ValidationError(
-                gettext_now("At most %(limit)s rows in one request: send the rest in another.") % {"limit": limit}
+                gettext("At most %(limit)s rows in one request: send the rest in another.") % {"limit": limit}
             )
         return rows
 

@@ -108,12 +108,17 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
             submission = services.submission_submit(submission=self.get_object(), user=request.user)
         return self._respond(submission)
 
-    @extend_schema(request=None, responses=serializers.SubmissionSerializer)
+    @extend_schema(request=serializers.DecideSerializer, responses=serializers.SubmissionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve submitted figures (office staff)."""
+        """Approve submitted figures (office staff); with `lock_version`, only the figures you read."""
+        submission = self.get_object()
+        data = serializers.DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         with service_errors():
-            submission = services.submission_approve(submission=self.get_object(), user=request.user)
+            submission = services.submission_approve(
+                submission=submission, user=request.user, expected_version=data.validated_data.get("lock_version")
+            )
         return self._respond(submission)
 
     @extend_schema(request=serializers.ReturnSerializer, responses=serializers.SubmissionSerializer)
@@ -125,7 +130,10 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         with service_errors():
             submission = services.submission_return(
-                submission=submission, user=request.user, reason=data.validated_data["reason"]
+                submission=submission,
+                user=request.user,
+                reason=data.validated_data["reason"],
+                expected_version=data.validated_data.get("lock_version"),
             )
         return self._respond(submission)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.choices import Role
 from governance.models import Cluster, Enterprise
 from governance.scoping import ScopeRule
+from governance.versioning import Versioned
 
 from ..choices import Channel, CorrectionStatus, SubmissionStatus
 from .catalog import DataElement
@@ -39,7 +40,7 @@ READ_ONLY_PRIVATE_RULE = ScopeRule(
 )
 
 
-class Submission(models.Model):
+class Submission(Versioned):
     """One enterprise's figures for one month, as a whole: draft → submitted → returned or approved → locked."""
 
     cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")

@@ -2,10 +2,12 @@
 
 from .collection import (
     Cell,
+    FigureChange,
     GridRow,
     Tally,
     TimelinessGrid,
     changes_of,
+    figures_changed_since,
     figures_of,
     missing_submissions,
     previous_values,
@@ -40,6 +42,8 @@ from .dashboards import (
 __all__ = [
     "STATUS_RANK",
     "Cell",
+    "FigureChange",
+    "figures_changed_since",
     "ComputedPeriod",
     "GridRow",
     "KpiDetail",

@@ -315,3 +315,59 @@ def status_counts(periods: QuerySet[ReportingPeriod]) -> QuerySet[ReportingPerio
         },
         n_late=Count("submissions", filter=Q(submissions__on_time=False)),
     )
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """A figure (or the month's status) someone changed after the monthly form was loaded."""
+
+    label: str
+    then: str
+    now: str
+    yours: str
+    by: object = None  # the person (None: the platform)
+    at: datetime.datetime | None = None
+
+
+def figures_changed_since(
+    *, enterprise: Enterprise, period: ReportingPeriod, elements, loaded: dict, yours: dict[str, str]
+) -> list[FigureChange]:
+    """What differs between the figures a form showed (`loaded`, as kpi.forms.figures_snapshot writes it) and the
+    stored ones, with who changed each last; `yours`: the values the person typed. Two queries."""
+    from ..forms import figures_snapshot
+
+    stored = figures_of(enterprise=enterprise, month=period.month)
+    submission = Submission.objects.filter(enterprise=enterprise, period=period).first()
+    now = figures_snapshot(elements, stored, submission.status if submission else "")
+    last = {}
+    for change in DataValueChange.objects.filter(enterprise=enterprise, period=period).select_related("changed_by"):
+        last.setdefault(change.data_element_id, change)  # newest first
+    changes = []
+    if loaded.get("status", now["status"]) != now["status"]:
+        labels = dict(SubmissionStatus.choices)
+        changes.append(
+            FigureChange(
+                label=str(Submission._meta.get_field("status").verbose_name).capitalize(),
+                then=str(labels.get(loaded.get("status"), "—")),
+                now=str(labels.get(now["status"], "—")),
+                yours="",
+                by=submission.decided_by or submission.submitted_by if submission else None,
+                at=submission.updated_at if submission else None,
+            )
+        )
+    for element in elements:
+        then = loaded.get(element.code)
+        if not isinstance(then, list) or then == now[element.code]:
+            continue
+        record = last.get(element.pk)
+        changes.append(
+            FigureChange(
+                label=str(element.label),
+                then=then[0] or "—",
+                now=now[element.code][0] or "—",
+                yours=yours.get(element.code, "") or "—",
+                by=record.changed_by if record else None,
+                at=record.changed_at if record else None,
+            )
+        )
+    return changes

@@ -16,7 +16,14 @@ from .aggregation import (
     kpi_values_recompute_computed,
 )
 from .alerts import alert_to_action_item, alert_working_group, alerts_sync, shortfalls
-from .ingest import WriteResult, collection_rules, data_values_write, is_office, writable_enterprise_ids
+from .ingest import (
+    WriteResult,
+    collection_rules,
+    data_values_write,
+    is_office,
+    lock_enterprises,
+    writable_enterprise_ids,
+)
 from .periods import cluster_today, period_dates, period_open, periods_open_due, submissions_lock
 from .reminders import data_reminders, office_emails
 from .setup import (
@@ -30,8 +37,10 @@ from .setup import (
     collection_rules_save,
 )
 from .workflow import (
+    MonthlySave,
     correction_decide,
     correction_request,
+    monthly_figures_save,
     representative_emails,
     submission_approve,
     submission_get_or_create,
@@ -41,6 +50,8 @@ from .workflow import (
 )
 
 __all__ = [
+    "MonthlySave",
+    "monthly_figures_save",
     "RECOMPUTING_RULES",
     "KpiSetting",
     "WriteResult",
@@ -71,6 +82,7 @@ __all__ = [
     "kpi_values_compute_history",
     "kpi_history_spans",
     "kpi_values_due",
+    "lock_enterprises",
     "kpi_values_recompute",
     "kpi_values_recompute_computed",
     "office_emails",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,7 +103,6 @@ def data_values_write(
     a locked month.
     """
     now = now or timezone.now()
-    result = WriteResult()
     problems: list[Problem] = []
     rows = list(rows)
 
@@ -154,6 +154,33 @@ def data_values_write(
             continue
         parsed.append(row)
 
+    if dry_run:
+        return _judge(cluster, user, channel, parsed, problems, rows, office, elements, atomic, write=False, now=now)
+    # Writers of the same enterprises' figures take turns: each reads the figures the one before it wrote, so
+    # the counts, the change records and their old values are exact, however many post at once.
+    with transaction.atomic():
+        lock_enterprises({r.enterprise_id for r in parsed})
+        return _judge(cluster, user, channel, parsed, problems, rows, office, elements, atomic, write=True, now=now)
+
+
+def lock_enterprises(enterprise_ids) -> None:
+    """Lock these enterprises' rows (in id order, so two writers never wait for each other in a circle) for the
+    rest of the transaction: writes of their figures queue. FOR NO KEY UPDATE: rows that only refer to an
+    enterprise are still written meanwhile."""
+    if enterprise_ids:
+        list(
+            Enterprise.objects.select_for_update(no_key=True)
+            .filter(pk__in=sorted(enterprise_ids))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _judge(
+    cluster, user, channel, parsed, problems, rows, office, elements, atomic, *, write: bool, now
+) -> WriteResult:
+    """Steps 3–7 of `data_values_write`, on the figures as they are stored now (locked when writing)."""
+    result = WriteResult()
     # 3. The state of the submissions the rows fall in.
     pairs = {(r.enterprise_id, r.period_id) for r in parsed}
     enterprise_ids = {e for e, _p in pairs}
@@ -229,7 +256,7 @@ def data_values_write(
 
     if atomic and problems:
         return WriteResult(rejected=len(rows), conflicts=result.conflicts, warnings=result.warnings)
-    if dry_run or not changed:
+    if not write or not changed:
         return result
     _write(cluster=cluster, user=user, changed=changed, channel=channel, now=now)
     _recompute_counted(cluster, statuses, [row for row, *_rest in changed])
@@ -334,6 +361,14 @@ def _write(*, cluster, user, changed, channel, now) -> None:
         batch_size=CHUNK,
         ignore_conflicts=True,
     )
+    # A month's figures changed: a form loaded before this (the monthly form, a submission's page) is stale.
+    by_period: dict[int, list[int]] = {}
+    for enterprise_id, period_id in pairs:
+        by_period.setdefault(period_id, []).append(enterprise_id)
+    for period_id, enterprise_ids in by_period.items():
+        Submission.objects.filter(period_id=period_id, enterprise_id__in=sorted(enterprise_ids)).update(
+            lock_version=F("lock_version") + 1
+        )
 
 
 def _columns(model, names) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from governance.models import Cluster
@@ -76,6 +77,6 @@ def submissions_lock(*, now: datetime.datetime | None = None) -> int:
     for period in candidates:
         if period.is_locked(now):
             locked += Submission.objects.filter(period=period, status=SubmissionStatus.APPROVED).update(
-                status=SubmissionStatus.LOCKED
+                status=SubmissionStatus.LOCKED, lock_version=F("lock_version") + 1
             )
     return locked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -10,12 +11,67 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.versioning import StaleVersion
+
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
 from ..models import Correction, DataValue, Submission
 from ..validation import Row, history_for, soft_warnings
 from .aggregation import kpi_values_changed
-from .ingest import collection_rules, data_values_write, is_office, writable_enterprise_ids
+from .ingest import (
+    WriteResult,
+    collection_rules,
+    data_values_write,
+    is_office,
+    lock_enterprises,
+    writable_enterprise_ids,
+)
 from .setup import active_data_elements
+
+
+@dataclass
+class MonthlySave:
+    """What saving the monthly form did: the write's result, whether it was refused as stale (nothing written),
+    and what stands in the way of submitting (the figures are then saved as a draft)."""
+
+    result: WriteResult | None = None
+    stale: bool = False
+    submitted: bool = False
+    submit_problems: dict[str, list[str]] = field(default_factory=dict)
+
+
+@transaction.atomic
+def monthly_figures_save(
+    *,
+    enterprise,
+    period,
+    user,
+    rows: list[dict],
+    expected_version: int,
+    submit: bool = False,
+    now: datetime.datetime | None = None,
+) -> MonthlySave:
+    """Save one enterprise's month from the monthly form, and submit it if asked: one transaction.
+
+    `expected_version` is the submission's edit version the form was loaded with (0: none yet). If someone
+    changed the month's figures or its status since, nothing is written (`stale`): the form shows what changed.
+    """
+    lock_enterprises([enterprise.pk])  # the month's writers take turns; the version read below stays true
+    current = (
+        Submission.objects.filter(enterprise=enterprise, period=period).values_list("lock_version", flat=True).first()
+    )
+    if (current or 0) != expected_version:
+        return MonthlySave(stale=True)
+    result = data_values_write(cluster=period.cluster, user=user, rows=rows, channel=Channel.FORM, atomic=True, now=now)
+    saved = MonthlySave(result=result)
+    if result.ok and submit:
+        submission = submission_get_or_create(enterprise=enterprise, period=period)
+        try:
+            submission_submit(submission=submission, user=user, now=now)
+        except ValidationError as error:
+            saved.submit_problems = error.message_dict
+        else:
+            saved.submitted = True
+    return saved
 
 
 def submission_get_or_create(*, enterprise, period) -> Submission:
@@ -108,7 +164,7 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
     return submission
 
 
-def _office_decision(submission: Submission, user, now) -> Submission:
+def _office_decision(submission: Submission, user, now, expected_version: int | None) -> Submission:
     submission = (
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )
@@ -116,13 +172,19 @@ def _office_decision(submission: Submission, user, now) -> Submission:
         raise PermissionDenied
     if submission.period.is_locked(now):
         raise ValidationError(_("This month is locked: its figures change only through a correction."))
+    if expected_version is not None and submission.lock_version != expected_version:
+        # The office decides on the figures it saw: approving others that came in meanwhile is refused.
+        raise StaleVersion(submission)
     return submission
 
 
 @transaction.atomic
-def submission_approve(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
+def submission_approve(
+    *, submission: Submission, user, now: datetime.datetime | None = None, expected_version: int | None = None
+) -> Submission:
+    """Approve submitted figures; with `expected_version`, only those the office saw (else nothing is done)."""
     now = now or timezone.now()
-    submission = _office_decision(submission, user, now)
+    submission = _office_decision(submission, user, now, expected_version)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted submission can be approved."))
     submission.status = SubmissionStatus.APPROVED
@@ -133,13 +195,20 @@ def submission_approve(*, submission: Submission, user, now: datetime.datetime |
 
 
 @transaction.atomic
-def submission_return(*, submission: Submission, user, reason: str, now: datetime.datetime | None = None) -> Submission:
+def submission_return(
+    *,
+    submission: Submission,
+    user,
+    reason: str,
+    now: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> Submission:
     """Send the figures back to the enterprise with the reason; its representatives are told by e-mail."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the figures go back, so the enterprise knows what to fix.")})
-    submission = _office_decision(submission, user, now)
+    submission = _office_decision(submission, user, now, expected_version)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
         raise ValidationError(_("Only a submitted or approved submission can be returned."))
     # Returned figures stop counting: a computed month that counted them is recomputed.

@@ -6,6 +6,8 @@ uses the same validation as the Excel upload and the API.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +25,7 @@ from governance.scoping import CHANGE, VIEW, restrict
 from governance.selectors import current_cluster
 
 from .. import excel, selectors, services
-from ..choices import ENTERPRISE_EDITABLE, Channel, SubmissionStatus
+from ..choices import ENTERPRISE_EDITABLE, SubmissionStatus
 from ..filters import SubmissionFilterSet
 from ..forms import (
     ClusterKpiFormSet,
@@ -33,6 +35,8 @@ from ..forms import (
     MonthlyForm,
     ReturnForm,
     comment_field_name,
+    figures_snapshot,
+    loaded_snapshot,
     value_field_name,
 )
 from ..models import ClusterKpi, Correction, DataCollectionRules, ReportingPeriod, Submission, parse_month
@@ -109,44 +113,66 @@ def report_form(request, enterprise_pk: int, month: str):
     elements = services.active_data_elements(cluster=cluster)
     stored = selectors.figures_of(enterprise=enterprise, month=period.month)
     previous = selectors.previous_values(enterprise=enterprise, month=period.month)
-    form_kwargs = {"elements": elements, "stored": stored, "previous": previous, "read_only": read_only}
+    form_kwargs = {
+        "elements": elements,
+        "stored": stored,
+        "previous": previous,
+        "read_only": read_only,
+        "lock_version": submission.lock_version if submission else 0,
+        "status": submission.status if submission else "",
+    }
     warnings: dict[str, str] = {}
+    changes: list = []
     if request.method == "POST" and not read_only:
         form = MonthlyForm(request.POST, **form_kwargs)
         if form.is_valid():
             submit = request.POST.get("action") == "submit"
-            result = services.data_values_write(
-                cluster=cluster,
+            saved = services.monthly_figures_save(
+                enterprise=enterprise,
+                period=period,
                 user=request.user,
                 rows=form.rows(enterprise=enterprise, period=period),
-                channel=Channel.FORM,
-                atomic=True,
+                expected_version=form.cleaned_data["lock_version"],
+                submit=submit,
             )
-            codes = [e.code for e in elements]
-            for problem in result.conflicts:
-                field = (
-                    comment_field_name(codes[problem.row])
-                    if problem.field == "comment"
-                    else value_field_name(codes[problem.row])
+            if saved.stale:
+                # Someone saved this month after the form was loaded: nothing was written. Show what changed, keep
+                # what the person typed, and let them save again on the current version.
+                changes = selectors.figures_changed_since(
+                    enterprise=enterprise,
+                    period=period,
+                    elements=elements,
+                    loaded=loaded_snapshot(form),
+                    yours={e.code: form.cleaned_data.get(value_field_name(e.code), "") for e in elements},
                 )
-                form.add_error(field, problem.message)
-            warnings = {codes[w.row]: w.message for w in result.warnings}
-            if result.ok and submit:
-                submission = services.submission_get_or_create(enterprise=enterprise, period=period)
-                try:
-                    services.submission_submit(submission=submission, user=request.user)
-                except ValidationError as error:
-                    for code, problems in error.message_dict.items():
-                        form.add_error(value_field_name(code) if code in codes else None, problems)
-                else:
+                form = _rebased(form, enterprise, period, elements)
+                messages.error(
+                    request,
+                    _("Someone else changed this month after you opened the form: nothing of yours was saved."),
+                )
+            else:
+                result = saved.result
+                codes = [e.code for e in elements]
+                for problem in result.conflicts:
+                    field = (
+                        comment_field_name(codes[problem.row])
+                        if problem.field == "comment"
+                        else value_field_name(codes[problem.row])
+                    )
+                    form.add_error(field, problem.message)
+                warnings = {codes[w.row]: w.message for w in result.warnings}
+                if saved.submitted:
                     messages.success(request, _("Submitted to the cluster office. Thank you."))
                     return redirect(reverse("kpi:report_form", args=[enterprise.pk, period.key]))
-            elif result.ok:
-                messages.success(request, _("Saved as a draft. Submit when every figure is in."))
-                return redirect(reverse("kpi:report_form", args=[enterprise.pk, period.key]))
-            if result.ok and submit:
-                # The figures were saved; what stands in the way of submitting is shown at the fields.
-                messages.info(request, _("The figures were saved as a draft, but not submitted yet."))
+                if result.ok and not submit:
+                    messages.success(request, _("Saved as a draft. Submit when every figure is in."))
+                    return redirect(reverse("kpi:report_form", args=[enterprise.pk, period.key]))
+                if result.ok and submit:
+                    for code, problems in saved.submit_problems.items():
+                        form.add_error(value_field_name(code) if code in codes else None, problems)
+                    # The figures were saved; what stands in the way of submitting is shown at the fields.
+                    messages.info(request, _("The figures were saved as a draft, but not submitted yet."))
+                    form = _rebased(form, enterprise, period, elements)
     else:
         form = MonthlyForm(**form_kwargs)
         if submission and not read_only:
@@ -162,10 +188,22 @@ def report_form(request, enterprise_pk: int, month: str):
         "read_only": read_only,
         "form": form,
         "warnings": warnings,
+        "changes": changes,
         "office": office,
         "other_periods": _periods(request, cluster)[:12],
     }
     return render(request, "kpi/report_form.html", context)
+
+
+def _rebased(form, enterprise, period, elements):
+    """The posted form (errors and what the person typed) on the month's current version and figures."""
+    submission = Submission.objects.filter(enterprise=enterprise, period=period).first()
+    stored = selectors.figures_of(enterprise=enterprise, month=period.month)
+    data = form.data.copy()
+    data["lock_version"] = str(submission.lock_version if submission else 0)
+    data["loaded"] = json.dumps(figures_snapshot(elements, stored, submission.status if submission else ""))
+    form.data = data
+    return form
 
 
 # --- Submissions ------------------------------------------------------------------------------------
@@ -224,16 +262,23 @@ def submission_decide(request, pk: int, decision: str):
     cluster = _cluster_or_404(request)
     submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
     _require_office(request, cluster)
+    seen = request.POST.get("lock_version", "")
+    expected = int(seen) if seen.isdigit() else None
+    if expected is None:
+        messages.error(request, _("This page is out of date: look at the figures again, then decide."))
+        return redirect(submission.get_absolute_url())
     try:
         if decision == "approve":
-            services.submission_approve(submission=submission, user=request.user)
+            services.submission_approve(submission=submission, user=request.user, expected_version=expected)
             messages.success(request, _("Approved."))
         else:
             form = ReturnForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Say why the figures go back, so the enterprise knows what to fix."))
                 return redirect(submission.get_absolute_url())
-            services.submission_return(submission=submission, user=request.user, reason=form.cleaned_data["reason"])
+            services.submission_return(
+                submission=submission, user=request.user, reason=form.cleaned_data["reason"], expected_version=expected
+            )
             messages.success(request, _("Returned to the enterprise, which is told by e-mail."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -222,7 +222,7 @@ def test_owner_updates_the_status_of_their_item(client, cluster):
     client.force_login(bystander)
     assert client.post(reverse("governance:actionitem_status", args=[item.pk]), {"status": "done"}).status_code == 403
     client.force_login(owner)
-    client.post(reverse("governance:actionitem_status", args=[item.pk]), {"status": "done"})
+    client.post(reverse("governance:actionitem_status", args=[item.pk]), {"status": "done", "lock_version": 1})
     item.refresh_from_db()
     assert item.status == "done" and item.done_on == timezone.localdate()
 

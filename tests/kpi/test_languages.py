@@ -2,7 +2,7 @@ import pytest
 
 from tests.governance.test_api import token_client
 from tests.kpi.test_api import URL, row
-from tests.kpi.test_views import filled, form_url, login
+from tests.kpi.test_views import filled, login, post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,6 @@ def test_errors_speak_the_callers_language(office_api, cluster, period, enterpri
 def test_the_form_speaks_uzbek(client, cluster, period, enterprise, representative):
     login(client, representative)
     client.cookies.load({"django_language": "uz"})
-    html = client.post(
-        form_url(enterprise, period), {**filled(cluster, employees="-2"), "action": "save"}
-    ).content.decode()
+    html = post_form(client, enterprise, period, {**filled(cluster, employees="-2"), "action": "save"}).content.decode()
     assert "The value cannot be negative." not in html
     assert 'id="id_v_employees_errors"' in html

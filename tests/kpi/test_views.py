@@ -21,6 +21,23 @@ def form_url(enterprise, period):
     return reverse("kpi:report_form", args=[enterprise.pk, period.key])
 
 
+def post_form(client, enterprise, period, data):
+    """Post the monthly form as a browser does: with the hidden edit version and figures it was loaded with."""
+    form = client.get(form_url(enterprise, period)).context["form"]
+    return client.post(
+        form_url(enterprise, period),
+        {"lock_version": form["lock_version"].value(), "loaded": form["loaded"].value(), **data},
+    )
+
+
+def decide(client, submission, action, data=None):
+    """Approve or return from the submission's page, with the version the page showed."""
+    version = client.get(submission.get_absolute_url()).context["submission"].lock_version
+    return client.post(
+        reverse(f"kpi:submission_{action}", args=[submission.pk]), {"lock_version": version, **(data or {})}
+    )
+
+
 def filled(cluster, **overrides):
     data = {f"v_{e.code}": "10" for e in services.active_data_elements(cluster=cluster)}
     data.update({f"v_{k}": v for k, v in overrides.items()})
@@ -48,13 +65,13 @@ def test_the_form_groups_the_active_figures_with_units_and_last_months_value(
 
 def test_save_draft_then_submit(client, cluster, period, enterprise, representative):
     login(client, representative)
-    response = client.post(form_url(enterprise, period), {**filled(cluster, employees=""), "action": "save"})
+    response = post_form(client, enterprise, period, {**filled(cluster, employees=""), "action": "save"})
     assert response.status_code == 302
     assert DataValue.objects.get(enterprise=enterprise, data_element__code="employees").value is None
     assert Submission.objects.get(enterprise=enterprise).status == SubmissionStatus.DRAFT
-    refused = client.post(form_url(enterprise, period), {**filled(cluster, employees=""), "action": "submit"})
+    refused = post_form(client, enterprise, period, {**filled(cluster, employees=""), "action": "submit"})
     assert refused.status_code == 200 and "Enter this figure" in refused.content.decode()
-    done = client.post(form_url(enterprise, period), {**filled(cluster), "action": "submit"})
+    done = post_form(client, enterprise, period, {**filled(cluster), "action": "submit"})
     assert done.status_code == 302
     assert Submission.objects.get(enterprise=enterprise).status == SubmissionStatus.SUBMITTED
     after = client.get(form_url(enterprise, period)).content.decode()
@@ -66,7 +83,7 @@ def test_a_rejected_value_shows_its_message_at_the_field_and_nothing_is_saved(
 ):
     login(client, representative)
     data = {**filled(cluster, produced_units="100", defective_units="150"), "action": "save"}
-    response = client.post(form_url(enterprise, period), data)
+    response = post_form(client, enterprise, period, data)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_v_defective_units_errors"' in html and "Defective units cannot exceed units produced." in html
@@ -87,23 +104,23 @@ def test_another_enterprises_form_is_refused_and_another_clusters_is_404(
 def test_the_office_approves_and_returns_from_the_submission_page(
     client, cluster, period, enterprise, representative, office_user
 ):
-    login(client, representative).post(form_url(enterprise, period), {**filled(cluster), "action": "submit"})
+    post_form(login(client, representative), enterprise, period, {**filled(cluster), "action": "submit"})
     submission = Submission.objects.get(enterprise=enterprise)
     page = login(client, office_user).get(submission.get_absolute_url()).content.decode()
     assert 'id="approve"' in page and 'id="history"' in page and "Form" in page
-    client.post(reverse("kpi:submission_return", args=[submission.pk]), {"reason": "Exports look doubled."})
+    decide(client, submission, "return", {"reason": "Exports look doubled."})
     submission.refresh_from_db()
     assert (submission.status, submission.returned_reason) == (SubmissionStatus.RETURNED, "Exports look doubled.")
     login(client, representative)
     assert "Exports look doubled." in client.get(form_url(enterprise, period)).content.decode()
-    client.post(form_url(enterprise, period), {**filled(cluster), "action": "submit"})
-    login(client, office_user).post(reverse("kpi:submission_approve", args=[submission.pk]))
+    post_form(client, enterprise, period, {**filled(cluster), "action": "submit"})
+    decide(login(client, office_user), submission, "approve")
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.APPROVED
 
 
 def test_a_representative_cannot_approve(client, cluster, period, enterprise, representative):
-    login(client, representative).post(form_url(enterprise, period), {**filled(cluster), "action": "submit"})
+    post_form(login(client, representative), enterprise, period, {**filled(cluster), "action": "submit"})
     submission = Submission.objects.get(enterprise=enterprise)
     client.post(reverse("kpi:submission_approve", args=[submission.pk]))
     submission.refresh_from_db()

@@ -84,7 +84,10 @@ def test_the_office_proposes_a_project_and_moves_it_and_others_may_not(client, c
     assert Project.objects.get().status == "selected"
     client.post(reverse("portfolio:milestone_create", args=[project.pk]), {"title": "Routes", "due_on": "2030-01-01"})
     milestone = Milestone.objects.get()
-    client.post(reverse("portfolio:milestone_progress", args=[milestone.pk]), {"progress": "60"})
+    client.post(
+        reverse("portfolio:milestone_progress", args=[milestone.pk]),
+        {"progress": "60", "lock_version": milestone.lock_version},
+    )
     page = client.get(reverse("portfolio:project_detail", args=[project.pk])).content.decode()
     assert "60 %" in page
 
