@@ -45,6 +45,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=9),
         "options": {"expires": 6 * 60 * 60},
     },
+    "kpi-sweep-pending": {
+        # A change records the periods it calls for in its own transaction; this computes any whose task never ran.
+        "task": "kpi.tasks.kpi_values_sweep_task",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     "kpi-aggregate-due": {
         # After the night's locking (00:20): months past their lock date, and quarters whose last month is.
         "task": "kpi.tasks.kpi_values_due_task",

@@ -63,3 +63,9 @@ def kpi_values_batch_task(cluster_ids: list[int], periods: list[str], trigger: s
 
     clusters = list(Cluster.objects.filter(pk__in=cluster_ids))
     return sum(r.values for r in services.kpi_values_compute_many(clusters=clusters, spans=periods, trigger=trigger))
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=60 * 60)
+def kpi_values_sweep_task() -> int:
+    """Compute the periods a change recorded as pending whose own task never ran (every few minutes)."""
+    return services.kpi_values_sweep()

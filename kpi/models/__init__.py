@@ -1,7 +1,7 @@
 from .catalog import ClusterKpi, DataCollectionRules, DataElement, Kpi
 from .data import Correction, DataValue, DataValueChange, Submission
 from .periods import ReportingPeriod, Span, add_months, end_of_day, month_key, parse_month
-from .values import Alert, AlertContributor, KpiComputation, KpiValue
+from .values import Alert, AlertContributor, KpiComputation, KpiValue, PendingComputation
 
 __all__ = [
     "Alert",
@@ -15,6 +15,7 @@ __all__ = [
     "DataValue",
     "DataValueChange",
     "Kpi",
+    "PendingComputation",
     "ReportingPeriod",
     "Span",
     "Submission",

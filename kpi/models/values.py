@@ -173,6 +173,32 @@ class KpiComputation(models.Model):
         return int(self.counted.get(link, 0)), int(self.expected.get(link, 0))
 
 
+class PendingComputation(models.Model):
+    """A period whose KPI values must be computed again, recorded in the same transaction as the change that calls
+    for it (an outbox): if the work after the commit never runs, the sweep still finds it.
+
+    `requested` counts the requests: a computation clears the row only if no request came in after it began
+    reading, so a change committed during a computation is never forgotten.
+    """
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    requested = models.PositiveIntegerField(_("requests"), default=1)
+    requested_at = models.DateTimeField(_("last requested at"))
+    trigger = models.CharField(_("trigger"), max_length=16)
+
+    scope_rule = ScopeRule(cluster="cluster", readers=frozenset({Role.OFFICE}), editors=frozenset())
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("pending KPI computation")
+        verbose_name_plural = _("pending KPI computations")
+        constraints = [models.UniqueConstraint(fields=["cluster", "period"], name="pending_computation_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} · {self.period}"
+
+
 def _alert_group_members(user, access) -> Q:
     return Q(working_group__memberships__person=user, working_group__memberships__end_date__isnull=True)
 

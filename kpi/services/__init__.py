@@ -14,6 +14,8 @@ from .aggregation import (
     kpi_values_queue_due,
     kpi_values_recompute,
     kpi_values_recompute_computed,
+    kpi_values_sweep,
+    pending_record,
 )
 from .alerts import alert_to_action_item, alert_working_group, alerts_sync, shortfalls
 from .ingest import (
@@ -85,6 +87,8 @@ __all__ = [
     "lock_enterprises",
     "kpi_values_recompute",
     "kpi_values_recompute_computed",
+    "kpi_values_sweep",
+    "pending_record",
     "office_emails",
     "period_dates",
     "period_open",

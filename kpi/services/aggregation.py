@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from ..models import (
     DataValue,
     KpiComputation,
     KpiValue,
+    PendingComputation,
     ReportingPeriod,
     Span,
     Submission,
@@ -99,6 +100,10 @@ class Term:
 # tables of parameters (the KPI terms per cluster, the periods and their months) ride along as VALUES,
 # so the statement and its number of queries do not depend on the number of enterprises.
 
+
+# A change's own task computes its periods right after it commits; the sweep takes what is still pending after
+# this long (the task never ran: a worker died, the broker lost it, the process stopped after the commit).
+SWEEP_GRACE = datetime.timedelta(minutes=5)
 
 # How many clusters one statement takes: the monthly job of a national installation (hundreds of clusters)
 # runs in a few batches, each in its own transaction, so no one transaction grows without bound.
@@ -473,6 +478,11 @@ def kpi_values_compute_many(
             .order_by("pk")
             .values("pk")
         )
+        # The requests for these periods as they stand before the figures are read: cleared at the end unless a
+        # change came in meanwhile (then it stays, for its own task or the sweep).
+        requested = list(
+            PendingComputation.objects.filter(cluster__in=clusters, period__in=keys).values_list("pk", "requested")
+        )
         cluster_kpis_ensure_many(clusters=clusters)
         settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
         for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):
@@ -537,6 +547,11 @@ def kpi_values_compute_many(
         _disclose(clusters, spans, now)
         if any(s.kind == PeriodKind.MONTH for s in spans):
             alerts_sync(clusters=clusters, settings=settings, now=now)
+        if requested:
+            seen = Q(pk__in=[])
+            for pk, count in requested:
+                seen |= Q(pk=pk, requested=count)
+            PendingComputation.objects.filter(seen).delete()
     return results
 
 
@@ -601,11 +616,51 @@ def kpi_values_compute(
 # --- When to compute ---------------------------------------------------------------------------------
 
 
+def pending_record(*, cluster_id: int, keys: list[str], trigger: str, now: datetime.datetime | None = None) -> None:
+    """Record, in the caller's transaction, that these periods must be computed again (the outbox)."""
+    now = now or timezone.now()
+    for key in keys:
+        bumped = PendingComputation.objects.filter(cluster_id=cluster_id, period=key).update(
+            requested=F("requested") + 1, requested_at=now, trigger=trigger
+        )
+        if not bumped:
+            try:
+                with transaction.atomic():
+                    PendingComputation.objects.create(
+                        cluster_id=cluster_id, period=key, requested_at=now, trigger=trigger
+                    )
+            except IntegrityError:  # another transaction recorded it first
+                PendingComputation.objects.filter(cluster_id=cluster_id, period=key).update(
+                    requested=F("requested") + 1, requested_at=now, trigger=trigger
+                )
+
+
 def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
+    """The periods are recorded with the change that calls for them, and computed once it commits."""
     from ..tasks import kpi_values_compute_task
 
+    pending_record(cluster_id=cluster_id, keys=keys, trigger=trigger)
     for key in keys:
         transaction.on_commit(lambda key=key: kpi_values_compute_task.delay(cluster_id, key, trigger))
+
+
+def kpi_values_sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = SWEEP_GRACE) -> int:
+    """Compute every period still recorded as pending (requested more than `older_than` ago: the work queued
+    after the change had time to run); answers how many periods were computed. Run by beat every few minutes
+    and by `aggregate_kpis --pending`."""
+    now = now or timezone.now()
+    pending: dict[int, list[str]] = {}
+    for cluster_id, key in PendingComputation.objects.filter(requested_at__lte=now - older_than).values_list(
+        "cluster_id", "period"
+    ):
+        pending.setdefault(cluster_id, []).append(key)
+    found = Cluster.objects.in_bulk(list(pending))
+    done = 0
+    for cluster_id, keys in sorted(pending.items()):
+        if cluster_id in found:
+            kpi_values_compute_many(clusters=[found[cluster_id]], spans=keys, trigger="sweep")
+            done += len(keys)
+    return done
 
 
 def kpi_values_recompute(*, cluster: Cluster, span: Span | str, trigger: str = "manual") -> str:
@@ -649,6 +704,7 @@ def kpi_values_recompute_computed(*, cluster: Cluster, latest: bool = False, tri
     if keys:
         from ..tasks import kpi_values_compute_periods_task
 
+        pending_record(cluster_id=cluster.pk, keys=keys, trigger=trigger)
         transaction.on_commit(lambda: kpi_values_compute_periods_task.delay(cluster.pk, keys, trigger))
     return keys
 

@@ -1,5 +1,8 @@
 """`manage.py aggregate_kpis`: compute KPI values (what the daily task does, or one period, or all history)."""
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,15 +15,25 @@ from kpi.models import Span
 
 class Command(TranslatedCommand):
     help = gettext_lazy(
-        "Compute KPI values: the periods that are due (default), one period with --period, or all history with --all."
+        "Compute KPI values: the periods that are due (default), one period with --period, all history with --all, "
+        "or the periods changes left pending with --pending."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--cluster", type=int, help=gettext_lazy("Only this cluster (id)."))
         parser.add_argument("--period", help=gettext_lazy("A month (YYYY-MM) or a quarter (YYYY-Qn)."))
         parser.add_argument("--all", action="store_true", help=gettext_lazy("Recompute every month and quarter."))
+        parser.add_argument(
+            "--pending",
+            action="store_true",
+            help=gettext_lazy("Compute the periods that changes recorded and that were not computed since."),
+        )
 
-    def handle(self, *args, cluster=None, period=None, all=False, **options):
+    def handle(self, *args, cluster=None, period=None, all=False, pending=False, **options):
+        if pending:
+            count = services.kpi_values_sweep(older_than=datetime.timedelta(0))
+            self.stdout.write(_("KPI periods computed: %(count)s.") % {"count": count})
+            return
         clusters = Cluster.objects.order_by("pk")
         if cluster is not None:
             clusters = clusters.filter(pk=cluster)
@@ -31,7 +44,10 @@ class Command(TranslatedCommand):
                 span = Span.parse(period)
             except ValueError as error:
                 raise CommandError(_("Give the period as YYYY-MM or YYYY-Qn.")) from error
-            values = sum(services.kpi_values_compute(cluster=c, span=span).values for c in clusters)
+            try:
+                values = sum(services.kpi_values_compute(cluster=c, span=span).values for c in clusters)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
         elif all:
             values = sum(services.kpi_values_compute_history(cluster=c) for c in clusters)
         else:
