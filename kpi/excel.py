@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -55,6 +56,17 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 1000
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
+# Any one part unpacked: openpyxl reads the shared strings and the styles whole when it opens a workbook, and a
+# worksheet without a <dimension> element whole as well (to size it) before the first row. The largest template
+# (580 enterprises × 17 figures) has a 0.45 MB sheet; a part is at most 8 MB, then read as a stream under the
+# row and cell limits below.
+MAX_PART_BYTES = 8 * 1024 * 1024
+# Read as a stream and stopped at the first limit reached: a file within the size limits can still hold a
+# million rows (3.4 MB that unpack to 45 MB took 104 s and 1.2 GB before these limits). The figures are the
+# API's limit per request (KPI_MAX_BATCH_ROWS); rows and cells bound the reading of empty or padded sheets.
+MAX_SHEET_ROWS = 20_000
+MAX_SHEET_COLUMNS = 100
+MAX_SHEET_CELLS = 500_000
 MAX_MESSAGES = 200  # per list: a file that is wrong everywhere needs its first problems, not 20 000
 
 TAXPAYER_COLUMN = "taxpayer_id"
@@ -126,6 +138,7 @@ class SheetRows:
     cells: list[CellRef] = field(default_factory=list)
     errors: list[UploadMessage] = field(default_factory=list)
     taxpayer_column: str | None = None  # its letter, where a problem of a whole row is shown
+    stopped: bool = False  # read no further (a limit was reached): its figures are not even checked
 
 
 @dataclass
@@ -179,9 +192,22 @@ def template_workbook(*, cluster: Cluster, period: ReportingPeriod, enterprises:
     workbook.properties.creator = "Cluster Platform"
     workbook.custom_doc_props.append(StringProperty(name=PERIOD_PROPERTY, value=period.key))
     workbook.custom_doc_props.append(StringProperty(name=CLUSTER_PROPERTY, value=str(cluster.pk)))
+    text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def text_only(workbook) -> None:
+    """Write no formula: openpyxl stores a text that starts with "=" (an enterprise named "=HYPERLINK(…)") as a
+    live formula. Such cells are stored as the text itself, marked (quotePrefix) so Excel keeps them text when the
+    cell is edited. Every workbook the platform writes passes through here."""
+    for sheet in workbook.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 def _sheet_title(title: str) -> str:
@@ -352,6 +378,15 @@ def upload_check(*, uploaded_file) -> None:
                     % {"limit": filesizeformat(MAX_UNPACKED_BYTES)},
                     code="unpacks_too_large",
                 )
+            if any(m.file_size > MAX_PART_BYTES for m in members):
+                raise ValidationError(
+                    _(
+                        "A part of the workbook (a sheet, its text table, styles or pictures) is larger than "
+                        "%(limit)s, far more than a monthly template holds: it is refused."
+                    )
+                    % {"limit": filesizeformat(MAX_PART_BYTES)},
+                    code="part_too_large",
+                )
             names = {m.filename for m in members}
             if not all(required in names for required in REQUIRED_MEMBERS):
                 raise _not_a_workbook()
@@ -491,6 +526,10 @@ def _read_sheet(workbook, result: SheetRows, *, codes: set[str], period_key: str
         return
     rows = sheet.iter_rows()
     header = next(rows, ())
+    if len(header) > MAX_SHEET_COLUMNS:
+        result.errors.append(_too_big(_("The first row has more than %(limit)s columns."), MAX_SHEET_COLUMNS))
+        result.stopped = True
+        return
 
     taxpayer_column: int | None = None
     columns: dict[int, str] = {}  # column index (0-based) → data-element code
@@ -531,7 +570,18 @@ def _read_sheet(workbook, result: SheetRows, *, codes: set[str], period_key: str
     )
     unnamed: set[int] = set()
 
+    figures_limit = settings.KPI_MAX_BATCH_ROWS
+    cells_read = len(header)
     for row_number, cells in enumerate(rows, start=2):
+        cells_read += len(cells)
+        if row_number > MAX_SHEET_ROWS + 1 or cells_read > MAX_SHEET_CELLS or len(cells) > MAX_SHEET_COLUMNS:
+            result.errors.append(
+                _too_big(
+                    _("The sheet goes on past %(limit)s rows or holds far more cells than a template."), MAX_SHEET_ROWS
+                )
+            )
+            result.stopped = True
+            return
         values = [c.value for c in cells]
         taxpayer_cell = cells[taxpayer_column] if taxpayer_column < len(cells) else None
         taxpayer = taxpayer_cell.value if taxpayer_cell is not None else None
@@ -573,6 +623,15 @@ def _read_sheet(workbook, result: SheetRows, *, codes: set[str], period_key: str
                     )
                 )
                 continue
+            if len(result.rows) >= figures_limit:
+                result.errors.append(
+                    _too_big(
+                        _("The file holds more than %(limit)s figures, the most one upload takes: split it."),
+                        figures_limit,
+                    )
+                )
+                result.stopped = True
+                return
             result.rows.append(
                 {
                     "enterprise": _taxpayer_id(taxpayer),
@@ -582,6 +641,11 @@ def _read_sheet(workbook, result: SheetRows, *, codes: set[str], period_key: str
                 }
             )
             result.cells.append(ref)
+
+
+def _too_big(message: str, limit: int) -> UploadMessage:
+    """A file refused for its size, read no further: the limit in the person's digits."""
+    return UploadMessage(message % {"limit": f"{limit:,}".replace(",", "\u00a0")})
 
 
 def _is_label_row(taxpayer, figures: list) -> bool:
@@ -612,7 +676,7 @@ def excel_upload(
     """
     sheet = workbook_rows(uploaded_file=uploaded_file, cluster=cluster, period_key=period_key)
     figures = len(sheet.rows)
-    if sheet.errors and not sheet.rows:
+    if sheet.errors and (not sheet.rows or sheet.stopped):
         return UploadReport(
             ok=False, rejected=figures, errors=_capped(sheet.errors, are_warnings=False), dry_run=dry_run
         )
@@ -685,6 +749,10 @@ def _capped(messages: list[UploadMessage], *, are_warnings: bool) -> list[Upload
 
 
 __all__ = [
+    "MAX_PART_BYTES",
+    "MAX_SHEET_CELLS",
+    "MAX_SHEET_COLUMNS",
+    "MAX_SHEET_ROWS",
     "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
     "CellRef",
@@ -693,6 +761,7 @@ __all__ = [
     "UploadReport",
     "excel_upload",
     "template_workbook",
+    "text_only",
     "upload_check",
     "workbook_rows",
 ]

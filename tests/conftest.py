@@ -20,3 +20,18 @@ def _english_after_each_test():
     from django.utils import translation
 
     translation.activate("en")
+
+
+@pytest.fixture
+def kpi_catalogue(db):
+    """The KPI catalogue, written by a data migration, as every real installation has it.
+
+    The flush after a transactional test empties every table. serialized_rollback should bring the catalogue
+    back, but when other tests ran first in the same process a transactional test was seen without the
+    serialized contents: write it again wherever it is missing, so no test depends on the order tests ran in.
+    """
+    from kpi.catalogue import kpi_catalogue_sync
+    from kpi.models import DataElement, Kpi
+
+    if not Kpi.objects.exists():
+        kpi_catalogue_sync(DataElement, Kpi)

@@ -49,16 +49,5 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
-def _kpi_catalogue():
-    """The KPI catalogue, written by a data migration, as every real installation has it.
-
-    The flush after a transactional test empties every table. serialized_rollback should bring the
-    catalogue back, but when other tests ran first in the same process the connection of a browser test
-    was seen without the serialized contents (the third journey found no data element): write it again
-    wherever it is missing, so a journey never depends on the order the tests ran in.
-    """
-    from kpi.catalogue import kpi_catalogue_sync
-    from kpi.models import DataElement, Kpi
-
-    if not Kpi.objects.exists():
-        kpi_catalogue_sync(DataElement, Kpi)
+def _kpi_catalogue(kpi_catalogue):
+    """Every journey runs on an installation with its KPI catalogue (see tests/conftest.py)."""

@@ -57,7 +57,7 @@ def side_by_side(monkeypatch, calls):
 
 
 @pytest.fixture
-def month_of_39(cluster):
+def month_of_39(cluster, kpi_catalogue):
     ReportingPeriod.objects.create(
         cluster=cluster, month=MONTH, deadline=datetime.date(2026, 11, 10), lock_date=datetime.date(2030, 1, 1)
     )

@@ -540,3 +540,88 @@ def test_a_locked_month_refuses_the_upload(cluster, enterprise, office_user):
     assert not report.ok
     assert str(report.errors[0]).startswith("Row 3, column A (taxpayer_id): This month is locked")
     assert nothing_written()
+
+
+# --- Files within the size limits that would still take long or much memory ----------------------------
+
+
+def refused_before_writing(monkeypatch):
+    """Nothing reaches the write: the file is refused while it is read."""
+
+    def no_write(**kwargs):
+        raise AssertionError("a refused file reached data_values_write")
+
+    monkeypatch.setattr(excel, "data_values_write", no_write)
+
+
+def test_a_file_of_forty_thousand_rows_is_refused_early_with_a_message(
+    cluster, period, enterprise, office_user, monkeypatch
+):
+    from tests.kpi.hostile_xlsx import many_rows
+
+    content = many_rows(rows=40_000, codes=["total_output", "employees"], taxpayer_id=enterprise.taxpayer_id)
+    assert len(content) < excel.MAX_UPLOAD_BYTES
+    refused_before_writing(monkeypatch)
+    report = upload(cluster, office_user, SimpleUploadedFile("figures.xlsx", content), period)
+    assert not report.ok and texts(report.errors) == [
+        "The file holds more than 10 000 figures, the most one upload takes: split it."
+    ]
+    assert nothing_written()
+
+
+def test_an_empty_sheet_that_goes_on_for_a_million_rows_is_refused(
+    cluster, period, enterprise, office_user, monkeypatch
+):
+    from tests.kpi.hostile_xlsx import many_rows
+
+    # One row of figures, on the last row Excel has: a reader fills in the million rows before it.
+    content = many_rows(rows=1, codes=["total_output"], taxpayer_id=enterprise.taxpayer_id, first_row=1_048_576)
+    refused_before_writing(monkeypatch)
+    report = upload(cluster, office_user, SimpleUploadedFile("figures.xlsx", content), period)
+    assert not report.ok and "rows" in texts(report.errors)[0]
+
+
+def test_a_huge_text_table_is_refused_before_the_workbook_is_opened(
+    cluster, period, enterprise, office_user, monkeypatch
+):
+    from tests.kpi.hostile_xlsx import many_rows
+
+    content = many_rows(rows=1, codes=["total_output"], taxpayer_id=enterprise.taxpayer_id, shared_strings=600_000)
+    assert len(content) < excel.MAX_UPLOAD_BYTES
+
+    def no_open(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(excel.openpyxl, "load_workbook", no_open)
+    report = upload(cluster, office_user, SimpleUploadedFile("figures.xlsx", content), period)
+    assert not report.ok and "larger than" in texts(report.errors)[0]
+
+
+def test_text_from_users_is_text_in_the_template_never_a_formula(cluster, period, office_user):
+    from tests.governance.factories import EnterpriseFactory
+
+    cluster.name = '=HYPERLINK("http://evil.example","Ochish")'
+    cluster.save()
+    firm = EnterpriseFactory(cluster=cluster, name='=HYPERLINK("http://evil.example","Bosing")')
+    book = template(cluster, period, [firm], office_user)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not any(c.data_type == "f" for c in cells)
+    named = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert len(named) == 2 and all(c.quotePrefix for c in named)  # the enterprise, and the cluster on "About"
+
+
+def test_a_sheet_that_unpacks_to_45_mb_is_refused_before_it_is_read(
+    cluster, period, enterprise, office_user, monkeypatch
+):
+    """3.4 MB on disk, 45 MB unpacked: without a <dimension>, opening it would parse the whole sheet to size it."""
+    from tests.kpi.hostile_xlsx import many_rows
+
+    content = many_rows(rows=240_000, codes=["total_output", "finished_output", "employees"])
+    assert len(content) < excel.MAX_UPLOAD_BYTES
+
+    def no_open(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(excel.openpyxl, "load_workbook", no_open)
+    report = upload(cluster, office_user, SimpleUploadedFile("figures.xlsx", content), period)
+    assert not report.ok and "larger than" in texts(report.errors)[0]
