@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from governance.models import Cluster, Enterprise
 from governance.scoping import VIEW, restrict
 
 from .choices import PeriodKind, Scope
+from .excel import text_only
 from .formatting import STATUS_COLOURS, display, scaled
 from .models import Alert, ClusterKpi, KpiValue, Span, add_months
 from .selectors import (
@@ -236,21 +239,10 @@ def report_xlsx(report: Report) -> bytes:
         completeness.append(
             [month, tally.expected, tally.on_time, tally.late, tally.missing, tally.share_complete, tally.share_on_time]
         )
-    _text_only(book)
+    text_only(book)
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
-
-
-def _text_only(book) -> None:
-    """The report writes no formula: a text that openpyxl would store as one (a name typed as "=HYPERLINK(…)")
-    is neutralised as in the CSV export and stored as text."""
-    for sheet in book.worksheets:
-        for line in sheet.iter_rows():
-            for cell in line:
-                if cell.data_type == "f":
-                    cell.value = neutralise(cell.value)
-                    cell.data_type = "s"
 
 
 # --- PDF ------------------------------------------------------------------------------------------------
@@ -304,19 +296,24 @@ def _trend_chart(row: ReportRow, font: str):
     return drawing
 
 
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
 def _fonts() -> tuple[str, str]:
-    """DejaVu Sans where the system has it (Cyrillic and Uzbek letters), else reportlab's Helvetica."""
+    """DejaVu Sans (Uzbek and Cyrillic letters), shipped with the project: a report renders on any machine."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        folder = "/usr/share/fonts/truetype/dejavu/"
-        try:
-            pdfmetrics.registerFont(TTFont("DejaVuSans", folder + "DejaVuSans.ttf"))
-            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", folder + "DejaVuSans-Bold.ttf"))
-        except OSError:
-            return "Helvetica", "Helvetica-Bold"
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONTS / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
     return "DejaVuSans", "DejaVuSans-Bold"
+
+
+def _text(value) -> str:
+    """Text for a reportlab Paragraph, which reads markup (<img src=…> would read a file of the server, a stray <
+    breaks the report): everything that may come from users is escaped."""
+    return escape("" if value is None else str(value))
 
 
 def report_pdf(report: Report) -> bytes:
@@ -341,12 +338,12 @@ def report_pdf(report: Report) -> bytes:
         title=report.title,
     )
     story = [
-        Paragraph(report.title, styles["Title"]),
+        Paragraph(_text(report.title), styles["Title"]),
         Paragraph(
-            _("Generated at") + " " + timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M"),
+            _text(_("Generated at") + " " + timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")),
             styles["Normal"],
         ),
-        Paragraph(report.coverage_note, styles["Normal"]),
+        Paragraph(_text(report.coverage_note), styles["Normal"]),
         Spacer(1, 4 * mm),
     ]
     table = [[_("KPI"), _("Value"), _("Target"), _("Minimum"), _("Status"), _("Change"), _("Trend")]]
@@ -361,7 +358,7 @@ def report_pdf(report: Report) -> bytes:
         kpi, current = row.kpi, row.current
         table.append(
             [
-                Paragraph(f"{kpi.code} · {kpi.label}", styles["Normal"]),
+                Paragraph(_text(f"{kpi.code} · {kpi.label}"), styles["Normal"]),
                 display(current.value if current else None, kpi.unit),
                 display(row.setting.target, kpi.unit),
                 display(row.setting.minimum, kpi.unit),
@@ -383,12 +380,12 @@ def report_pdf(report: Report) -> bytes:
             repeatRows=1,
         )
     )
-    story += [Spacer(1, 5 * mm), Paragraph(_("Trends"), styles["Heading2"])]
+    story += [Spacer(1, 5 * mm), Paragraph(_text(_("Trends")), styles["Heading2"])]
     charts = [_trend_chart(row, regular) for row in report.rows if len(row.trend) >= 2]
     grid = [charts[i : i + 3] + [""] * (3 - len(charts[i : i + 3])) for i in range(0, len(charts), 3)]
     if grid:
         story.append(Table(grid))
-    story += [Spacer(1, 5 * mm), Paragraph(_("Open alerts"), styles["Heading2"])]
+    story += [Spacer(1, 5 * mm), Paragraph(_text(_("Open alerts")), styles["Heading2"])]
     if report.alerts:
         alert_rows = [[_("KPI"), _("Where"), _("Value"), _("Minimum"), _("Since"), _("Working group")]]
         for alert in report.alerts:
@@ -404,8 +401,8 @@ def report_pdf(report: Report) -> bytes:
             )
         story.append(Table(alert_rows, style=TableStyle(style[:4]), repeatRows=1))
     else:
-        story.append(Paragraph(_("No KPI is below its minimum."), styles["Normal"]))
-    story += [Spacer(1, 5 * mm), Paragraph(_("Completeness of reporting"), styles["Heading2"])]
+        story.append(Paragraph(_text(_("No KPI is below its minimum.")), styles["Normal"]))
+    story += [Spacer(1, 5 * mm), Paragraph(_text(_("Completeness of reporting")), styles["Heading2"])]
     completeness = [[_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Complete")]]
     for month, tally in report.completeness:
         share = tally.share_complete
