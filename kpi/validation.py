@@ -8,6 +8,7 @@ done in sets: the stored figures and the history that a whole batch needs are re
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,11 @@ from .models import DataElement, DataValue, add_months
 
 QUANTUM = Decimal("0.0001")
 MAX_VALUE = Decimal("1e15")
+MAX_COMMENT = 1000  # characters, as the monthly form's field
 MIN_HISTORY_MONTHS = 3  # fewer months of history than this: no soft rule (nothing to compare with)
+# A number written as text: the digits 0–9 only (Python's Decimal would also read Arabic-Indic or full-width
+# digits, and "1_000"), an optional sign, a decimal point and an exponent ("1.5E+06", as spreadsheets export).
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -57,20 +62,30 @@ class Row:
 
 
 def parse_value(raw, element: DataElement) -> tuple[Decimal | None, str | None]:
-    """A reported value as a Decimal (None for empty), or an error message.
+    """A reported value as a Decimal (None for empty), or an error message. The rules, the same for the form,
+    Excel and the API:
 
-    Numbers, numeric strings with a decimal point or comma, and empty (None or "") are accepted;
-    booleans and anything else are not. Values are rounded to 4 decimals (spreadsheets carry
-    binary noise); counts must be whole numbers.
+    - empty (None or blank text) is no value, not zero;
+    - a number, or text of the digits 0–9 with a decimal point or comma, spaces between thousands and an
+      optional exponent; other digits (Arabic-Indic, full-width), "1_000", booleans, lists and objects are not
+      numbers;
+    - a negative value is refused as given (-0.00001 too);
+    - the value is rounded to 4 decimals (spreadsheets carry binary noise), then must stay below 10^15 (a value
+      that rounds onto the limit is refused) and, for counts, be a whole number.
     """
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return None, None
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
         return None, _("Enter a number.")
     if isinstance(raw, str):
-        raw = raw.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+        if not NUMBER_TEXT.fullmatch(text):
+            if any(c.isdigit() and not c.isascii() for c in text):
+                return None, _("Enter the number with the digits 0–9.")
+            return None, _("Enter a number.")
+        raw = text
     try:
-        value = Decimal(str(raw)) if not isinstance(raw, Decimal) else raw
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return None, _("Enter a number.")
     if not value.is_finite():
@@ -80,6 +95,8 @@ def parse_value(raw, element: DataElement) -> tuple[Decimal | None, str | None]:
     if value >= MAX_VALUE:
         return None, _("The value is too large.")
     value = value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+    if value >= MAX_VALUE:
+        return None, _("The value is too large.")
     if element.is_integer and value != value.to_integral_value():
         return None, _("Enter a whole number.")
     return value, None

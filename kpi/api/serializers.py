@@ -151,6 +151,61 @@ class DataValuesWriteSerializer(serializers.Serializer):
         return rows
 
 
+def rows_shape_problems(rows) -> list[dict]:
+    """The rows' shape (their values are the service's): the problems of rows of the wrong kind, the first ones."""
+    problems = []
+    for index, row in enumerate(rows):
+        problems += row_shape_problems(index, row)
+        if len(problems) >= MAX_SHAPE_PROBLEMS:
+            break
+    return problems[:MAX_SHAPE_PROBLEMS]
+
+
+MAX_SHAPE_PROBLEMS = 200  # a body wrong everywhere needs its first problems, not 20 000
+
+
+def row_shape_problems(index: int, row) -> list[dict]:
+    """What is of the wrong kind in one row of a bulk write: a row that is no object, a name (taxpayer id,
+    month, code) that is no text, a value that is a list or an object, a comment that is no text."""
+    from ..validation import MAX_COMMENT
+
+    if not isinstance(row, dict):
+        return [
+            {
+                "row": index,
+                "field": "non_field_errors",
+                "message": gettext("Each row is an object with enterprise, period, data_element and value."),
+            }
+        ]
+    problems = []
+    names = {
+        "enterprise": gettext("Give the taxpayer id as text."),
+        "period": gettext("Give the month as text, YYYY-MM."),
+        "data_element": gettext("Give the data element's code as text."),
+    }
+    for field, message in names.items():
+        value = row.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            problems.append({"row": index, "field": field, "message": message})
+    value = row.get("value")
+    if isinstance(value, list | dict):
+        problems.append(
+            {"row": index, "field": "value", "message": gettext("Give the value as a number, text or null.")}
+        )
+    comment = row.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        problems.append({"row": index, "field": "comment", "message": gettext("Give the comment as text.")})
+    elif isinstance(comment, str) and len(comment) > MAX_COMMENT:
+        problems.append(
+            {
+                "row": index,
+                "field": "comment",
+                "message": gettext("A comment is at most %(limit)s characters.") % {"limit": MAX_COMMENT},
+            }
+        )
+    return problems
+
+
 class ProblemSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     field = serializers.CharField()

@@ -169,6 +169,11 @@ class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Upsert figures on (enterprise, period, data element); `dry_run` checks only, `atomic` is all or nothing."""
         envelope = serializers.DataValuesWriteSerializer(data=request.data, context={"request": request})
         envelope.is_valid(raise_exception=True)
+        malformed = serializers.rows_shape_problems(envelope.validated_data["rows"])
+        if malformed:
+            # Rows of the wrong kind (a list where a value belongs, a row that is no object) make the body
+            # malformed: 400 naming each row and field, nothing written, however `atomic` is set.
+            return Response({"rows": malformed}, status=status.HTTP_400_BAD_REQUEST)
         cluster = envelope.validated_data["cluster"]
         if not roles_in(request.user, cluster.pk) & {Role.OFFICE, Role.ENTERPRISE}:
             self.permission_denied(request, message=_("You may not report figures in this cluster."))

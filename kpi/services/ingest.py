@@ -33,7 +33,7 @@ from ..models import (
     Submission,
     parse_month,
 )
-from ..validation import Problem, Row, check_rows, history_for, parse_value, soft_warnings
+from ..validation import MAX_COMMENT, Problem, Row, check_rows, history_for, parse_value, soft_warnings
 
 CHUNK = 2000
 
@@ -107,7 +107,7 @@ def data_values_write(
     rows = list(rows)
 
     # 1. Resolve what the rows name, in one query per kind.
-    taxpayer_ids = {str(r.get("enterprise")) for r in rows if isinstance(r, Mapping)}
+    taxpayer_ids = {_text(r.get("enterprise")) for r in rows if isinstance(r, Mapping)}
     enterprises = dict(
         Enterprise.objects.filter(cluster=cluster, taxpayer_id__in=taxpayer_ids).values_list("taxpayer_id", "pk")
     )
@@ -115,7 +115,7 @@ def data_values_write(
     writable = (
         set(enterprises.values()) if user is None else writable_enterprise_ids(user, cluster, enterprises.values())
     )
-    month_keys = {r.get("period") for r in rows if isinstance(r, Mapping) and isinstance(r.get("period"), str)}
+    month_keys = {r["period"] for r in rows if isinstance(r, Mapping) and isinstance(r.get("period"), str)}
     months = {}
     for key in month_keys:
         try:
@@ -282,20 +282,20 @@ def _parse_row(index, raw, enterprises, writable, months, periods, elements, pro
         )
         return None
     before = len(problems)
-    enterprise_id = enterprises.get(str(raw.get("enterprise")))
+    enterprise_id = enterprises.get(_text(raw.get("enterprise")))
     if enterprise_id is None:
         problems.append(
             Problem(index, "enterprise", _("No participant enterprise of this cluster has this taxpayer id."))
         )
     elif enterprise_id not in writable:
         problems.append(Problem(index, "enterprise", _("You may not report figures for this enterprise.")))
-    month = months.get(raw.get("period"))
+    month = months.get(_text(raw.get("period")))
     period = periods.get(month) if month else None
     if month is None:
         problems.append(Problem(index, "period", _("Give the month as YYYY-MM.")))
     elif period is None:
         problems.append(Problem(index, "period", _("This month is not open for reporting.")))
-    element = elements.get(raw.get("data_element"))
+    element = elements.get(_text(raw.get("data_element")))
     if element is None:
         problems.append(Problem(index, "data_element", _("There is no data element with this code.")))
     if "value" not in raw:
@@ -307,9 +307,23 @@ def _parse_row(index, raw, enterprises, writable, months, periods, elements, pro
     comment = raw.get("comment")
     if comment is not None and not isinstance(comment, str):
         problems.append(Problem(index, "comment", _("Not a valid string.")))
+    elif comment is not None and len(comment) > MAX_COMMENT:
+        problems.append(
+            Problem(index, "comment", _("A comment is at most %(limit)s characters.") % {"limit": MAX_COMMENT})
+        )
     if len(problems) > before:
         return None
     return Row(index, enterprise_id, period.pk, month, element, value, comment.strip() if comment else comment)
+
+
+def _text(value) -> str:
+    """A row's name of something (taxpayer id, month, code) as text; anything but text or a whole number names
+    nothing (a list or an object where a name belongs)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 VALUE_FIELDS = ("cluster", "enterprise", "period", "data_element", "value", "comment", "updated_at", "updated_by")
