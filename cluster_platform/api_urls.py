@@ -1,9 +1,9 @@
 """/api/v1/: the token endpoint and one router over every app's resources."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from governance.api.auth import ObtainTokenView
 from governance.api.urls import ROUTES as GOVERNANCE_ROUTES
 from kpi.api.urls import ROUTES as KPI_ROUTES
 from portfolio.api.urls import ROUTES as PORTFOLIO_ROUTES
@@ -13,6 +13,6 @@ for prefix, viewset, basename in [*GOVERNANCE_ROUTES, *KPI_ROUTES, *PORTFOLIO_RO
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
 ]

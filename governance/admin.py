@@ -102,3 +102,28 @@ class ActionItemAdmin(PlatformAdminOnly, admin.ModelAdmin):
 class ResponsibilityAdmin(PlatformAdminOnly, admin.ModelAdmin):
     list_display = ["cluster", "area", "body", "responsibility"]
     list_filter = ["cluster", "area"]
+
+
+# --- API tokens ----------------------------------------------------------------------------------------
+# knox registers its own token model, which this platform swaps for ApiToken (KNOX_TOKEN_MODEL).
+from knox.models import AuthToken as _KnoxAuthToken  # noqa: E402
+
+if admin.site.is_registered(_KnoxAuthToken):
+    admin.site.unregister(_KnoxAuthToken)
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(PlatformAdminOnly, admin.ModelAdmin):
+    """Tokens are listed by their first characters and person; the token itself exists only where it was shown.
+    Integrations get theirs from POST /api/v1/auth/token/ with their account's password."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    search_fields = ["token_key", "user__username"]
+    readonly_fields = ["token_key", "user", "created", "expiry"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus
+from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus, Role
 from .models import ActionItem, Body, Cluster, Meeting, Membership, ResponsibilityAssignment
 from .scoping import VIEW, restrict
 
@@ -228,3 +228,75 @@ def meetings_with_quorum(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
         eligible=Coalesce(Subquery(eligible, output_field=IntegerField()), 0),
         present=Coalesce(Subquery(present, output_field=IntegerField()), 0),
     )
+
+
+# --- Log-in locks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginLock:
+    """Failed log-ins of one of the cluster's people from one address (django-axes' record): how many, the last
+    one, and whether the account, the address or both are locked now (and until when)."""
+
+    attempt_id: int
+    person: object
+    ip_address: str
+    failures: int
+    last_attempt: datetime.datetime
+    account_locked: bool
+    address_locked: bool
+    until: datetime.datetime | None
+
+    @property
+    def locked(self) -> bool:
+        return self.account_locked or self.address_locked
+
+
+def login_locks(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[LoginLock]:
+    """The failed log-ins of the cluster's people still counted (within the cool-off), for its office: the office
+    sees the accounts of its own people only. Three queries."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+
+    from .filters import people_of_clusters
+    from .scoping import roles_in
+
+    if not (user.is_superuser or Role.OFFICE in roles_in(user, cluster.pk)):
+        return []
+    now = now or timezone.now()
+    since = now - settings.AXES_COOLOFF_TIME
+    people = {p.username: p for p in people_of_clusters(Cluster.objects.filter(pk=cluster.pk))}
+    attempts = list(
+        AccessAttempt.objects.filter(username__in=list(people), attempt_time__gte=since).order_by("-attempt_time")
+    )
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since)
+    by_account = dict(
+        recent.filter(username__in={a.username for a in attempts})
+        .values("username")
+        .annotate(n=Sum("failures_since_start"))
+        .values_list("username", "n")
+    )
+    by_address = dict(
+        recent.filter(ip_address__in={a.ip_address for a in attempts})
+        .values("ip_address")
+        .annotate(n=Sum("failures_since_start"))
+        .values_list("ip_address", "n")
+    )
+    limit = settings.AXES_FAILURE_LIMIT
+    locks = []
+    for attempt in attempts:
+        account, address = by_account.get(attempt.username, 0) >= limit, by_address.get(attempt.ip_address, 0) >= limit
+        locks.append(
+            LoginLock(
+                attempt_id=attempt.pk,
+                person=people[attempt.username],
+                ip_address=attempt.ip_address or "",
+                failures=attempt.failures_since_start,
+                last_attempt=attempt.attempt_time,
+                account_locked=account,
+                address_locked=address,
+                until=attempt.attempt_time + settings.AXES_COOLOFF_TIME if account or address else None,
+            )
+        )
+    return locks

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
@@ -391,3 +391,26 @@ def person_invite(
             )
         )
     return user
+
+
+# --- Log-in locks --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def login_lock_lift(*, user, cluster: Cluster, attempt_id: int) -> int:
+    """The office lifts a lock on one of its people: the person's failed log-ins everywhere, and those of that
+    address against the cluster's people, stop counting. Answers how many records went. An address locked by
+    failures against other clusters' accounts stays locked (a platform administrator lifts it in the admin)."""
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+
+    from .filters import people_of_clusters
+    from .selectors import login_locks
+
+    lock = next((item for item in login_locks(user=user, cluster=cluster) if item.attempt_id == attempt_id), None)
+    if lock is None:
+        raise PermissionDenied
+    people = people_of_clusters(Cluster.objects.filter(pk=cluster.pk)).values("username")
+    lifted = reset(username=lock.person.username)
+    lifted += AccessAttempt.objects.filter(ip_address=lock.ip_address, username__in=people).delete()[0]
+    return lifted

@@ -46,4 +46,5 @@ urlpatterns = [
     path("people/", views.PeopleList.as_view(), name="people"),
     path("people/add/", views.person_add, name="person_add"),
     path("people/roles/<int:pk>/withdraw/", views.person_role_withdraw, name="person_role_withdraw"),
+    path("people/locks/<int:pk>/lift/", views.person_lock_lift, name="person_lock_lift"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -733,6 +733,12 @@ class PeopleList(ScopedListView):
     template_name = "governance/people_list.html"
     create_url_name = "governance:person_add"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.cluster is not None:
+            context["login_locks"] = selectors.login_locks(user=self.request.user, cluster=self.cluster)
+        return context
+
     def get_queryset(self):
         return (
             super()
@@ -782,4 +788,17 @@ def person_role_withdraw(request, pk):
     grant.is_active = False
     grant.save(update_fields=["is_active"])
     messages.success(request, _("The role was withdrawn."))
+    return redirect(reverse("governance:people"))
+
+
+@login_required
+def person_lock_lift(request, pk):
+    """The office lifts a log-in lock on one of its people."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    cluster = current_cluster(request)
+    if cluster is None:
+        raise Http404
+    services.login_lock_lift(user=request.user, cluster=cluster, attempt_id=pk)
+    messages.success(request, _("The lock is lifted: the person can log in again."))
     return redirect(reverse("governance:people"))

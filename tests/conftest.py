@@ -14,6 +14,15 @@ def other_cluster(db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The log-in rate limits count in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request in another language leaves that language active in the thread; the next test starts in English."""
     yield

@@ -116,6 +116,7 @@ class Demo:
     project: object
     milestone: object
     service_request: object
+    login_attempt: object = None
     objects: dict = field(default_factory=dict)  # model -> a row of the demo cluster (API and admin)
 
 
@@ -123,8 +124,8 @@ def load_walk_demo() -> Demo:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db.models import Q
-    from rest_framework.authtoken.models import Token
 
+    from governance.auth import api_token_issue
     from governance.demo import DEMO_FARM_TAXPAYER_ID, load_demo
     from governance.models import ActionItem, Body, ClusterRole, Decision, Meeting, Membership, Regulation
     from kpi.models import Alert, Correction, Submission
@@ -140,7 +141,15 @@ def load_walk_demo() -> Demo:
     ClusterRoleFactory(cluster=other, role="office", user__username="other_office")
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=[r for r in ROLES if r != "anonymous"])}
-    Token.objects.get_or_create(user=users["office"])
+    api_token_issue(user=users["office"])
+    # A person of the cluster mistyped their password twice: the office sees it on the people page.
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    login_attempt = AccessAttempt.objects.create(
+        username="viewer", ip_address="192.0.2.10", user_agent="walk", failures_since_start=2,
+        attempt_time=timezone.now(), get_data="", post_data="", http_accept="*/*", path_info="/accounts/login/",
+    )  # fmt: skip
     own = cluster.enterprises.get(taxpayer_id=DEMO_FARM_TAXPAYER_ID)
     other_enterprise = cluster.enterprises.exclude(pk=own.pk).filter(status="active").order_by("pk").first()
     own_submission = (
@@ -172,4 +181,5 @@ def load_walk_demo() -> Demo:
         project=Project.objects.filter(cluster=cluster).order_by("pk").first(),
         milestone=Milestone.objects.filter(project__cluster=cluster).order_by("pk").first(),
         service_request=ServiceRequest.objects.filter(Q(service__cluster=cluster)).order_by("pk").first(),
+        login_attempt=login_attempt,
     )

@@ -102,6 +102,9 @@ SAMPLES: dict[str, list[Page]] = {
     "governance:matrix_edit": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
     "governance:people": [Page(none, ALL)],
     "governance:person_add": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "governance:person_lock_lift": [
+        Page(lambda d: {"pk": d.login_attempt.pk}, POST_ONLY, post="302 403 403 403 403 302 403 302")
+    ],
     "governance:person_role_withdraw": [
         Page(lambda d: {"pk": d.grant.pk}, OFFICE_POST_ONLY, post="302 403 403 403 403 302 404 302")
     ],
@@ -347,14 +350,22 @@ def _admin_request(pattern: Pattern, demo: Demo) -> Request | None:
         kwargs = {}
         for argument in {"object_id", "id"} & set(pattern.arguments):
             row = model._default_manager.order_by("pk").first()
-            if row is None:
-                return None
-            kwargs[argument] = row.pk
-            if pattern.route.endswith("<path:object_id>/"):
-                status = 302  # the old address of a change page
+            kwargs[argument] = row.pk if row is not None else "999999999"
+            if row is None or pattern.route.endswith("<path:object_id>/"):
+                status = 302  # no such row (the admin says so on its index), or the old address of a change page
         url = _url(pattern, kwargs)
+        if name.endswith("_add") and not model_admin.has_add_permission(_superuser_request(demo)):
+            status = 403  # records no one adds by hand (log-in attempts, API tokens)
     codes = " ".join(["302"] * 7 + [str(status)])
     return Request(pattern.route, "", url, expect(codes), None)
+
+
+def _superuser_request(demo: Demo):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = demo.users["admin"]
+    return request
 
 
 def _url(pattern: Pattern, kwargs: dict) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import plotly
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_db, env_int, env_list, env_str, env_url
+from .env import env_bool, env_db, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -24,7 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a log-in that django-axes refused into the lockout answer (governance.auth).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cluster_platform.urls"
@@ -89,6 +93,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked account or address before the password is checked (governance.auth).
+AUTHENTICATION_BACKENDS = [
+    "governance.auth.LoginLockBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -124,11 +133,38 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cluster Platform <noreply@localhost>")
 
 # --- REST API -------------------------------------------------------------------------------------
+# --- Log-in protection and API tokens (governance.auth) ----------------------------------------------------
+# Proxies in front of the platform whose X-Forwarded-For is trusted for the client's address (production: the
+# TLS proxy). 0: the address is the TCP peer's.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=3)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 60, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # locked per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "governance.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "governance.auth.lockout_response"
+AXES_VERBOSE = False
+KNOX_TOKEN_MODEL = "governance.ApiToken"
+# knox's migrations create its own token table even when the model is swapped (as here): without them there is
+# no such table, no foreign key to it, and flushing the database (tests) works.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_DAYS", 30, minimum=1)),
+    "AUTO_REFRESH": True,  # a token in use lives on; one unused for TOKEN_TTL expires
+    "AUTO_REFRESH_MAX_TTL": datetime.timedelta(days=365),
+    "MIN_REFRESH_INTERVAL": 60 * 60,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "NUM_PROXIES": TRUSTED_PROXIES,
+    "DEFAULT_THROTTLE_RATES": {
+        "login_address": env_rate("LOGIN_RATE_ADDRESS", "20/min"),
+        "login_account": env_rate("LOGIN_RATE_ACCOUNT", "5/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "governance.api.parsers.SafeJSONParser",
@@ -190,6 +226,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in cluster_platform/celery.py, next to the tasks it names
 
+# --- Cache ---------------------------------------------------------------------------------------
+# The log-in rate limits count in the cache: with Redis, every server process counts the same attempts.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cluster-platform"}
+    )
+}
+
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = env_str("PLATFORM_NAME", "Cluster Platform")
 # Where people reach the platform: the links in e-mails (alerts) start with it.
@@ -204,4 +250,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every log-in at INFO; failures and locks (WARNING) are what an operator needs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

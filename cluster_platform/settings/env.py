@@ -72,3 +72,13 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must start with one of {allowed}, got {raw!r}")
     return raw
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as Django REST framework reads it: "5/min", "100/hour" (number / s, min, hour or day)."""
+    import re
+
+    raw = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 5/min or 100/hour, got {raw!r}")
+    return raw

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, MIDDLEWARE, SECRET_KEY
+from .base import DATABASES, MIDDLEWARE, REST_FRAMEWORK, SECRET_KEY
 from .env import env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
@@ -14,6 +14,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the TLS proxy the README asks for: the client's address is the one that proxy forwards (log-in limits
+# and locks count per address). 0 where the platform is reached directly.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1, minimum=0)
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXIES}
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)

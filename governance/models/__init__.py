@@ -1,3 +1,4 @@
+from .accounts import ApiToken, password_fingerprint
 from .bodies import Body, Membership, Regulation, ResponsibilityAssignment
 from .clusters import Cluster, ClusterRole, Enterprise
 from .meetings import ActionItem, AgendaItem, Attendance, Decision, Meeting
@@ -5,6 +6,7 @@ from .meetings import ActionItem, AgendaItem, Attendance, Decision, Meeting
 __all__ = [
     "ActionItem",
     "AgendaItem",
+    "ApiToken",
     "Attendance",
     "Body",
     "Cluster",
@@ -15,4 +17,5 @@ __all__ = [
     "Membership",
     "Regulation",
     "ResponsibilityAssignment",
+    "password_fingerprint",
 ]
