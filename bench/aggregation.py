@@ -112,8 +112,8 @@ FROM governance_cluster c, generate_series(%s::date, %s::date, interval '1 month
         cursor.execute(
             """
 INSERT INTO kpi_submission (cluster_id, enterprise_id, period_id, status, returned_reason, submitted_at,
-                            on_time, decided_at, updated_at)
-SELECT e.cluster_id, e.id, p.id, 'approved', '', p.deadline, true, p.deadline, now()
+                            on_time, decided_at, updated_at, lock_version)
+SELECT e.cluster_id, e.id, p.id, 'approved', '', p.deadline, true, p.deadline, now(), 0
 FROM governance_enterprise e JOIN kpi_reportingperiod p ON p.cluster_id = e.cluster_id
 WHERE e.cluster_id = ANY(%s)""",
             [ids],

@@ -30,6 +30,11 @@ class ClusterAdmin(PlatformAdminOnly, admin.ModelAdmin):
     search_fields = ["name", "region"]
     raw_id_fields = ["leading_enterprise"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A cluster goes with years of figures, values and decisions: not with a click (and the admin's
+        # confirmation page, listing every row that would go, took 37 s on the demo alone).
+        return False
+
 
 @admin.register(models.Enterprise)
 class EnterpriseAdmin(PlatformAdminOnly, admin.ModelAdmin):

@@ -106,6 +106,14 @@ class LoginLockBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def login_succeeded(request, username: str) -> None:
+    """Forget this account's failed attempts from this address: the person got in after a typo. The address's
+    failures on other accounts stay counted, and so do this account's failures from elsewhere."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.filter(username=username, ip_address=client_ip(request)).delete()
+
+
 def lockout_message() -> str:
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60) if settings.AXES_COOLOFF_TIME else 0
     return _(
@@ -161,3 +169,7 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        login_succeeded(self.request, form.get_user().get_username())
+        return super().form_valid(form)

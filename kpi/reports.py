@@ -224,7 +224,7 @@ def report_xlsx(report: Report) -> bytes:
             [
                 str(alert.kpi.label),
                 alert.where,
-                scaled(alert.value, alert.kpi.unit),
+                _("hidden") if getattr(alert, "value_hidden", False) else scaled(alert.value, alert.kpi.unit),
                 scaled(alert.minimum, alert.kpi.unit),
                 alert.opened_period,
                 alert.period,
@@ -393,7 +393,7 @@ def report_pdf(report: Report) -> bytes:
                 [
                     str(alert.kpi.label),
                     alert.where,
-                    display(alert.value, alert.kpi.unit),
+                    _("hidden") if getattr(alert, "value_hidden", False) else display(alert.value, alert.kpi.unit),
                     display(alert.minimum, alert.kpi.unit),
                     alert.opened_period,
                     str(alert.working_group or "—"),

@@ -356,6 +356,8 @@ def _admin_request(pattern: Pattern, demo: Demo) -> Request | None:
         url = _url(pattern, kwargs)
         if name.endswith("_add") and not model_admin.has_add_permission(_superuser_request(demo)):
             status = 403  # records no one adds by hand (log-in attempts, API tokens)
+        if name.endswith("_delete") and not model_admin.has_delete_permission(_superuser_request(demo)):
+            status = 403  # records no one deletes with a click (a cluster)
     codes = " ".join(["302"] * 7 + [str(status)])
     return Request(pattern.route, "", url, expect(codes), None)
 

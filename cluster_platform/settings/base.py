@@ -140,7 +140,10 @@ TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=3)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 60, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # locked per account and per address
-AXES_RESET_ON_SUCCESS = True
+# A successful log-in forgets that account's failures from that address only (governance.auth.login_succeeded):
+# axes' own reset would also forget the address's failures on other accounts, so anyone with an account could
+# guess others' passwords from one address for ever, logging in as themselves between rounds.
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "governance.auth.client_ip"
 AXES_LOCKOUT_CALLABLE = "governance.auth.lockout_response"
 AXES_VERBOSE = False

@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..auth import LOGIN_THROTTLES, api_token_issue, lockout_message
+from ..auth import LOGIN_THROTTLES, api_token_issue, lockout_message, login_succeeded
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -60,6 +60,7 @@ class ObtainTokenView(APIView):
             if getattr(django_request, "axes_locked_out", False):
                 return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             raise serializers.ValidationError({"non_field_errors": [_("Unable to log in with provided credentials.")]})
+        login_succeeded(django_request, user.get_username())
         instance, token = api_token_issue(user=user)
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 

@@ -245,10 +245,10 @@ class DataCollectionRules(models.Model):
     publish_min_enterprises_quartiles = models.PositiveSmallIntegerField(
         _("fewest enterprises behind published quartiles"),
         default=10,
-        validators=[MinValueValidator(5), MaxValueValidator(100)],
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
         help_text=_(
-            "The quartiles and the median of a cluster or link are published only over this many enterprises; "
-            "each is the mean of three neighbouring enterprises, never one enterprise's own value."
+            "The quartiles and the median of a cluster or link are published only over this many enterprises (at "
+            "least 10); each is the mean of three neighbouring enterprises, never one enterprise's own value."
         ),
     )
     publish_dominance_share = models.DecimalField(
@@ -282,11 +282,11 @@ class DataCollectionRules(models.Model):
             models.CheckConstraint(
                 condition=Q(publish_min_enterprises__gte=3)
                 & Q(publish_min_enterprises_quartiles__gte=F("publish_min_enterprises"))
-                & Q(publish_min_enterprises_quartiles__gte=5)
+                & Q(publish_min_enterprises_quartiles__gte=10)
                 & Q(publish_dominance_share__gte=Decimal("0.50"), publish_dominance_share__lte=Decimal("0.99")),
                 name="collection_disclosure_thresholds_safe",
                 violation_error_message=_(
-                    "Values are published over at least 3 enterprises, quartiles over at least 5 and no fewer than "
+                    "Values are published over at least 3 enterprises, quartiles over at least 10 and no fewer than "
                     "values, and the dominance share lies between 0.50 and 0.99."
                 ),
             ),

@@ -135,7 +135,9 @@ class KpiComputation(models.Model):
     """When a cluster's period was last computed, how, and how many values it gave (one row per period).
 
     A period's values are provisional until the deadline of its (last) month has passed (`final_at`): few
-    firms have reported by then and none is approved. `expected` and `counted` give the coverage, per
+    firms have reported by then and none is approved. Until its (last) month is locked (`locked_at`) approvals
+    and returns still change which enterprises count, so its sums and quartiles wait for that (disclosure
+    control: each change would be one enterprise's figure). `expected` and `counted` give the coverage, per
     value-chain link and for the whole cluster (key ""): the enterprises expected to report for the period,
     and those whose figures count in it ("5 of 38 enterprises counted").
     """
@@ -149,6 +151,7 @@ class KpiComputation(models.Model):
     values = models.PositiveIntegerField(_("values"), default=0)
     # None: the period's last month is not open yet (a quarter in progress), so it is provisional.
     final_at = models.DateTimeField(_("final from"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked from"), null=True, blank=True)
     expected = models.JSONField(_("enterprises expected to report"), default=dict, blank=True)
     counted = models.JSONField(_("enterprises whose figures count"), default=dict, blank=True)
 
@@ -167,6 +170,11 @@ class KpiComputation(models.Model):
         from django.utils import timezone
 
         return self.final_at is None or self.final_at > (now or timezone.now())
+
+    def is_locked(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.locked_at is not None and self.locked_at <= (now or timezone.now())
 
     def coverage(self, link: str = "") -> tuple[int, int]:
         """(enterprises counted, enterprises expected) for the cluster ("") or one value-chain link."""

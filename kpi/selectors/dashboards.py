@@ -73,6 +73,8 @@ class ComputedPeriod:
     expected: dict
     counted: dict
     deadline: datetime.date | None = None  # the last day figures of its (last) month are due, in the cluster
+    locked: bool = True  # its (last) month is locked: its sums and quartiles are published (disclosure control)
+    lock_date: datetime.date | None = None  # the last day its (last) month's figures may change, in the cluster
 
     @property
     def key(self) -> str:
@@ -112,13 +114,15 @@ def _computed(*, user, cluster: Cluster, kind: str, now: datetime.datetime | Non
             expected=c.expected or {},
             counted=c.counted or {},
             deadline=_day_before(c.final_at, cluster),
+            locked=c.is_locked(now),
+            lock_date=_day_before(c.locked_at, cluster),
         )
         for c in rows
     ]
 
 
 def _day_before(moment: datetime.datetime | None, cluster: Cluster) -> datetime.date | None:
-    """The deadline day that ends at `moment` (its first instant after), in the cluster's time zone."""
+    """The deadline (or lock) day that ends at `moment` (its first instant after), in the cluster's time zone."""
     if moment is None:
         return None
     return (timezone.localtime(moment, zoneinfo.ZoneInfo(cluster.time_zone)) - datetime.timedelta(days=1)).date()
@@ -203,12 +207,22 @@ def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
 
 
 def open_alerts(*, user, cluster: Cluster, limit: int | None = None) -> list[Alert]:
+    """The cluster's open alerts the user may read; where an alert's value is not published (disclosure control),
+    only the office reads it: for others `value` is None and `value_hidden` is set (the reports print "hidden")."""
+    from ..services import is_office
+
     queryset = (
         restrict(Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN), user, VIEW)
         .select_related("kpi", "working_group", "action_item")
         .order_by("-period_start", "kpi__position", "link")
     )
-    return list(queryset[:limit] if limit else queryset)
+    alerts = list(queryset[:limit] if limit else queryset)
+    office = is_office(user, cluster)
+    for alert in alerts:
+        alert.value_hidden = not (office or alert.disclosed)
+        if alert.value_hidden:
+            alert.value = None
+    return alerts
 
 
 # --- KPI detail ----------------------------------------------------------------------------------------

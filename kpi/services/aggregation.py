@@ -524,7 +524,8 @@ def kpi_values_compute_many(
                     computed_at=now,
                     trigger=trigger,
                     values=counts.get((c.pk, s.key), 0),
-                    final_at=deadlines.get((c.pk, s.months[-1])),
+                    final_at=deadlines.get((c.pk, s.months[-1]), (None, None))[0],
+                    locked_at=deadlines.get((c.pk, s.months[-1]), (None, None))[1],
                     expected=coverage.get((c.pk, s.key), ({}, {}))[0],
                     counted=coverage.get((c.pk, s.key), ({}, {}))[1],
                 )
@@ -539,6 +540,7 @@ def kpi_values_compute_many(
                 "trigger",
                 "values",
                 "final_at",
+                "locked_at",
                 "expected",
                 "counted",
             ],
@@ -551,19 +553,30 @@ def kpi_values_compute_many(
             seen = Q(pk__in=[])
             for pk, count in requested:
                 seen |= Q(pk=pk, requested=count)
-            PendingComputation.objects.filter(seen).delete()
+            # Locked in the order pending_record locks them, then deleted.
+            done = list(
+                PendingComputation.objects.select_for_update()
+                .filter(seen)
+                .order_by("cluster_id", "period")
+                .values_list("pk", flat=True)
+            )
+            PendingComputation.objects.filter(pk__in=done).delete()
     return results
 
 
-def _deadlines(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, datetime.date], datetime.datetime]:
-    """When each opened month of these spans stops being provisional: the end of its deadline day."""
+def _deadlines(
+    clusters: list[Cluster], spans: list[Span]
+) -> dict[tuple[int, datetime.date], tuple[datetime.datetime, datetime.datetime]]:
+    """When each opened last month of these spans stops being provisional (the end of its deadline day) and when
+    it locks (the end of its lock date)."""
     by_pk = {c.pk: c for c in clusters}
     last_months = {s.months[-1] for s in spans}
     deadlines = {}
-    for cluster_id, month, deadline in ReportingPeriod.objects.filter(
+    for cluster_id, month, deadline, lock_date in ReportingPeriod.objects.filter(
         cluster__in=clusters, month__in=last_months
-    ).values_list("cluster_id", "month", "deadline"):
-        deadlines[(cluster_id, month)] = end_of_day(deadline, by_pk[cluster_id].time_zone)
+    ).values_list("cluster_id", "month", "deadline", "lock_date"):
+        tz = by_pk[cluster_id].time_zone
+        deadlines[(cluster_id, month)] = (end_of_day(deadline, tz), end_of_day(lock_date, tz))
     return deadlines
 
 
@@ -617,22 +630,32 @@ def kpi_values_compute(
 
 
 def pending_record(*, cluster_id: int, keys: list[str], trigger: str, now: datetime.datetime | None = None) -> None:
-    """Record, in the caller's transaction, that these periods must be computed again (the outbox)."""
+    """Record, in the caller's transaction, that these periods must be computed again (the outbox).
+
+    Rows are locked in one order (the database's, by period) here and where a computation clears them, so two
+    transactions never wait for each other in a circle."""
     now = now or timezone.now()
-    for key in keys:
-        bumped = PendingComputation.objects.filter(cluster_id=cluster_id, period=key).update(
+    keys = sorted(set(keys))
+    existing = set(
+        PendingComputation.objects.select_for_update()
+        .filter(cluster_id=cluster_id, period__in=keys)
+        .order_by("period")
+        .values_list("period", flat=True)
+    )
+    if existing:
+        PendingComputation.objects.filter(cluster_id=cluster_id, period__in=existing).update(
             requested=F("requested") + 1, requested_at=now, trigger=trigger
         )
-        if not bumped:
-            try:
-                with transaction.atomic():
-                    PendingComputation.objects.create(
-                        cluster_id=cluster_id, period=key, requested_at=now, trigger=trigger
-                    )
-            except IntegrityError:  # another transaction recorded it first
-                PendingComputation.objects.filter(cluster_id=cluster_id, period=key).update(
-                    requested=F("requested") + 1, requested_at=now, trigger=trigger
-                )
+    for key in keys:
+        if key in existing:
+            continue
+        try:
+            with transaction.atomic():
+                PendingComputation.objects.create(cluster_id=cluster_id, period=key, requested_at=now, trigger=trigger)
+        except IntegrityError:  # another transaction recorded it first
+            PendingComputation.objects.filter(cluster_id=cluster_id, period=key).update(
+                requested=F("requested") + 1, requested_at=now, trigger=trigger
+            )
 
 
 def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
@@ -675,16 +698,23 @@ def kpi_values_recompute(*, cluster: Cluster, span: Span | str, trigger: str = "
 
 
 def kpi_values_changed(*, cluster_id: int, months, trigger: str = "change") -> list[str]:
-    """Figures of these months changed: recompute the months and quarters that were already computed.
+    """Figures of these months changed: record and queue the months and quarters to compute again.
 
-    Periods never computed are left to the scheduled job after their lock date.
+    Every period already computed, and every month the cluster has opened and begun (and its quarter), even if not
+    computed yet: its first computation may be running right now, reading the figures from before this change.
     """
     # Growth on the same period a year before reads these months too, a year later.
     months = set(months) | {add_months(m, 12) for m in months}
     keys = {Span.month(m).key for m in months} | {Span.quarter_of(m).key for m in months}
-    done = sorted(
+    computed = set(
         KpiComputation.objects.filter(cluster_id=cluster_id, period__in=keys).values_list("period", flat=True)
     )
+    begun = [
+        period.month
+        for period in ReportingPeriod.objects.filter(cluster_id=cluster_id, month__in=months).select_related("cluster")
+        if period.month <= cluster_today(period.cluster)
+    ]
+    done = sorted(computed | {Span.month(m).key for m in begun} | {Span.quarter_of(m).key for m in begun})
     _queue(cluster_id, done, trigger)
     return done
 

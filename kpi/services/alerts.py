@@ -18,6 +18,7 @@ from governance.models import ActionItem, Body, Cluster, Membership
 from governance.services import action_item_save
 
 from ..choices import AlertStatus, Direction, Disclosure, KpiStatus, PeriodKind, Scope
+from ..formatting import display
 from ..models import (
     Alert,
     AlertContributor,
@@ -105,12 +106,17 @@ def _notify_group(alert: Alert) -> None:
             "where": alert.where,
             "period": alert.period,
         }
-        body = _("%(kpi)s is %(value)s against a minimum of %(minimum)s. Open the alert: %(url)s") % {
+        # Members of the group need not be the office: the value is in the mail only where it is published.
+        facts = {
             "kpi": alert.kpi.label,
-            "value": alert.value,
-            "minimum": alert.minimum,
+            "value": display(alert.value, alert.kpi.unit),
+            "minimum": display(alert.minimum, alert.kpi.unit),
             "url": django_settings.SITE_URL + alert.get_absolute_url(),
         }
+        if alert.disclosed:
+            body = _("%(kpi)s is %(value)s against a minimum of %(minimum)s. Open the alert: %(url)s") % facts
+        else:
+            body = _("%(kpi)s is below its minimum of %(minimum)s. Open the alert: %(url)s") % facts
     send_mail(subject, body, None, emails)
 
 
@@ -216,7 +222,11 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     for run in sorted(runs, key=lambda r: r.last[0], reverse=True):
         candidates = stored.get(run.key, [])
         alert = (
-            next((a for a in candidates if run.first <= a.period <= run.last[0]), None)
+            max(
+                (a for a in candidates if run.first <= a.period <= run.last[0]),
+                key=lambda a: (a.period_start, a.pk),
+                default=None,
+            )
             or next((a for a in candidates if a.opened_period == run.first), None)
             or next((a for a in candidates if _overlaps(a, run)), None)
         )
@@ -353,18 +363,21 @@ def alert_to_action_item(*, alert: Alert, user, deadline: datetime.date | None =
         raise ValidationError(
             {"working_group": _("No working group owns this KPI: choose one in the KPI settings first.")}
         )
-    names = ", ".join(
-        f"{c.enterprise.name} ({c.share:.0%})" for c in alert.contributors.select_related("enterprise")[:5]
-    )
-    description = _("%(kpi)s is %(value)s against a minimum of %(minimum)s (%(where)s, %(period)s).") % {
+    # Every member of the cluster may read an action item: it carries the value only where it is published, and
+    # leaves the enterprises behind it to the alert, where only those who may see them named do.
+    facts = {
         "kpi": alert.kpi.label,
-        "value": alert.value,
-        "minimum": alert.minimum,
+        "value": display(alert.value, alert.kpi.unit),
+        "minimum": display(alert.minimum, alert.kpi.unit),
         "where": alert.where,
         "period": alert.period,
+        "url": django_settings.SITE_URL + alert.get_absolute_url(),
     }
-    if names:
-        description += " " + _("Pulling it down most: %(names)s.") % {"names": names}
+    if alert.disclosed:
+        description = _("%(kpi)s is %(value)s against a minimum of %(minimum)s (%(where)s, %(period)s).") % facts
+    else:
+        description = _("%(kpi)s is below its minimum of %(minimum)s (%(where)s, %(period)s).") % facts
+    description += " " + _("The alert names the enterprises that pull it down: %(url)s") % facts
     item = ActionItem(
         cluster_id=alert.cluster_id,
         body=alert.working_group,

@@ -15,11 +15,19 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   cluster minus the links shown. Further links are hidden (the smallest first) until the hidden links
   taken together pass both rules above. A quarter's value is hidden wherever one of its months is (a
   quarter of flows is the sum of its months).
+- Linked values over different enterprises: where two published values read the same figures over sets of
+  enterprises that differ by a few, their difference is those few enterprises' figures. So a quarter is hidden
+  where the enterprises counted in some of its months but not in the quarter (they missed a month) fail the
+  primary rules (the months added up, minus the quarter, are theirs); and growth on a year before (EXPGR, over
+  the enterprises with figures in both years) is hidden where the enterprises it leaves out of the sum
+  of the same figure (EXPORT, this period or a year before) fail them.
 - Numerators and denominators of cluster and link values are read by the office only (the API and exports
   give others the value): enterprises count in different KPIs, so two KPIs sharing an element would
   otherwise give one enterprise's figure as a difference.
-- The sum KPIs of a provisional month (exports, downtime, contracts, people trained) are published once the
-  month is final: as each enterprise's figures came in, the change of a provisional sum would be its figure.
+- Until the period's (last) month is locked, approvals and returns change which enterprises count, one at a
+  time: its sum KPIs (exports, downtime, contracts, people trained) are held back and its quartiles dropped,
+  since each change of a sum would be one enterprise's figure and the quartiles' shifts would tell their
+  places apart. After the lock only an approved correction changes a figure.
 
 The primary rules (few, dominated) are decided in the aggregation statement itself; this module adds the
 secondary ones to the rows just computed. The office reads every value, and sees why a value is hidden.
@@ -30,6 +38,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
 
 from governance.models import Cluster
 
@@ -98,6 +108,8 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
     before = {row.pk: row.disclosure for row in rows}
     months = [r for r in rows if r.period_kind == PeriodKind.MONTH]
     quarters = [r for r in rows if r.period_kind == PeriodKind.QUARTER]
+    rules_of = {row.pk: rules[row.cluster_id] for row in rows}
+    _growth_against_sums(clusters, [s for s in spans if not s.is_quarter], months, rules_of)
     month_cells = _cells(months)
     contributions = _contributions(clusters, [key for key, (_w, parts) in month_cells.items() if _any_hidden(parts)])
     for key, (whole, parts) in month_cells.items():
@@ -110,14 +122,16 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
                 (row.cluster_id, m, row.kpi_id, row.scope, row.link) in hidden_months for m in quarter.months
             ):
                 row.disclosure = Disclosure.COMPLEMENT
+        _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
+        _growth_against_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
         quarter_cells = _cells(quarters)
         contributions = _contributions(
             clusters, [key for key, (_w, parts) in quarter_cells.items() if _any_hidden(parts)]
         )
         for key, (whole, parts) in quarter_cells.items():
             _protect(whole, parts, rules[key[0]], contributions.get(key, {}))
-    _hold_provisional_sums(clusters, keys, rows, now)
     KpiValue.objects.bulk_update([r for r in rows if r.disclosure != before[r.pk]], ["disclosure"], batch_size=1000)
+    _hold_until_locked(clusters, keys, now)
 
 
 def _any_hidden(parts: list[KpiValue]) -> bool:
@@ -164,16 +178,124 @@ def _hidden_months(clusters, quarters: list[Span], computed: list[KpiValue]) -> 
     return hidden
 
 
-def _hold_provisional_sums(clusters, keys: list[str], rows: list[KpiValue], now: datetime.datetime) -> None:
-    """Sums of a provisional period wait until it is final: their changes would be single enterprises' figures."""
-    provisional = {
-        (c.cluster_id, c.period)
-        for c in KpiComputation.objects.filter(cluster__in=clusters, period__in=keys)
-        if c.is_provisional(now)
-    }
-    if not provisional:
+def _hold_until_locked(clusters, keys: list[str], now: datetime.datetime) -> None:
+    """Sums of a period whose (last) month is not locked wait for the lock, and its quartiles are dropped: which
+    enterprises count still changes one approval or return at a time (an UPDATE per period)."""
+    open_periods: dict[str, list[int]] = {}
+    for computation in KpiComputation.objects.filter(cluster__in=clusters, period__in=keys).only(
+        "cluster_id", "period", "locked_at"
+    ):
+        if not computation.is_locked(now):
+            open_periods.setdefault(computation.period, []).append(computation.cluster_id)
+    if not open_periods:
         return
-    sums = set(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
-    for row in rows:
-        if not row.disclosure and row.kpi_id in sums and (row.cluster_id, row.period) in provisional:
-            row.disclosure = Disclosure.PROVISIONAL
+    sums = list(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
+    for period, cluster_ids in open_periods.items():
+        derived = KpiValue.objects.filter(
+            cluster__in=sorted(cluster_ids), period=period, enterprise__isnull=True, reporting_enterprises__isnull=False
+        )
+        derived.update(p25=None, median=None, p75=None)
+        derived.filter(kpi__in=sums, disclosure=Disclosure.PUBLISHED).update(disclosure=Disclosure.PROVISIONAL)
+
+
+# --- Linked values over different enterprises ----------------------------------------------------------------
+
+
+def _hide_where_the_difference_shows(
+    targets: list[KpiValue], differences: dict[tuple, dict[int, list]], rules_of: dict[int, DataCollectionRules]
+) -> None:
+    """Hide each shown value whose difference with a linked value is a few enterprises' figures: `differences`
+    gives, per (cluster, period, KPI), the enterprises in the linked value but not in this one, as
+    {enterprise: [link, numerator, denominator]}; a cluster value takes them all, a link value those of its link."""
+    for row in targets:
+        if row.disclosure:
+            continue
+        extra = differences.get((row.cluster_id, row.period, row.kpi_id))
+        if not extra:
+            continue
+        contributions = [
+            (numerator, denominator)
+            for link, numerator, denominator in extra.values()
+            if row.scope == Scope.CLUSTER or link == row.link
+        ]
+        if contributions and not _passes(contributions, rules_of[row.pk]):
+            row.disclosure = Disclosure.COMPLEMENT
+
+
+def _add(found: dict, key: tuple, enterprise_id: int, link: str, numerator, denominator) -> None:
+    entry = found.setdefault(key, {}).setdefault(enterprise_id, [link, Decimal(0), None])
+    entry[1] += numerator or 0
+    if denominator is not None:
+        entry[2] = (entry[2] or Decimal(0)) + denominator
+
+
+def _quarters_against_months(
+    clusters, quarters: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
+) -> None:
+    """A quarter counts the enterprises that reported in each of its months, a month every enterprise that
+    reported in it: the months added up, minus the quarter, are the figures of those that missed a month. Where
+    those enterprises fail the primary rules, the quarter is hidden (one query per quarter)."""
+    differences: dict[tuple, dict[int, list]] = {}
+    for quarter in quarters:
+        in_quarter = KpiValue.objects.filter(
+            cluster_id=OuterRef("cluster_id"),
+            period=quarter.key,
+            kpi_id=OuterRef("kpi_id"),
+            enterprise_id=OuterRef("enterprise_id"),
+        )
+        missed = (
+            KpiValue.objects.filter(
+                cluster__in=clusters,
+                period__in=[Span.month(m).key for m in quarter.months],
+                scope=Scope.ENTERPRISE,
+                enterprise__isnull=False,  # the enterprise rows' index
+            )
+            .filter(~Exists(in_quarter))
+            .values_list("cluster_id", "kpi_id", "enterprise_id", "link", "numerator", "denominator")
+        )
+        for cluster_id, kpi_id, enterprise_id, link, numerator, denominator in missed.iterator(chunk_size=5000):
+            _add(differences, (cluster_id, quarter.key, kpi_id), enterprise_id, link, numerator, denominator)
+    _hide_where_the_difference_shows(rows, differences, rules_of)
+
+
+def _growth_against_sums(
+    clusters, spans: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
+) -> None:
+    """Growth on a year before counts the enterprises with the figure in both years; the sum of the same figure
+    counts every enterprise that has it, this period and a year before. (1 + growth) × the sum a year before,
+    taken from the sum now, gives the figures of the enterprises growth leaves out: where they fail the primary
+    rules, growth is hidden (two queries per period and pair of KPIs)."""
+    growth = {k.pk: k for k in Kpi.objects.filter(year_over_year=True, numerator__isnull=False)}
+    targets = [r for r in rows if r.kpi_id in growth]
+    if not targets or not spans:
+        return
+    sums = Kpi.objects.filter(
+        denominator__isnull=True, year_over_year=False, numerator__in=[k.numerator_id for k in growth.values()]
+    ).values_list("pk", "numerator_id")
+    with_growth = sorted({r.cluster_id for r in targets})
+    for growth_id, kpi in growth.items():
+        for sum_id in [pk for pk, numerator in sums if numerator == kpi.numerator_id]:
+            for span in spans:
+                counted_in_growth = KpiValue.objects.filter(
+                    cluster_id=OuterRef("cluster_id"),
+                    period=span.key,
+                    kpi_id=growth_id,
+                    enterprise_id=OuterRef("enterprise_id"),
+                )
+                # This period and the year before: two differences, each checked on its own.
+                for period in (span.key, span.year_before.key):
+                    left_out = (
+                        KpiValue.objects.filter(
+                            cluster__in=with_growth,
+                            period=period,
+                            kpi_id=sum_id,
+                            scope=Scope.ENTERPRISE,
+                            enterprise__isnull=False,
+                        )
+                        .filter(~Exists(counted_in_growth))
+                        .values_list("cluster_id", "enterprise_id", "link", "numerator", "denominator")
+                    )
+                    found: dict[tuple, dict[int, list]] = {}
+                    for cluster_id, enterprise_id, link, numerator, denominator in left_out:
+                        _add(found, (cluster_id, span.key, growth_id), enterprise_id, link, numerator, denominator)
+                    _hide_where_the_difference_shows(targets, found, rules_of)

@@ -136,6 +136,9 @@ def _notify_representatives(submission: Submission, subject: str, body: str) -> 
 def submission_submit(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
     """Hand the month's figures to the office: every active figure filled, unusual values explained."""
     now = now or timezone.now()
+    # The enterprise first, as every write of its figures takes it: a write under way finishes before the
+    # submission is judged, and none starts on a status read before the submission changes it.
+    lock_enterprises([submission.enterprise_id])
     submission = (
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )
@@ -165,6 +168,9 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
 
 
 def _office_decision(submission: Submission, user, now, expected_version: int | None) -> Submission:
+    # The enterprise first, as every write of its figures takes it: the office decides on figures no write is
+    # still changing, and the version it compares is the one those writes left.
+    lock_enterprises([submission.enterprise_id])
     submission = (
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )

@@ -8,6 +8,7 @@ import pytest
 from governance.choices import Role
 from governance.models import ActionItem
 from kpi import services
+from kpi.formatting import display
 from kpi.models import ClusterKpi
 from tests.governance.factories import BodyFactory, EnterpriseFactory, user_with_role
 from tests.kpi.test_alerts import FIRST, report
@@ -60,5 +61,7 @@ def test_council_sees_the_alert_and_the_office_turns_it_into_an_action_item(page
     page.wait_for_url("**/governance/action-items/**")
     item = ActionItem.objects.get()
     assert item.owner_group.name == "Sifat ishchi guruhi"
-    assert "Mill 2" in item.description
+    # Everyone in the cluster reads action items: the alert names the firms, the item links to it.
+    assert "Mill 2" not in item.description and "/data/alerts/" in item.description
+    assert display(Decimal("0.06"), "percent") in item.description  # the published value, as people read it
     assert "Sifat ishchi guruhi" in page.content()

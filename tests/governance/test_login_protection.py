@@ -105,6 +105,24 @@ def test_ten_failures_from_one_address_lock_the_address(cluster):
         assert token_for(people[10].username, PASSWORD, address="203.0.113.10").status_code == 200
 
 
+def test_logging_in_as_oneself_between_guesses_does_not_reset_the_address(cluster):
+    """The attack: guess other people's passwords from one address, logging in with one's own account between
+    rounds so the address's count starts again. Only the account's own typos from that address are forgotten."""
+    attacker, *victims = [user_with_role(cluster, Role.VIEWER) for _ in range(11)]
+    with rates():
+        client = browser("203.0.113.20")
+        for victim in victims[:8]:
+            assert log_in(client, victim.username, "guess").status_code == 200
+        log_in(client, attacker.username, "typo")
+        assert log_in(client, attacker.username, PASSWORD).status_code == 302  # 9 failures: not locked yet
+        assert not AccessAttempt.objects.filter(username=attacker.username).exists()  # its typo is forgotten
+        client.logout()
+        for victim in victims[8:10]:  # the 9th and 10th guesses from the address
+            token_for(victim.username, "guess", address="203.0.113.20")
+        assert token_for(attacker.username, PASSWORD, address="203.0.113.20").status_code == 429
+        assert token_for(victims[9].username, PASSWORD, address="203.0.113.21").status_code == 200
+
+
 def test_a_lock_ends_by_itself_after_the_cool_off(cluster, settings):
     person = user_with_role(cluster, Role.COUNCIL)
     with rates():

@@ -173,24 +173,29 @@ def test_quartiles_only_over_ten_firms_and_each_the_mean_of_three(cluster):
     assert published
 
 
-def test_the_office_sets_how_many_firms_quartiles_need(dataset):
+@pytest.mark.parametrize("threshold", [10, 14])
+def test_the_office_sets_how_many_firms_quartiles_need(cluster, threshold):
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster).update(active=True)
+    dataset = generate(cluster, enterprises=24, months=7)
     DataCollectionRules.objects.update_or_create(
-        cluster=dataset.cluster, defaults={"publish_min_enterprises_quartiles": 5}
+        cluster=dataset.cluster, defaults={"publish_min_enterprises_quartiles": threshold}
     )
     services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
-    for row in KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", scope="link").exclude(
+    sizes = set()
+    for row in KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", scope="cluster").exclude(
         kpi__source="platform"
     ):
         firms = list(
-            KpiValue.objects.filter(
-                cluster=dataset.cluster, period="2025-07", kpi=row.kpi, link=row.link, scope="enterprise"
-            )
+            KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", kpi=row.kpi, scope="enterprise")
             .exclude(value=None)
             .values_list("value", flat=True)
         )
-        assert (row.median is not None) == (len(firms) >= 5), (row, len(firms))
-        if len(firms) >= 5:
+        sizes.add(len(firms) >= threshold)
+        assert (row.median is not None) == (len(firms) >= threshold), (row, len(firms))
+        if len(firms) >= threshold:
             assert row.median == pytest.approx(smoothed_quartiles(firms)[1], abs=Decimal("1e-7"))
+    assert sizes == {True, False}  # KPIs on either side of the threshold
 
 
 def _cluster_with(cluster, enterprises: int):

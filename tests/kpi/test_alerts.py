@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from governance.models import ActionItem
 from kpi import services
 from kpi.choices import SubmissionStatus
-from kpi.models import Alert, ClusterKpi, DataElement, DataValue, ReportingPeriod, Submission, add_months
+from kpi.models import Alert, ClusterKpi, DataElement, DataValue, ReportingPeriod, Span, Submission, add_months
 from tests.governance.factories import BodyFactory, EnterpriseFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +127,9 @@ def test_one_click_makes_an_alert_an_action_item_of_the_working_group(
     item = services.alert_to_action_item(alert=alert, user=office_user)
 
     assert item.owner_group == quality_group and item.body == quality_group
-    assert "Bad Weave (94%)" in item.description
+    # Every member of the cluster reads action items: the enterprises are named on the alert, for those who may.
+    assert "Bad Weave" not in item.description and alert.get_absolute_url() in item.description
+    assert alert.contributors.get(rank=1).enterprise == bad
     alert.refresh_from_db()
     assert alert.action_item == item
     with pytest.raises(ValidationError):
@@ -157,3 +159,31 @@ def test_an_alert_opened_and_closed_within_one_recomputation_sends_no_mail(
         services.kpi_values_compute_many(clusters=[cluster], spans=["2025-03", "2025-04"])
     assert Alert.objects.filter(cluster=cluster, kpi__code="DEFECT", status="closed").exists()
     assert mail.outbox == []
+
+
+def test_when_corrected_figures_join_two_runs_the_alert_people_were_told_of_stays_open(
+    cluster, firms, quality_group, defect_minimum, django_capture_on_commit_callbacks
+):
+    """March below, April back above (March's alert closes unseen), May and June below (an alert, e-mailed); then
+    April's figures are corrected to below: one run, March to June, and it is the e-mailed alert, mailed once."""
+    good, bad, fair, supply = firms
+    months = [add_months(FIRST, i) for i in range(4)]
+    for month, defective in zip(months, (200, 10, 200, 200), strict=True):
+        report(cluster, month, {good: (1000, 10), bad: (1000, defective), fair: (1000, 10), supply: (1000, 10)})
+    for month in months:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.kpi_values_compute(cluster=cluster, span=Span.month(month))
+    told = Alert.objects.get(cluster=cluster, scope="link", status="open")
+    assert (told.opened_period, told.period, told.notified_at is not None) == ("2025-05", "2025-06", True)
+    assert len(mail.outbox) == 2  # the cluster's and the link's alert, once each
+
+    DataValue.objects.filter(enterprise=bad, period__month=months[1], data_element__code="defective_units").update(
+        value=200
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.kpi_values_compute(cluster=cluster, span="2025-04")
+    open_alerts = Alert.objects.filter(cluster=cluster, scope="link", status="open")
+    assert [a.pk for a in open_alerts] == [told.pk]
+    told.refresh_from_db()
+    assert (told.opened_period, told.period) == ("2025-03", "2025-06")
+    assert len(mail.outbox) == 2  # nobody is told twice

@@ -108,3 +108,65 @@ def test_two_posts_of_the_same_663_rows_at_once_record_each_change_once(cluster,
     )
     final = DataValue.objects.get(enterprise=firm, data_element=element).value
     assert chain[0][0] == 10 and chain[0][1] == chain[1][0] and chain[1][1] == final  # an unbroken chain
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers at once: the embedded SQLite takes one")
+def test_an_approval_waits_for_a_write_under_way_and_then_refuses_the_figures_it_did_not_see(
+    cluster, month_of_39, monkeypatch
+):
+    """The office approves the version it looked at while another office user's change of the same month is being
+    stored: the approval waits for that write, sees a newer version and approves nothing."""
+    from django.db import transaction
+
+    from governance.versioning import StaleVersion
+    from kpi.models import Submission
+    from kpi.services import workflow
+
+    firms, elements = month_of_39
+    firm = firms[0]
+    writer, approver = user_with_role(cluster, Role.OFFICE), user_with_role(cluster, Role.OFFICE)
+    ingest.data_values_write(cluster=cluster, user=None, rows=batch([firm], elements), channel="system")
+    Submission.objects.filter(enterprise=firm).update(
+        status="submitted", submitted_at=datetime.datetime(2026, 11, 5, tzinfo=datetime.UTC)
+    )
+    seen = Submission.objects.get(enterprise=firm).lock_version
+    writing = threading.Event()
+    insert = ingest._insert_postgresql if connection.vendor == "postgresql" else ingest._insert_orm
+
+    def slow_insert(*args, **kwargs):
+        insert(*args, **kwargs)
+        writing.set()  # the figures are in, not yet committed, and the submission's version not yet raised
+        threading.Event().wait(1.0)
+
+    monkeypatch.setattr(ingest, "_insert_postgresql", slow_insert)
+    outcome = {}
+
+    def write():
+        try:
+            with transaction.atomic():
+                ingest.data_values_write(
+                    cluster=cluster, user=writer, rows=batch([firm], elements[:1], bump=5), channel="api"
+                )
+        finally:
+            connections.close_all()
+
+    def approve():
+        try:
+            writing.wait(5)
+            submission = Submission.objects.get(enterprise=firm)
+            workflow.submission_approve(submission=submission, user=approver, expected_version=seen)
+            outcome["approved"] = True
+        except StaleVersion:
+            outcome["approved"] = False
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    submission = Submission.objects.get(enterprise=firm)
+    assert outcome == {"approved": False}
+    assert submission.status == "submitted" and submission.lock_version > seen
+    assert DataValue.objects.get(enterprise=firm, data_element=elements[0]).value == 15

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kpi import services
 from kpi.models import (
@@ -182,15 +183,143 @@ def test_an_enterprise_reads_its_own_figures_and_the_published_cells_only(cluste
     assert all(r["numerator"] is None for r in others)
 
 
-def test_sums_of_a_provisional_month_wait_until_it_is_final(cluster, cluster_with_secrets):
-    """The attack: a provisional sum moves by one enterprise's figure each time its submission is approved."""
+def test_sums_and_quartiles_wait_until_the_month_is_locked(cluster, cluster_with_secrets):
+    """The attack: until the lock date approvals and returns change who counts one enterprise at a time, so a sum
+    moves by that enterprise's figure, and the quartiles' shifts tell the enterprises' places apart."""
     april = datetime.date(2025, 4, 1)
-    future_deadline = datetime.date.today() + datetime.timedelta(days=5)
-    write(cluster, april, {"processing": FIRMS["processing"]}, deadline=future_deadline)
-    services.kpi_values_compute(cluster=cluster, span="2025-04")
-    rows = {(r["kpi"], r["link"]): r for r in published(role(cluster, "viewer"), cluster) if r["period"] == "2025-04"}
+    today = datetime.date.today()
+    firms = write(cluster, april, {"processing": FIRMS["processing"] * 2}, deadline=today - datetime.timedelta(days=2))
+    assert len(firms) == 10
+    services.kpi_values_compute(cluster=cluster, span="2025-04")  # final (past its deadline), not locked
+
+    def april_rows():
+        viewer = role(cluster, "viewer")
+        return {(r["kpi"], r["link"]): r for r in published(viewer, cluster) if r["period"] == "2025-04"}
+
+    rows = april_rows()
     assert ("EXPORT", None) not in rows and ("DEFECT", None) in rows
+    assert rows[("DEFECT", None)]["median"] is None  # ten firms, but the month may still change
     assert KpiValue.objects.get(kpi__code="EXPORT", scope="cluster", period="2025-04").disclosure == "provisional"
+    after_lock = timezone.now() + datetime.timedelta(days=15)
+    services.kpi_values_compute(cluster=cluster, span="2025-04", now=after_lock)  # the run after the lock date
+    rows = april_rows()
+    assert Decimal(rows[("EXPORT", None)]["value"]) == 2 * sum(export for _p, _d, export in FIRMS["processing"])
+    assert rows[("DEFECT", None)]["median"] is not None
+
+
+def report_months(cluster, figures_by_month):
+    """Figures of the same enterprises over several months: {month: {firm: (produced, defective, export)}}."""
+    elements = {
+        e.code: e for e in DataElement.objects.filter(code__in=["produced_units", "defective_units", "export_revenue"])
+    }
+    for month, figures in figures_by_month.items():
+        deadline = datetime.date(month.year + (month.month == 12), month.month % 12 + 1, 10)
+        period = ReportingPeriod.objects.create(
+            cluster=cluster, month=month, deadline=deadline, lock_date=deadline + datetime.timedelta(days=10)
+        )
+        for firm, triple in figures.items():
+            Submission.objects.create(
+                cluster=cluster,
+                enterprise=firm,
+                period=period,
+                status="approved",
+                submitted_at=datetime.datetime.combine(deadline, datetime.time(9), datetime.UTC),
+            )
+            for code, value in zip(("produced_units", "defective_units", "export_revenue"), triple, strict=True):
+                DataValue.objects.create(
+                    cluster=cluster, enterprise=firm, period=period, data_element=elements[code], value=value
+                )
+
+
+@pytest.fixture
+def exporters(cluster):
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code__in=["DEFECT", "EXPORT", "EXPGR"]).update(active=True)
+    return [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Mill {i}") for i in range(8)]
+
+
+def by_key(user, cluster) -> dict[tuple, Decimal]:
+    return {
+        (r["kpi"], r["period"], r["link"]): Decimal(r["value"])
+        for r in published(user, cluster)
+        if r["value"] is not None
+    }
+
+
+def test_the_months_minus_the_quarter_give_no_firm_that_missed_a_month_away(cluster, exporters):
+    """The attack: a quarter counts the firms that reported all three months, each month every firm that reported
+    in it; so January + February + March − Q1 is the export of the one firm that missed a month."""
+    steady, late = exporters[:5], exporters[5]
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {m: {f: (1000, 10 * (i + 1), 100 + 10 * i + m.month) for i, f in enumerate(steady)} for m in months}
+    figures[months[2]][late] = (900, 30, 77)  # joined in March
+    report_months(cluster, figures)
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert ("EXPORT", "2025-03", None) in values  # the months are published
+    for (kpi, period, link), quarter in values.items():
+        if period != "2025-Q1":
+            continue
+        months_total = sum(values.get((kpi, f"2025-0{m}", link), Decimal(0)) for m in (1, 2, 3))
+        assert months_total - quarter != Decimal(77), (kpi, link)
+    assert ("EXPORT", "2025-Q1", None) not in values
+    quarter = KpiValue.objects.filter(period="2025-Q1", kpi__code="EXPORT", enterprise__isnull=True)
+    reasons = set(quarter.values_list("disclosure", flat=True))
+    assert reasons == {"complement"}
+    # The office still reads the quarter.
+    office = by_key(role(cluster, "office"), cluster)
+    assert office[("EXPORT", "2025-Q1", None)] == sum(100 + 10 * i + m for i in range(5) for m in (1, 2, 3))
+
+
+def test_a_quarter_is_published_where_those_who_missed_a_month_are_enough(cluster, exporters):
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {m: {f: (1000, 10 * (i + 1), 100 + 10 * i) for i, f in enumerate(exporters[:5])} for m in months}
+    for i, late in enumerate(exporters[5:8]):  # three firms joined in March, none of them dominant
+        figures[months[2]][late] = (900, 30, 90 + i)
+    report_months(cluster, figures)
+    services.kpi_values_compute_history(cluster=cluster)
+    assert ("EXPORT", "2025-Q1", None) in by_key(role(cluster, "viewer"), cluster)
+
+
+def test_growth_minus_the_sums_gives_no_new_or_leaving_firm_away(cluster, exporters):
+    """The attack: growth counts the firms with exports in both years, the sums every firm of each year, so
+    EXPORT now − (1 + EXPGR) × EXPORT a year before is the export of a firm that joined (or the reverse for one
+    that left)."""
+    before, now = datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)
+    both = exporters[:5]
+    report_months(
+        cluster,
+        {
+            before: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(both)},
+            now: {**{f: (1000, 10, 120 + 10 * i) for i, f in enumerate(both)}, exporters[5]: (800, 8, 64)},
+        },
+    )
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert ("EXPORT", "2025-03", None) in values and ("EXPORT", "2024-03", None) in values
+    assert ("EXPGR", "2025-03", None) not in values
+    assert KpiValue.objects.get(kpi__code="EXPGR", period="2025-03", scope="cluster").disclosure == "complement"
+    # Where the same firms reported in both years, growth gives nothing more than the two sums: published.
+    KpiValue.objects.all().delete()
+    DataValue.objects.filter(enterprise=exporters[5]).delete()
+    Submission.objects.filter(enterprise=exporters[5]).delete()
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert abs(values[("EXPGR", "2025-03", None)] - (Decimal(700) / Decimal(600) - 1)) < Decimal("1e-8")
+
+
+def test_growth_hides_a_firm_that_left_as_well(cluster, exporters):
+    before, now = datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)
+    both = exporters[:5]
+    report_months(
+        cluster,
+        {
+            before: {**{f: (1000, 10, 100 + 10 * i) for i, f in enumerate(both)}, exporters[6]: (700, 7, 55)},
+            now: {f: (1000, 10, 120 + 10 * i) for i, f in enumerate(both)},
+        },
+    )
+    services.kpi_values_compute_history(cluster=cluster)
+    assert ("EXPGR", "2025-03", None) not in by_key(role(cluster, "viewer"), cluster)
 
 
 def test_an_alert_about_a_hidden_value_shows_no_value_but_to_the_office(client, cluster, cluster_with_secrets):
@@ -204,6 +333,42 @@ def test_an_alert_about_a_hidden_value_shows_no_value_but_to_the_office(client, 
     assert office["value"] is not None
 
 
+def test_a_hidden_alert_value_stays_out_of_reports_mails_and_action_items(client, cluster, cluster_with_secrets):
+    """Council and working-group members read every alert, but a hidden value only through the office: not in the
+    report they download, the e-mail to the group, or the action item every member of the cluster reads."""
+    import io
+
+    import openpyxl
+    from django.core import mail
+
+    from kpi import reports
+    from kpi.models import Span
+    from kpi.services.alerts import _notify_group, alert_to_action_item
+    from tests.governance.factories import MembershipFactory, UserFactory
+
+    supply = Alert.objects.get(cluster=cluster, kpi__code="DEFECT", link="supply")
+    farm = next(f for f in cluster_with_secrets if f.value_chain_link == "supply")
+    secret = "5.0"  # 40 defective of 800: 5.0 %
+    council = role(cluster, "council")
+    login(client, council)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("kpi:report_download", args=[KEY, "xlsx"])).content))
+    rows = [[c.value for c in row] for row in book["Alerts"].iter_rows(min_row=2)]
+    supply_row = next(r for r in rows if r[1] == supply.where)
+    assert supply_row[2] == "hidden"
+    pdf_alerts = reports.report_build(user=council, cluster=cluster, span=Span.parse(KEY)).alerts
+    assert next(a for a in pdf_alerts if a.pk == supply.pk).value is None
+    office_alerts = reports.report_build(user=role(cluster, "office"), cluster=cluster, span=Span.parse(KEY)).alerts
+    assert next(a for a in office_alerts if a.pk == supply.pk).value == Decimal("0.05")
+
+    MembershipFactory(body=supply.working_group, person=UserFactory(email="sifat@example.org"))
+    _notify_group(supply)
+    assert len(mail.outbox) == 1 and secret not in mail.outbox[0].body and "0.05" not in mail.outbox[0].body
+
+    item = alert_to_action_item(alert=supply, user=role(cluster, "office"))
+    assert "0.05" not in item.description and secret not in item.description and farm.name not in item.description
+    assert supply.get_absolute_url() in item.description
+
+
 def test_the_office_sets_the_thresholds_and_unsafe_ones_are_refused(client, cluster, cluster_with_secrets):
     office = role(cluster, "office")
     login(client, office)
@@ -213,7 +378,10 @@ def test_the_office_sets_the_thresholds_and_unsafe_ones_are_refused(client, clus
     page = client.post(reverse("kpi:collection_rules"), data)
     assert page.status_code == 200 and 'id="field-publish_min_enterprises"' in page.content.decode()
     data["publish_min_enterprises"] = "6"
-    data["publish_min_enterprises_quartiles"] = "6"
+    data["publish_min_enterprises_quartiles"] = "9"  # at 5 to 8 firms, quartiles and the total give one away
+    page = client.post(reverse("kpi:collection_rules"), data)
+    assert page.status_code == 200 and 'id="field-publish_min_enterprises_quartiles"' in page.content.decode()
+    data["publish_min_enterprises_quartiles"] = "10"
     client.post(reverse("kpi:collection_rules"), data)
     assert DataCollectionRules.objects.get(cluster=cluster).publish_min_enterprises == 6
     services.kpi_values_compute(cluster=cluster, span=KEY)  # what the queued recomputation does

@@ -103,3 +103,15 @@ def test_a_change_during_a_computation_stays_pending(cluster, monkeypatch):
     monkeypatch.setattr(aggregation, "_insert_data_kpis", insert)
     assert services.kpi_values_sweep(older_than=datetime.timedelta(0)) == 1
     assert not PendingComputation.objects.exists()
+
+
+def test_a_change_to_a_month_never_computed_is_recorded_too(cluster, monkeypatch):
+    """The month's first computation may be reading the figures as the change commits: with nothing computed yet
+    there was nothing to record before, and the month kept the old figures until the next scheduled run."""
+    services.cluster_kpis_ensure(cluster=cluster)
+    generate(cluster, seed=5)
+    assert not services.kpi_values_changed(cluster_id=cluster.pk, months=[datetime.date(2030, 1, 1)])  # not opened
+    monkeypatch.setattr(tasks.kpi_values_compute_task, "delay", lambda *args, **kwargs: None)
+    queued = services.kpi_values_changed(cluster_id=cluster.pk, months=[JULY])
+    assert queued == ["2025-07", "2025-Q3"]  # July 2026 is not opened: no growth to recompute a year later
+    assert set(PendingComputation.objects.filter(cluster=cluster).values_list("period", flat=True)) == set(queued)
