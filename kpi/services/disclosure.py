@@ -16,9 +16,9 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   taken together pass both rules above. A quarter's value is hidden wherever one of its months is (a
   quarter of flows is the sum of its months).
 - Linked values over different enterprises: where two published values read the same figures over sets of
-  enterprises that differ by a few, their difference is those few enterprises' figures. So a quarter is hidden
-  where the enterprises counted in some of its months but not in the quarter (they missed a month) fail the
-  primary rules (the months added up, minus the quarter, are theirs); and growth on a year before (EXPGR, over
+  enterprises that differ by a few, their difference is those few enterprises' figures. So a quarter of a sum
+  KPI is hidden where the enterprises counted in some of its months but not in the quarter (they missed a month)
+  fail the primary rules (the months added up, minus the quarter, are theirs); and growth on a year before (EXPGR, over
   the enterprises with figures in both years) is hidden where the enterprises it leaves out of the sum
   of the same figure (EXPORT, this period or a year before) fail them.
 - Numerators and denominators of cluster and link values are read by the office only (the API and exports
@@ -122,7 +122,9 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
                 (row.cluster_id, m, row.kpi_id, row.scope, row.link) in hidden_months for m in quarter.months
             ):
                 row.disclosure = Disclosure.COMPLEMENT
-        _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
+        sums = set(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
+        quarter_sums = [r for r in quarters if r.kpi_id in sums]
+        _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarter_sums, rules_of)
         _growth_against_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
         quarter_cells = _cells(quarters)
         contributions = _contributions(
@@ -249,8 +251,9 @@ def _quarters_against_months(
     clusters, quarters: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
 ) -> None:
     """A quarter counts the enterprises that reported in each of its months, a month every enterprise that
-    reported in it: the months added up, minus the quarter, are the figures of those that missed a month. Where
-    those enterprises fail the primary rules, the quarter is hidden.
+    reported in it: for a sum KPI the months added up, minus the quarter, are the figures of those that missed a
+    month. Where those enterprises fail the primary rules, the quarter is hidden. (A ratio KPI publishes only
+    ratios, its sums being the office's: nothing subtracts to an enterprise's figure, so `rows` are sums.)
 
     A quarter's enterprises are among each month's, so where it counts as many as each of its months the sets
     are the same: only the other (cluster, KPI) pairs are looked at, in one GROUP BY per quarter over their

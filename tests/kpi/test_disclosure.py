@@ -263,6 +263,7 @@ def test_the_months_minus_the_quarter_give_no_firm_that_missed_a_month_away(clus
         months_total = sum(values.get((kpi, f"2025-0{m}", link), Decimal(0)) for m in (1, 2, 3))
         assert months_total - quarter != Decimal(77), (kpi, link)
     assert ("EXPORT", "2025-Q1", None) not in values
+    assert ("DEFECT", "2025-Q1", None) in values  # a ratio: its sums are the office's, nothing subtracts
     quarter = KpiValue.objects.filter(period="2025-Q1", kpi__code="EXPORT", enterprise__isnull=True)
     reasons = set(quarter.values_list("disclosure", flat=True))
     assert reasons == {"complement"}
