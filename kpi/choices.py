@@ -116,4 +116,4 @@ class Disclosure(models.TextChoices):
     FEW = "few", _("Too few enterprises")
     DOMINATED = "dominated", _("One or two enterprises make up most of it")
     COMPLEMENT = "complement", _("Hidden so that another hidden value cannot be worked out")
-    PROVISIONAL = "provisional", _("A sum shown once the month is locked")
+    PROVISIONAL = "provisional", _("A sum or growth shown once the period is locked")

@@ -176,6 +176,12 @@ class KpiComputation(models.Model):
 
         return self.locked_at is not None and self.locked_at <= (now or timezone.now())
 
+    @property
+    def values_locked(self) -> bool:
+        """Whether the stored values were computed after the lock (their sums and quartiles published): between
+        the lock and the computation that follows it they are still held back."""
+        return self.locked_at is not None and self.computed_at >= self.locked_at
+
     def coverage(self, link: str = "") -> tuple[int, int]:
         """(enterprises counted, enterprises expected) for the cluster ("") or one value-chain link."""
         return int(self.counted.get(link, 0)), int(self.expected.get(link, 0))

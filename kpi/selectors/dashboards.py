@@ -114,7 +114,7 @@ def _computed(*, user, cluster: Cluster, kind: str, now: datetime.datetime | Non
             expected=c.expected or {},
             counted=c.counted or {},
             deadline=_day_before(c.final_at, cluster),
-            locked=c.is_locked(now),
+            locked=c.values_locked,
             lock_date=_day_before(c.locked_at, cluster),
         )
         for c in rows

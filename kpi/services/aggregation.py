@@ -524,8 +524,8 @@ def kpi_values_compute_many(
                     computed_at=now,
                     trigger=trigger,
                     values=counts.get((c.pk, s.key), 0),
-                    final_at=deadlines.get((c.pk, s.months[-1]), (None, None))[0],
-                    locked_at=deadlines.get((c.pk, s.months[-1]), (None, None))[1],
+                    final_at=deadlines.get((c.pk, s.key), (None, None))[0],
+                    locked_at=deadlines.get((c.pk, s.key), (None, None))[1],
                     expected=coverage.get((c.pk, s.key), ({}, {}))[0],
                     counted=coverage.get((c.pk, s.key), ({}, {}))[1],
                 )
@@ -566,17 +566,26 @@ def kpi_values_compute_many(
 
 def _deadlines(
     clusters: list[Cluster], spans: list[Span]
-) -> dict[tuple[int, datetime.date], tuple[datetime.datetime, datetime.datetime]]:
-    """When each opened last month of these spans stops being provisional (the end of its deadline day) and when
-    it locks (the end of its lock date)."""
+) -> dict[tuple[int, str], tuple[datetime.datetime | None, datetime.datetime | None]]:
+    """When each span stops being provisional (the end of its last month's deadline day) and when it locks (the
+    end of the latest lock date of its months: a quarter still changes while any of its months does), per
+    (cluster, span key). A span whose last month is not opened has neither."""
     by_pk = {c.pk: c for c in clusters}
-    last_months = {s.months[-1] for s in spans}
+    dates = {
+        (cluster_id, month): (deadline, lock_date)
+        for cluster_id, month, deadline, lock_date in ReportingPeriod.objects.filter(
+            cluster__in=clusters, month__in={m for s in spans for m in s.months}
+        ).values_list("cluster_id", "month", "deadline", "lock_date")
+    }
     deadlines = {}
-    for cluster_id, month, deadline, lock_date in ReportingPeriod.objects.filter(
-        cluster__in=clusters, month__in=last_months
-    ).values_list("cluster_id", "month", "deadline", "lock_date"):
-        tz = by_pk[cluster_id].time_zone
-        deadlines[(cluster_id, month)] = (end_of_day(deadline, tz), end_of_day(lock_date, tz))
+    for cluster in clusters:
+        tz = by_pk[cluster.pk].time_zone
+        for span in spans:
+            last = dates.get((cluster.pk, span.months[-1]))
+            if last is None:
+                continue
+            lock_date = max(dates.get((cluster.pk, m), last)[1] for m in span.months)
+            deadlines[(cluster.pk, span.key)] = (end_of_day(last[0], tz), end_of_day(lock_date, tz))
     return deadlines
 
 
@@ -745,14 +754,15 @@ def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> li
     A month (and the quarter it ends) still being reported: not computed yet today, so its provisional
     values are at most a day old. One past its deadline: never computed, or computed before the deadline
     (while provisional) or before a lock date that has passed since. So a month is computed as final the
-    night after its deadline (its alerts open then), and once more when locked."""
+    night after its deadline (its alerts open then), and once more when locked (a quarter when the latest lock date
+    of its months has passed)."""
     now = now or timezone.now()
     computations, periods = KpiComputation.objects.all(), ReportingPeriod.objects.select_related("cluster")
     if clusters is not None:
         computations, periods = computations.filter(cluster__in=clusters), periods.filter(cluster__in=clusters)
-    computed = {
-        (cluster_id, key): at for cluster_id, key, at in computations.values_list("cluster_id", "period", "computed_at")
-    }
+    computed, locked = {}, {}
+    for cluster_id, key, at, locked_at in computations.values_list("cluster_id", "period", "computed_at", "locked_at"):
+        computed[(cluster_id, key)], locked[(cluster_id, key)] = at, locked_at
     due = []
     for period in periods.order_by("cluster_id", "month"):
         deadline_at, locks_at = period.deadline_at, period.locks_at
@@ -769,7 +779,9 @@ def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> li
                 )
                 stale = at is None or at < today
             else:
-                stale = at is None or at < deadline_at or (locks_at <= now and at < locks_at)
+                # A quarter locks with the latest of its months (as computed): a month of it locked late counts.
+                locks = max(locks_at, locked.get((period.cluster_id, span.key)) or locks_at)
+                stale = at is None or at < deadline_at or (locks <= now and at < locks)
             if stale:
                 due.append((period.cluster_id, span.key))
     return due

@@ -14,19 +14,26 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
 - Secondary suppression: the cluster value is the sum of its links, so one hidden link would be the
   cluster minus the links shown. Further links are hidden (the smallest first) until the hidden links
   taken together pass both rules above. A quarter's value is hidden wherever one of its months is (a
-  quarter of flows is the sum of its months).
+  quarter of flows is the sum of its months). For a quarter of a sum KPI, the hidden links' months added up
+  minus their quarters (rebuilt as the cluster's quarter minus the links shown) give the firms that missed a
+  month in them: those firms taken together must pass both rules as well.
 - Linked values over different enterprises: where two published values read the same figures over sets of
   enterprises that differ by a few, their difference is those few enterprises' figures. So a quarter of a sum
   KPI is hidden where the enterprises counted in some of its months but not in the quarter (they missed a month)
   fail the primary rules (the months added up, minus the quarter, are theirs); and growth on a year before (EXPGR, over
   the enterprises with figures in both years) is hidden where the enterprises it leaves out of the sum
-  of the same figure (EXPORT, this period or a year before) fail them.
+  of the same figure (EXPORT, this period or a year before) fail them. Growth is also hidden wherever that sum
+  (same scope and link, this period or a year before) is: (1 + growth) × one sum gives the other. Where an
+  enterprise is counted under one link in one value and under another in the linked value (its link changed
+  between two computations), or is in a quarter but not in each of its months (values computed from figures
+  that changed since), the values involved are hidden too: their difference is no longer a set of enterprises.
 - Numerators and denominators of cluster and link values are read by the office only (the API and exports
   give others the value): enterprises count in different KPIs, so two KPIs sharing an element would
   otherwise give one enterprise's figure as a difference.
 - Until the period's (last) month is locked, approvals and returns change which enterprises count, one at a
-  time: its sum KPIs (exports, downtime, contracts, people trained) are held back and its quartiles dropped,
-  since each change of a sum would be one enterprise's figure and the quartiles' shifts would tell their
+  time: its sum KPIs (exports, downtime, contracts, people trained) and growth on a year before are held back and
+  its quartiles dropped, since each change of a sum would be one enterprise's figure (and growth times the sum a
+  year before is the sum) and the quartiles' shifts would tell their
   places apart. After the lock only an approved correction changes a figure.
 
 The primary rules (few, dominated) are decided in the aggregation statement itself; this module adds the
@@ -39,7 +46,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 
 from governance.models import Cluster
 
@@ -63,13 +70,21 @@ def _passes(contributions: list[tuple], rules: DataCollectionRules) -> bool:
 
 
 def _protect(
-    whole: KpiValue | None, parts: list[KpiValue], rules: DataCollectionRules, contributions: dict[str, list[tuple]]
+    whole: KpiValue | None,
+    parts: list[KpiValue],
+    rules: DataCollectionRules,
+    contributions: dict[str, list[tuple]],
+    missed: dict[str, list[tuple]] | None = None,
 ) -> None:
     """Hide further links of one KPI and period until the hidden ones together pass the primary rules: then the
     cluster minus the links shown gives nothing that could be read back to one enterprise.
 
-    `contributions`: each link's enterprises as (numerator, denominator).
+    `contributions`: each link's enterprises as (numerator, denominator). `missed` (a quarter of a sum KPI): each
+    link's enterprises that reported in some of the quarter's months but not in all, as (numerator, denominator)
+    over those months; the hidden links' together must pass too, or be none (the links with such enterprises are
+    hidden first).
     """
+    missed = missed or {}
     if whole is None or whole.disclosure:
         for part in parts:
             part.disclosure = part.disclosure or Disclosure.COMPLEMENT
@@ -77,9 +92,16 @@ def _protect(
     hidden = [p for p in parts if p.disclosure]
     shown = sorted(
         (p for p in parts if not p.disclosure),
-        key=lambda p: (p.reporting_enterprises or 0, p.numerator or 0, p.link),
+        key=lambda p: (p.link not in missed, p.reporting_enterprises or 0, p.numerator or 0, p.link),
     )
-    while hidden and shown and not _passes([c for p in hidden for c in contributions.get(p.link, [])], rules):
+
+    def safe() -> bool:
+        left_out = [c for p in hidden for c in missed.get(p.link, [])]
+        return _passes([c for p in hidden for c in contributions.get(p.link, [])], rules) and (
+            not left_out or _passes(left_out, rules)
+        )
+
+    while hidden and shown and not safe():
         extra = shown.pop(0)
         extra.disclosure = Disclosure.COMPLEMENT
         hidden.append(extra)
@@ -114,6 +136,7 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
     contributions = _contributions(clusters, [key for key, (_w, parts) in month_cells.items() if _any_hidden(parts)])
     for key, (whole, parts) in month_cells.items():
         _protect(whole, parts, rules[key[0]], contributions.get(key, {}))
+    _growth_against_hidden_sums(clusters, [s for s in spans if not s.is_quarter], months, rules)
     if quarters:
         hidden_months = _hidden_months(clusters, [s for s in spans if s.is_quarter], months)
         for row in quarters:
@@ -124,14 +147,15 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
                 row.disclosure = Disclosure.COMPLEMENT
         sums = set(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
         quarter_sums = [r for r in quarters if r.kpi_id in sums]
-        _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarter_sums, rules_of)
+        missed = _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarter_sums, rules_of)
         _growth_against_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
         quarter_cells = _cells(quarters)
         contributions = _contributions(
             clusters, [key for key, (_w, parts) in quarter_cells.items() if _any_hidden(parts)]
         )
         for key, (whole, parts) in quarter_cells.items():
-            _protect(whole, parts, rules[key[0]], contributions.get(key, {}))
+            _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(missed.get(key)))
+        _growth_against_hidden_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules)
     KpiValue.objects.bulk_update([r for r in rows if r.disclosure != before[r.pk]], ["disclosure"], batch_size=1000)
     _hold_until_locked(clusters, keys, now)
 
@@ -181,8 +205,8 @@ def _hidden_months(clusters, quarters: list[Span], computed: list[KpiValue]) -> 
 
 
 def _hold_until_locked(clusters, keys: list[str], now: datetime.datetime) -> None:
-    """Sums of a period whose (last) month is not locked wait for the lock, and its quartiles are dropped: which
-    enterprises count still changes one approval or return at a time (an UPDATE per period)."""
+    """Sums and growth of a period whose (last) month is not locked wait for the lock, and its quartiles are
+    dropped: which enterprises count still changes one approval or return at a time (an UPDATE per period)."""
     open_periods: dict[str, list[int]] = {}
     for computation in KpiComputation.objects.filter(cluster__in=clusters, period__in=keys).only(
         "cluster_id", "period", "locked_at"
@@ -191,7 +215,8 @@ def _hold_until_locked(clusters, keys: list[str], now: datetime.datetime) -> Non
             open_periods.setdefault(computation.period, []).append(computation.cluster_id)
     if not open_periods:
         return
-    sums = list(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
+    # Sums, and growth (denominator-less too: its year before is its denominator).
+    sums = list(Kpi.objects.filter(denominator__isnull=True).values_list("pk", flat=True))
     for period, cluster_ids in open_periods.items():
         derived = KpiValue.objects.filter(
             cluster__in=sorted(cluster_ids), period=period, enterprise__isnull=True, reporting_enterprises__isnull=False
@@ -204,31 +229,50 @@ def _hold_until_locked(clusters, keys: list[str], now: datetime.datetime) -> Non
 
 
 def _hide_where_the_difference_shows(
-    targets: list[KpiValue], differences: dict[tuple, dict[int, list]], rules_of: dict[int, DataCollectionRules]
+    targets: list[KpiValue],
+    differences: dict[tuple, dict[int, list]],
+    rules_of: dict[int, DataCollectionRules],
+    unsure: set[tuple] = frozenset(),
 ) -> None:
     """Hide each shown value whose difference with a linked value is a few enterprises' figures: `differences`
     gives, per (cluster, period, KPI), the enterprises in the linked value but not in this one, as
-    {enterprise: [link, numerator, denominator]}; a cluster value takes them all, a link value those of its link."""
+    {enterprise: [link, numerator, denominator, cluster too]}; a cluster value takes those marked for the cluster,
+    a link value those of its link. `unsure`: (cluster, period, KPI, link or None for the cluster) whose difference
+    is not a set of enterprises (one counted under another link, or from figures changed since): hidden."""
     for row in targets:
         if row.disclosure:
+            continue
+        link = row.link if row.scope == Scope.LINK else None
+        if (row.cluster_id, row.period, row.kpi_id, link) in unsure:
+            row.disclosure = Disclosure.COMPLEMENT
             continue
         extra = differences.get((row.cluster_id, row.period, row.kpi_id))
         if not extra:
             continue
         contributions = [
             (numerator, denominator)
-            for link, numerator, denominator in extra.values()
-            if row.scope == Scope.CLUSTER or link == row.link
+            for where, numerator, denominator, cluster_too in extra.values()
+            if (cluster_too if row.scope == Scope.CLUSTER else where == row.link)
         ]
         if contributions and not _passes(contributions, rules_of[row.pk]):
             row.disclosure = Disclosure.COMPLEMENT
 
 
-def _add(found: dict, key: tuple, enterprise_id: int, link: str, numerator, denominator) -> None:
-    entry = found.setdefault(key, {}).setdefault(enterprise_id, [link, Decimal(0), None])
+def _add(
+    found: dict, key: tuple, enterprise_id: int, link: str, numerator, denominator, cluster_too: bool = True
+) -> None:
+    entry = found.setdefault(key, {}).setdefault(enterprise_id, [link, Decimal(0), None, cluster_too])
     entry[1] += numerator or 0
     if denominator is not None:
         entry[2] = (entry[2] or Decimal(0)) + denominator
+
+
+def _by_link(difference: dict[int, list] | None) -> dict[str, list[tuple]]:
+    """The enterprises of one difference per link, as (numerator, denominator)."""
+    found: dict[str, list[tuple]] = {}
+    for link, numerator, denominator, _cluster_too in (difference or {}).values():
+        found.setdefault(link, []).append((numerator, denominator))
+    return found
 
 
 def _counts(clusters, periods, kpis=None) -> dict[tuple, int]:
@@ -249,57 +293,95 @@ def _counts(clusters, periods, kpis=None) -> dict[tuple, int]:
 
 def _quarters_against_months(
     clusters, quarters: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
-) -> None:
+) -> dict[tuple, dict[int, list]]:
     """A quarter counts the enterprises that reported in each of its months, a month every enterprise that
     reported in it: for a sum KPI the months added up, minus the quarter, are the figures of those that missed a
     month. Where those enterprises fail the primary rules, the quarter is hidden. (A ratio KPI publishes only
     ratios, its sums being the office's: nothing subtracts to an enterprise's figure, so `rows` are sums.)
+    Answers those enterprises per (cluster, quarter, KPI), for the secondary rule across links.
 
-    A quarter's enterprises are among each month's, so where it counts as many as each of its months the sets
-    are the same: only the other (cluster, KPI) pairs are looked at, in one GROUP BY per quarter over their
-    enterprise rows (not an anti-join: its cost does not hang on the planner's estimates, stale right after the
-    rows were written)."""
+    Where a quarter counts as many enterprises as each of its months, the sets are the same (a quarter's are
+    among each month's): only the other (cluster, KPI) pairs are looked at, in one GROUP BY per quarter over
+    their enterprise rows (not an anti-join: its cost does not hang on the planner's estimates, stale right after
+    the rows were written). The GROUP BY also finds where the sets are not nested (an enterprise counted under
+    another link in a month computed before its link changed, or in the quarter but not in a month): those
+    values are hidden."""
     by_quarter: dict[str, list[KpiValue]] = {}
     for row in rows:
         if not row.disclosure:
             by_quarter.setdefault(row.period, []).append(row)
     differences: dict[tuple, dict[int, list]] = {}
+    unsure: set[tuple] = set()
     for quarter in quarters:
         shown = by_quarter.get(quarter.key, [])
         month_keys = [Span.month(m).key for m in quarter.months]
         months = _counts(clusters, month_keys, {r.kpi_id for r in shown}) if shown else {}
-        fewer = {
+        # A month not computed publishes nothing to subtract; where a link has no value in a month computed, none
+        # of its enterprises is counted there (0).
+        computed = {(c, period) for c, period, _k, _s, _l in months}
+        differ = {
             (r.cluster_id, r.kpi_id)
             for r in shown
-            if any(
-                months.get((r.cluster_id, m, r.kpi_id, r.scope, r.link), 0) > r.reporting_enterprises
+            if all((r.cluster_id, m) in computed for m in month_keys)
+            and any(
+                months.get((r.cluster_id, m, r.kpi_id, r.scope, r.link), 0) != r.reporting_enterprises
                 for m in month_keys
             )
         }
-        if not fewer:
+        if not differ:
             continue
-        in_quarter = Q(period=quarter.key)
-        missed = (
+        in_quarter, in_months = Q(period=quarter.key), ~Q(period=quarter.key)
+        enterprises = (
             KpiValue.objects.filter(
-                cluster__in=sorted({c for c, _k in fewer}),
-                kpi__in=sorted({k for _c, k in fewer}),
+                cluster__in=sorted({c for c, _k in differ}),
+                kpi__in=sorted({k for _c, k in differ}),
                 period__in=[quarter.key, *month_keys],
                 scope=Scope.ENTERPRISE,
                 enterprise__isnull=False,  # the enterprise rows' index
             )
             .order_by()
-            .values("cluster_id", "kpi_id", "enterprise_id", "link")
+            .values("cluster_id", "kpi_id", "enterprise_id")
             .annotate(
                 quarter_rows=Count("pk", filter=in_quarter),
-                num=Sum("numerator", filter=~in_quarter),
-                den=Sum("denominator", filter=~in_quarter),
+                month_rows=Count("pk", filter=in_months),
+                quarter_link=Max("link", filter=in_quarter),
+                first_link=Min("link", filter=in_months),
+                last_link=Max("link", filter=in_months),
+                num=Sum("numerator", filter=in_months),
+                den=Sum("denominator", filter=in_months),
             )
-            .filter(quarter_rows=0)
-            .values_list("cluster_id", "kpi_id", "enterprise_id", "link", "num", "den")
-        )
-        for cluster_id, kpi_id, enterprise_id, link, numerator, denominator in missed.iterator(chunk_size=5000):
-            _add(differences, (cluster_id, quarter.key, kpi_id), enterprise_id, link, numerator, denominator)
-    _hide_where_the_difference_shows(rows, differences, rules_of)
+            .filter(
+                Q(quarter_rows=0)
+                | Q(month_rows__lt=len(month_keys))
+                | ~Q(first_link=F("last_link"))
+                | ~Q(first_link=F("quarter_link"))
+            )
+            .values_list(
+                "cluster_id", "kpi_id", "enterprise_id", "quarter_rows", "month_rows", "quarter_link",
+                "first_link", "last_link", "num", "den",
+            )
+        )  # fmt: skip
+        for cluster_id, kpi_id, enterprise_id, q_rows, m_rows, q_link, first, last, num, den in enterprises.iterator(
+            chunk_size=5000
+        ):
+            key = (cluster_id, quarter.key, kpi_id)
+            if q_rows and m_rows < len(month_keys):  # not among each month's: figures changed since
+                unsure |= {(*key, None), (*key, q_link)}
+            if first != last or (q_rows and first != q_link):  # counted under another link
+                unsure |= {(*key, link) for link in (first, last, q_link) if link is not None}
+            elif not q_rows:
+                _add(differences, key, enterprise_id, last, num, den)
+    _hide_where_the_difference_shows(rows, differences, rules_of, unsure)
+    return differences
+
+
+def _growth_pairs() -> list[tuple[Kpi, int]]:
+    """Each growth KPI with each sum KPI of the same figure (EXPGR with EXPORT)."""
+    growth = list(Kpi.objects.filter(year_over_year=True, numerator__isnull=False))
+    sums = Kpi.objects.filter(
+        denominator__isnull=True, year_over_year=False, numerator__in=[k.numerator_id for k in growth]
+    ).values_list("pk", "numerator_id")
+    return [(kpi, pk) for kpi in growth for pk, numerator in sums if numerator == kpi.numerator_id]
 
 
 def _growth_against_sums(
@@ -310,58 +392,112 @@ def _growth_against_sums(
     taken from the sum now, gives the figures of the enterprises growth leaves out: where they fail the primary
     rules, growth is hidden.
 
-    Growth's enterprises are among each sum's, so where it counts as many the sets are the same: only the other
-    clusters are looked at, in a GROUP BY per period and sum."""
-    growth = {k.pk: k for k in Kpi.objects.filter(year_over_year=True, numerator__isnull=False)}
-    targets = [r for r in rows if r.kpi_id in growth and not r.disclosure]
+    Where growth counts as many as a sum, the sets are the same (growth's are among each sum's): only the other
+    clusters are looked at, in a GROUP BY per period and sum, which also finds an enterprise counted under
+    another link in the two (its link changed between the computations), or in growth but not in the sum."""
+    pairs = _growth_pairs()
+    targets = [r for r in rows if r.kpi_id in {kpi.pk for kpi, _s in pairs} and not r.disclosure]
     if not targets or not spans:
         return
-    sums = list(
-        Kpi.objects.filter(
-            denominator__isnull=True, year_over_year=False, numerator__in=[k.numerator_id for k in growth.values()]
-        ).values_list("pk", "numerator_id")
-    )
     keys = {s.key for s in spans}
     periods = keys | {s.year_before.key for s in spans}
-    counts = _counts(sorted({r.cluster_id for r in targets}), periods, [pk for pk, _n in sums])
-    for growth_id, kpi in growth.items():
-        for sum_id in [pk for pk, numerator in sums if numerator == kpi.numerator_id]:
-            for span in spans:
-                shown = [r for r in targets if r.kpi_id == growth_id and r.period == span.key]
-                in_growth = Q(kpi_id=growth_id, period=span.key)
-                # This period and the year before: two differences, each checked on its own.
-                for period in (span.key, span.year_before.key):
-                    fewer = sorted(
-                        {
-                            r.cluster_id
-                            for r in shown
-                            if counts.get((r.cluster_id, period, sum_id, r.scope, r.link), 0) > r.reporting_enterprises
-                        }
+    counts = _counts(sorted({r.cluster_id for r in targets}), periods, [sum_id for _k, sum_id in pairs])
+    for kpi, sum_id in pairs:
+        growth_id = kpi.pk
+        for span in spans:
+            shown = [r for r in targets if r.kpi_id == growth_id and r.period == span.key]
+            in_growth = Q(kpi_id=growth_id, period=span.key)
+            # This period and the year before: two differences, each checked on its own.
+            for period in (span.key, span.year_before.key):
+                differ = sorted(
+                    {
+                        r.cluster_id
+                        for r in shown
+                        if counts.get((r.cluster_id, period, sum_id, r.scope, r.link), 0) != r.reporting_enterprises
+                    }
+                )
+                if not differ:
+                    continue
+                in_sum = Q(kpi_id=sum_id, period=period)
+                enterprises = (
+                    KpiValue.objects.filter(
+                        in_growth | in_sum,
+                        cluster__in=differ,
+                        period__in=[span.key, period],
+                        kpi__in=[growth_id, sum_id],
+                        scope=Scope.ENTERPRISE,
+                        enterprise__isnull=False,
                     )
-                    if not fewer:
-                        continue
-                    in_sum = Q(kpi_id=sum_id, period=period)
-                    left_out = (
-                        KpiValue.objects.filter(
-                            in_growth | in_sum,
-                            cluster__in=fewer,
-                            period__in=[span.key, period],
-                            kpi__in=[growth_id, sum_id],
-                            scope=Scope.ENTERPRISE,
-                            enterprise__isnull=False,
-                        )
-                        .order_by()
-                        .values("cluster_id", "enterprise_id")
-                        .annotate(
-                            growth_rows=Count("pk", filter=in_growth),
-                            link=Max("link", filter=in_sum),
-                            num=Sum("numerator", filter=in_sum),
-                            den=Sum("denominator", filter=in_sum),
-                        )
-                        .filter(growth_rows=0)
-                        .values_list("cluster_id", "enterprise_id", "link", "num", "den")
+                    .order_by()
+                    .values("cluster_id", "enterprise_id")
+                    .annotate(
+                        growth_rows=Count("pk", filter=in_growth),
+                        sum_rows=Count("pk", filter=in_sum),
+                        growth_link=Max("link", filter=in_growth),
+                        link=Max("link", filter=in_sum),
+                        num=Sum("numerator", filter=in_sum),
+                        den=Sum("denominator", filter=in_sum),
                     )
-                    found: dict[tuple, dict[int, list]] = {}
-                    for cluster_id, enterprise_id, link, numerator, denominator in left_out:
-                        _add(found, (cluster_id, span.key, growth_id), enterprise_id, link, numerator, denominator)
-                    _hide_where_the_difference_shows(shown, found, rules_of)
+                    .filter(Q(growth_rows=0) | Q(sum_rows=0) | ~Q(growth_link=F("link")))
+                    .values_list("cluster_id", "enterprise_id", "growth_rows", "growth_link", "link", "num", "den")
+                )
+                found: dict[tuple, dict[int, list]] = {}
+                unsure: set[tuple] = set()
+                for cluster_id, enterprise_id, growth_rows, growth_link, link, num, den in enterprises:
+                    key = (cluster_id, span.key, growth_id)
+                    if not growth_rows:
+                        _add(found, key, enterprise_id, link, num, den)
+                    elif link is None:  # in growth but not in the sum: figures changed since
+                        unsure |= {(*key, None), (*key, growth_link)}
+                    else:  # counted under another link in the two
+                        unsure |= {(*key, growth_link), (*key, link)}
+                _hide_where_the_difference_shows(shown, found, rules_of, unsure)
+
+
+def _growth_against_hidden_sums(
+    clusters, spans: list[Span], rows: list[KpiValue], rules: dict[int, DataCollectionRules]
+) -> None:
+    """Hide growth wherever the sum of the same figure, at the same scope and link, is hidden this period or a
+    year before ((1 + growth) × one is the other), then hide further links of the growth where the secondary rule
+    calls for it. Run after the sums' own secondary rule, on the values computed just now and those stored."""
+    pairs = _growth_pairs()
+    targets = [r for r in rows if r.kpi_id in {kpi.pk for kpi, _s in pairs} and not r.disclosure]
+    if not targets:
+        return
+    sum_ids = [sum_id for _k, sum_id in pairs]
+    published: dict[tuple, bool] = {
+        (r.cluster_id, r.period, r.kpi_id, r.scope, r.link): not r.disclosure for r in rows if r.kpi_id in sum_ids
+    }
+    stored = (
+        KpiValue.objects.filter(
+            cluster__in=clusters,
+            period__in={s.year_before.key for s in spans} - {r.period for r in rows},
+            kpi__in=sum_ids,
+            enterprise__isnull=True,
+            reporting_enterprises__isnull=False,
+        )
+        .order_by()
+        .values_list("cluster_id", "period", "kpi_id", "scope", "link", "disclosure")
+    )
+    for cluster_id, period, kpi_id, scope, link, disclosure in stored:
+        # Held until its lock, a year before: not published yet either.
+        published[(cluster_id, period, kpi_id, scope, link)] = disclosure == Disclosure.PUBLISHED
+    hidden_cells = set()
+    for kpi, sum_id in pairs:
+        for row in targets:
+            if row.kpi_id != kpi.pk:
+                continue
+            year_before = Span.parse(row.period).year_before.key
+            if not all(
+                published.get((row.cluster_id, period, sum_id, row.scope, row.link), False)
+                for period in (row.period, year_before)
+            ):
+                row.disclosure = Disclosure.COMPLEMENT
+                hidden_cells.add((row.cluster_id, row.period, row.kpi_id))
+    if not hidden_cells:
+        return
+    cells = {key: cell for key, cell in _cells(r for r in rows if r.kpi_id in {k.pk for k, _s in pairs}).items()}
+    contributions = _contributions(clusters, sorted(hidden_cells))
+    for key in hidden_cells:
+        whole, parts = cells[key]
+        _protect(whole, parts, rules[key[0]], contributions.get(key, {}))

@@ -135,13 +135,13 @@ def _notify_representatives(submission: Submission, subject: str, body: str) -> 
 @transaction.atomic
 def submission_submit(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
     """Hand the month's figures to the office: every active figure filled, unusual values explained."""
-    now = now or timezone.now()
     # The enterprise first, as every write of its figures takes it: a write under way finishes before the
     # submission is judged, and none starts on a status read before the submission changes it.
     lock_enterprises([submission.enterprise_id])
     submission = (
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )
+    now = now or timezone.now()  # read once the locks are held: the month may have locked while this waited
     if submission.enterprise_id not in writable_enterprise_ids(
         user, submission.period.cluster, [submission.enterprise_id]
     ):
@@ -167,13 +167,18 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
     return submission
 
 
-def _office_decision(submission: Submission, user, now, expected_version: int | None) -> Submission:
+def _office_decision(
+    submission: Submission, user, now: datetime.datetime | None, expected_version: int | None
+) -> tuple[Submission, datetime.datetime]:
+    """The submission locked and read again, and the time of the decision (read once the locks are held: the month
+    may have locked while this waited)."""
     # The enterprise first, as every write of its figures takes it: the office decides on figures no write is
     # still changing, and the version it compares is the one those writes left.
     lock_enterprises([submission.enterprise_id])
     submission = (
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )
+    now = now or timezone.now()
     if not is_office(user, submission.period.cluster):
         raise PermissionDenied
     if submission.period.is_locked(now):
@@ -181,7 +186,7 @@ def _office_decision(submission: Submission, user, now, expected_version: int | 
     if expected_version is not None and submission.lock_version != expected_version:
         # The office decides on the figures it saw: approving others that came in meanwhile is refused.
         raise StaleVersion(submission)
-    return submission
+    return submission, now
 
 
 @transaction.atomic
@@ -189,8 +194,7 @@ def submission_approve(
     *, submission: Submission, user, now: datetime.datetime | None = None, expected_version: int | None = None
 ) -> Submission:
     """Approve submitted figures; with `expected_version`, only those the office saw (else nothing is done)."""
-    now = now or timezone.now()
-    submission = _office_decision(submission, user, now, expected_version)
+    submission, now = _office_decision(submission, user, now, expected_version)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted submission can be approved."))
     submission.status = SubmissionStatus.APPROVED
@@ -210,11 +214,10 @@ def submission_return(
     expected_version: int | None = None,
 ) -> Submission:
     """Send the figures back to the enterprise with the reason; its representatives are told by e-mail."""
-    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the figures go back, so the enterprise knows what to fix.")})
-    submission = _office_decision(submission, user, now, expected_version)
+    submission, now = _office_decision(submission, user, now, expected_version)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
         raise ValidationError(_("Only a submitted or approved submission can be returned."))
     # Returned figures stop counting: a computed month that counted them is recomputed.

@@ -46,7 +46,9 @@ def _redis_or_skip(url):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like every transactional test: a flush without it re-creates the content types under new ids,
+# and the next test that restores the serialized database (on the same xdist worker) then collides with them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_real_worker_round_trips_a_task_through_redis(cluster):
     """A real Celery worker, started against Redis and the test database, runs a task and answers."""
     url = settings.TEST_REDIS_URL

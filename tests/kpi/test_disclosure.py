@@ -388,3 +388,163 @@ def test_the_office_sets_the_thresholds_and_unsafe_ones_are_refused(client, clus
     services.kpi_values_compute(cluster=cluster, span=KEY)  # what the queued recomputation does
     links = {r["link"] for r in published(role(cluster, "viewer"), cluster) if r["kpi"] == "DEFECT"}
     assert links == {None}  # no link has six firms
+
+
+def firms_of(cluster, link, count, name):
+    return [EnterpriseFactory(cluster=cluster, value_chain_link=link, name=f"{name} {i}") for i in range(count)]
+
+
+def test_a_link_quarter_hidden_for_its_months_is_not_rebuilt_from_the_cluster(cluster, exporters):
+    """The attack: one firm of the service link joined in March, so that link's quarter is hidden; three firms of
+    the supply link joined too, enough for the cluster's quarter to be shown. The cluster quarter minus the other
+    links' quarters is the service link's quarter, and its months added up minus that quarter the late firm's
+    exports."""
+    mills, services_link, farms = (
+        exporters[:5],
+        firms_of(cluster, "service", 5, "Lab"),
+        firms_of(cluster, "supply", 5, "Farm"),
+    )
+    late_lab = firms_of(cluster, "service", 1, "New lab")[0]
+    late_farms = firms_of(cluster, "supply", 3, "New farm")
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {
+        m: {f: (1000, 10, 100 + 10 * i + m.month) for i, f in enumerate(mills + services_link + farms)} for m in months
+    }
+    figures[months[2]][late_lab] = (900, 9, 77)
+    for i, farm in enumerate(late_farms):
+        figures[months[2]][farm] = (900, 9, 90 + i)
+    report_months(cluster, figures)
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    links = ["processing", "service", "supply"]
+    cluster_quarter = values.get(("EXPORT", "2025-Q1", None))
+    for link in links:
+        months_total = [values.get(("EXPORT", f"2025-0{m}", link)) for m in (1, 2, 3)]
+        quarter = values.get(("EXPORT", "2025-Q1", link))
+        others = [values.get(("EXPORT", "2025-Q1", other)) for other in links if other != link]
+        if quarter is None and cluster_quarter is not None and None not in others:
+            quarter = cluster_quarter - sum(others)
+        if quarter is None or None in months_total:
+            continue
+        assert sum(months_total) - quarter != Decimal(77), link
+
+
+def test_growth_does_not_rebuild_a_sum_held_until_the_lock(cluster, exporters):
+    """The attack: until the lock a month's sums are held back; growth on the same firms a year before, times the
+    sum a year before, is the sum held."""
+    today = datetime.date.today()
+    month = datetime.date(today.year, today.month, 1) - datetime.timedelta(days=1)
+    month = month.replace(day=1)  # last month: past its deadline below, not locked
+    before = month.replace(year=month.year - 1)
+    report_months(cluster, {before: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(exporters)}})
+    period = ReportingPeriod.objects.create(
+        cluster=cluster,
+        month=month,
+        deadline=today - datetime.timedelta(days=1),
+        lock_date=today + datetime.timedelta(days=20),
+    )
+    element = DataElement.objects.get(code="export_revenue")
+    for i, firm in enumerate(exporters):
+        Submission.objects.create(
+            cluster=cluster, enterprise=firm, period=period, status="approved", submitted_at=timezone.now()
+        )
+        DataValue.objects.create(
+            cluster=cluster, enterprise=firm, period=period, data_element=element, value=130 + 10 * i
+        )
+    services.kpi_values_compute(cluster=cluster, span=before.strftime("%Y-%m"))
+    services.kpi_values_compute(cluster=cluster, span=month.strftime("%Y-%m"))
+    key, key_before = month.strftime("%Y-%m"), before.strftime("%Y-%m")
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert ("EXPORT", key_before, None) in values and ("EXPORT", key, None) not in values
+    assert ("EXPGR", key, None) not in values
+    assert KpiValue.objects.get(kpi__code="EXPGR", period=key, scope="cluster").disclosure == "provisional"
+    services.kpi_values_compute(cluster=cluster, span=key, now=timezone.now() + datetime.timedelta(days=21))
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert values[("EXPORT", key, None)] == sum(130 + 10 * i for i in range(8))
+    assert ("EXPGR", key, None) in values
+
+
+def test_growth_of_a_link_does_not_rebuild_its_hidden_sum(cluster, exporters):
+    """The attack: the supply link's single farm hides its sum, and the smallest other link is hidden with it. Growth
+    is over fewer firms (three innovation firms are new), so another link is hidden beside the farm's growth and the
+    service link's growth is shown: × its sum a year before, it is its sum now, and the cluster's sum minus the
+    links shown then gives the farm's export."""
+    before, now = datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)
+    mills = exporters[:5]
+    farm = firms_of(cluster, "supply", 1, "Farm")[0]
+    labs = firms_of(cluster, "service", 4, "Lab")
+    old, new = firms_of(cluster, "innovation", 3, "Old studio"), firms_of(cluster, "innovation", 3, "New studio")
+    steady = [*mills, farm, *labs, *old]
+    report_months(
+        cluster,
+        {
+            before: {f: (1000, 10, 100 + 3 * i) for i, f in enumerate(steady)},
+            now: {
+                **{f: (1000, 10, 110 + 3 * i) for i, f in enumerate(steady)},
+                **{f: (1000, 10, 105 + i) for i, f in enumerate(new)},
+            },
+        },
+    )
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    links = ["processing", "supply", "service", "innovation"]
+    known = {link: values.get(("EXPORT", "2025-03", link)) for link in links}
+    for link in links:  # the sum now from growth and the sum a year before
+        growth, sum_before = values.get(("EXPGR", "2025-03", link)), values.get(("EXPORT", "2024-03", link))
+        if known[link] is None and growth is not None and sum_before is not None:
+            known[link] = (1 + growth) * sum_before
+    unknown = [link for link in links if known[link] is None]
+    if len(unknown) == 1 and ("EXPORT", "2025-03", None) in values:
+        known[unknown[0]] = values[("EXPORT", "2025-03", None)] - sum(v for v in known.values() if v is not None)
+    assert not close_to_one_of(known["supply"], {Decimal(110 + 3 * 5)}, Decimal("1e-4"))
+
+
+def test_a_firm_that_changed_link_gives_nothing_away_through_stored_months(cluster, exporters):
+    """The attack: the months were computed while a firm was in one link, the quarter after it moved to another. The
+    second link's quarter counts as many firms as its January, but not the same firms: its months added up minus its
+    quarter are the moved firm's January and February exports."""
+    mills, labs = exporters[:5], firms_of(cluster, "service", 5, "Lab")
+    mover = mills[4]
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {m: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(mills[:4] + labs)} for m in months}
+    for m in months:
+        figures[m][mover] = (1000, 10, 70 + m.month)
+    for i, lab in enumerate(firms_of(cluster, "processing", 2, "Mill late")):
+        figures[months[2]][lab] = (1000, 10, 95 + i)  # the processing link's quarter differs from its months too
+    report_months(cluster, figures)
+    services.kpi_values_compute(cluster=cluster, span="2025-01")
+    services.kpi_values_compute(cluster=cluster, span="2025-02")
+    type(mover).objects.filter(pk=mover.pk).update(value_chain_link="service")
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    services.kpi_values_compute(cluster=cluster, span="2025-Q1")
+    values = by_key(role(cluster, "viewer"), cluster)
+    quarter = values.get(("EXPORT", "2025-Q1", "service"))
+    months_total = [values.get(("EXPORT", f"2025-0{m}", "service")) for m in (1, 2, 3)]
+    if quarter is not None and None not in months_total:
+        assert sum(months_total) - quarter != -Decimal(71 + 72)
+
+
+def test_a_quarter_waits_for_the_latest_lock_of_its_months(cluster, exporters):
+    """February's lock date was put back past March's: until it passes, February's figures (so the quarter's) may
+    still change one approval at a time, so the quarter's sums wait for it, and the daily job computes the
+    quarter again once it has passed. Until then the dashboards do not call the quarter locked."""
+    from kpi.models import KpiComputation
+    from kpi.selectors.dashboards import computed_quarters
+
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    report_months(cluster, {m: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(exporters)} for m in months})
+    ReportingPeriod.objects.filter(cluster=cluster, month=months[1]).update(lock_date=datetime.date(2025, 5, 31))
+    after_march_lock = datetime.datetime(2025, 4, 25, tzinfo=datetime.UTC)
+    services.kpi_values_compute_many(
+        clusters=[cluster], spans=["2025-01", "2025-02", "2025-03", "2025-Q1"], now=after_march_lock
+    )
+    quarter = KpiValue.objects.get(kpi__code="EXPORT", period="2025-Q1", scope="cluster")
+    assert quarter.disclosure == "provisional"
+    assert not computed_quarters(user=role(cluster, "viewer"), cluster=cluster)[0].locked
+    after_february_lock = datetime.datetime(2025, 6, 2, tzinfo=datetime.UTC)
+    due = services.kpi_values_due(now=after_february_lock, clusters=[cluster])
+    assert sorted(due) == [(cluster.pk, "2025-02"), (cluster.pk, "2025-Q1")]
+    services.kpi_values_compute_due(now=after_february_lock, clusters=[cluster])
+    assert KpiValue.objects.get(kpi__code="EXPORT", period="2025-Q1", scope="cluster").disclosure == ""  # published
+    assert KpiComputation.objects.get(cluster=cluster, period="2025-Q1").values_locked
+    assert computed_quarters(user=role(cluster, "viewer"), cluster=cluster)[0].locked

@@ -402,6 +402,38 @@ def test_approved_submissions_lock_after_the_lock_date(cluster, period, enterpri
     assert submission.status == SubmissionStatus.LOCKED
 
 
+@pytest.mark.parametrize("decision", ["submit", "approve", "return"])
+def test_a_decision_that_waited_for_a_write_is_judged_at_the_time_it_is_made(
+    monkeypatch, cluster, period, enterprise, representative, office_user, decision
+):
+    """The month locks while the decision waits for a write of the enterprise's figures: the decision is taken
+    after the lock, and refused as any decision on a locked month is (not judged at the time it began waiting)."""
+    from kpi.services import workflow
+
+    fill_form(cluster, representative, enterprise, period)
+    submission = Submission.objects.get(enterprise=enterprise)
+    if decision != "submit":
+        services.submission_submit(submission=submission, user=representative)
+    clock = [period.locks_at - datetime.timedelta(seconds=1)]
+    real_lock = workflow.lock_enterprises
+
+    def lock_after_a_wait(ids):
+        real_lock(ids)
+        clock[0] = period.locks_at + datetime.timedelta(seconds=1)  # the write held the lock past the lock date
+
+    monkeypatch.setattr(workflow.timezone, "now", lambda: clock[0])
+    monkeypatch.setattr(workflow, "lock_enterprises", lock_after_a_wait)
+    with pytest.raises(ValidationError, match="locked"):
+        if decision == "submit":
+            services.submission_submit(submission=submission, user=representative)
+        elif decision == "approve":
+            services.submission_approve(submission=submission, user=office_user)
+        else:
+            services.submission_return(submission=submission, user=office_user, reason="Eksport qayta tekshirilsin")
+    submission.refresh_from_db()
+    assert submission.status == (SubmissionStatus.DRAFT if decision == "submit" else SubmissionStatus.SUBMITTED)
+
+
 def test_a_locked_figure_changes_only_through_an_approved_correction(
     cluster, period, enterprise, representative, office_user
 ):
