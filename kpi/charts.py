@@ -69,8 +69,8 @@ def kpi_quarters(detail) -> str:
 def kpi_by_link(detail, labels: dict) -> str:
     """One line per value-chain link over time."""
     kpi = detail.kpi
-    if not detail.link_series:
-        return ""
+    if not any(v.value is not None for rows in detail.link_series.values() for v in rows):
+        return ""  # no axes without a line: nothing to read
     figure = Figure()
     for link, rows in detail.link_series.items():
         figure.add_trace(

@@ -239,6 +239,7 @@ class KpiDetail:
     enterprises: list[KpiValue]  # this period; only the rows the user may read (the office: all)
     current: KpiValue | None
     hidden_links: int = 0  # links of this period whose value the user may not read (disclosure control)
+    cluster_hidden: bool = False  # the cluster's value of this period exists, but the user may not read it
 
     @property
     def kpi(self) -> Kpi:
@@ -271,11 +272,24 @@ def kpi_detail(*, user, cluster: Cluster, setting: ClusterKpi, span: Span) -> Kp
         values.filter(scope=Scope.ENTERPRISE, period=span.key).select_related("enterprise").order_by("value")
     )
     current = next((v for v in series if v.scope == Scope.CLUSTER and v.period == span.key), None)
-    # How many links this period has (not their values): the page says some are not shown, and why.
-    every_link = KpiValue.objects.filter(
-        cluster=cluster, kpi_id=setting.kpi_id, period=span.key, scope=Scope.LINK, enterprise__isnull=True
-    ).count()
-    return KpiDetail(setting, span, months, quarters, links, link_series, enterprises, current, every_link - len(links))
+    # Which values this period has (not the values): the page says which are not shown, and why.
+    scopes = list(
+        KpiValue.objects.filter(
+            cluster=cluster, kpi_id=setting.kpi_id, period=span.key, enterprise__isnull=True
+        ).values_list("scope", flat=True)
+    )
+    return KpiDetail(
+        setting,
+        span,
+        months,
+        quarters,
+        links,
+        link_series,
+        enterprises,
+        current,
+        hidden_links=scopes.count(Scope.LINK) - len(links),
+        cluster_hidden=current is None and Scope.CLUSTER in scopes,
+    )
 
 
 # --- Value chain ---------------------------------------------------------------------------------------

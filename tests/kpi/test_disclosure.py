@@ -207,6 +207,41 @@ def test_sums_and_quartiles_wait_until_the_month_is_locked(cluster, cluster_with
     assert rows[("DEFECT", None)]["median"] is not None
 
 
+def test_the_page_says_why_the_cluster_value_is_missing(client, cluster, cluster_with_secrets):
+    """A hidden cluster value is a dash with a reason, not a blank: 'not yet' for a sum waiting for the lock,
+    and to the office, what the others do not see; a link chart with nothing to draw is left out."""
+    april = datetime.date(2025, 4, 1)
+    today = datetime.date.today()
+    write(cluster, april, {"processing": FIRMS["processing"] * 2}, deadline=today - datetime.timedelta(days=2))
+    services.kpi_values_compute(cluster=cluster, span="2025-04")
+    login(client, role(cluster, "council"))
+    page = client.get(reverse("kpi:kpi_detail", args=["EXPORT"]), {"period": "2025-04"})
+    html = page.content.decode()
+    assert page.context["detail"].cluster_hidden
+    assert 'id="cluster-hidden"' in html and "wait until the period is locked" in html
+    assert 'class="value">— / 23<' in html  # counted: not shown either (23 firms expected)
+    assert "Processing" in page.context["link_chart"]  # March's link values are drawn
+    login(client, role(cluster, "office"))
+    html = client.get(reverse("kpi:kpi_detail", args=["EXPORT"]), {"period": "2025-04"}).content.decode()
+    assert "Not shown to others" in html and "A sum or growth shown once the period is locked" in html
+    login(client, role(cluster, "council"))
+    html = client.get(reverse("kpi:kpi_detail", args=["DEFECT"]), {"period": "2025-04"}).content.decode()
+    assert 'id="cluster-hidden"' not in html  # a ratio over ten firms: shown
+
+
+def test_a_link_chart_with_no_value_to_draw_is_left_out(cluster, cluster_with_secrets):
+    from types import SimpleNamespace
+
+    from kpi import charts
+    from kpi.models import Kpi
+
+    empty = [KpiValue(period_start=MONTH, value=None, link="supply")]
+    detail = SimpleNamespace(kpi=Kpi.objects.get(code="EXPGR"), link_series={"supply": empty})
+    assert charts.kpi_by_link(detail, {}) == ""
+    detail.link_series["processing"] = [KpiValue(period_start=MONTH, value=Decimal("0.1"), link="processing")]
+    assert "plotly-graph-div" in charts.kpi_by_link(detail, {})
+
+
 def report_months(cluster, figures_by_month):
     """Figures of the same enterprises over several months: {month: {firm: (produced, defective, export)}}."""
     elements = {
