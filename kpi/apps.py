@@ -9,6 +9,7 @@ class KpiConfig(AppConfig):
     def ready(self) -> None:
         from governance.demo import register_demo_extension
 
+        from . import signals  # noqa: F401  (connects the receivers)
         from .demo import load_kpi_demo
 
         register_demo_extension("kpi", load_kpi_demo)

@@ -114,6 +114,13 @@ class Enterprise(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("governance:enterprise_detail", args=[self.pk])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the link read, so that a save can tell the link changed (the KPI values follow: kpi.signals)."""
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_link = instance.__dict__.get("value_chain_link")
+        return instance
+
 
 class ClusterRole(models.Model):
     """A person's role in one cluster; it decides what the person sees and may change there."""

@@ -16,7 +16,8 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   taken together pass both rules above. A quarter's value is hidden wherever one of its months is (a
   quarter of flows is the sum of its months). For a quarter of a sum KPI, the hidden links' months added up
   minus their quarters (rebuilt as the cluster's quarter minus the links shown) give the firms that missed a
-  month in them: those firms taken together must pass both rules as well.
+  month in them: those firms taken together must pass both rules as well; so must, for growth, the hidden links'
+  enterprises left out of the sums (the cluster's growth base minus the links' shown is the hidden links').
 - Linked values over different enterprises: where two published values read the same figures over sets of
   enterprises that differ by a few, their difference is those few enterprises' figures. So a quarter of a sum
   KPI is hidden where the enterprises counted in some of its months but not in the quarter (they missed a month)
@@ -27,6 +28,7 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   enterprise is counted under one link in one value and under another in the linked value (its link changed
   between two computations), or is in a quarter but not in each of its months (values computed from figures
   that changed since), the values involved are hidden too: their difference is no longer a set of enterprises.
+  A change of link recomputes every computed period of the cluster (kpi.signals), so this lasts until then.
 - Numerators and denominators of cluster and link values are read by the office only (the API and exports
   give others the value): enterprises count in different KPIs, so two KPIs sharing an element would
   otherwise give one enterprise's figure as a difference.
@@ -74,17 +76,19 @@ def _protect(
     parts: list[KpiValue],
     rules: DataCollectionRules,
     contributions: dict[str, list[tuple]],
-    missed: dict[str, list[tuple]] | None = None,
+    left_out: list[dict[str, list[tuple]]] = (),
 ) -> None:
     """Hide further links of one KPI and period until the hidden ones together pass the primary rules: then the
     cluster minus the links shown gives nothing that could be read back to one enterprise.
 
-    `contributions`: each link's enterprises as (numerator, denominator). `missed` (a quarter of a sum KPI): each
-    link's enterprises that reported in some of the quarter's months but not in all, as (numerator, denominator)
-    over those months; the hidden links' together must pass too, or be none (the links with such enterprises are
-    hidden first).
+    `contributions`: each link's enterprises as (numerator, denominator). `left_out`: differences with linked values
+    that the links shown would give for the hidden ones taken together, each per link as (numerator, denominator):
+    for a quarter of a sum KPI the enterprises that missed one of its months (its months added up, minus the
+    quarter); for growth those left out of the sum of its figure, this period and a year before (each sum minus
+    (1 + growth) times the other). Per difference, the hidden links' enterprises together must pass too, or be
+    none; the links with such enterprises are hidden first.
     """
-    missed = missed or {}
+    with_left_out = {link for difference in left_out for link in difference}
     if whole is None or whole.disclosure:
         for part in parts:
             part.disclosure = part.disclosure or Disclosure.COMPLEMENT
@@ -92,14 +96,17 @@ def _protect(
     hidden = [p for p in parts if p.disclosure]
     shown = sorted(
         (p for p in parts if not p.disclosure),
-        key=lambda p: (p.link not in missed, p.reporting_enterprises or 0, p.numerator or 0, p.link),
+        key=lambda p: (p.link not in with_left_out, p.reporting_enterprises or 0, p.numerator or 0, p.link),
     )
 
     def safe() -> bool:
-        left_out = [c for p in hidden for c in missed.get(p.link, [])]
-        return _passes([c for p in hidden for c in contributions.get(p.link, [])], rules) and (
-            not left_out or _passes(left_out, rules)
-        )
+        if not _passes([c for p in hidden for c in contributions.get(p.link, [])], rules):
+            return False
+        for difference in left_out:
+            theirs = [c for p in hidden for c in difference.get(p.link, [])]
+            if theirs and not _passes(theirs, rules):
+                return False
+        return True
 
     while hidden and shown and not safe():
         extra = shown.pop(0)
@@ -131,12 +138,12 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
     months = [r for r in rows if r.period_kind == PeriodKind.MONTH]
     quarters = [r for r in rows if r.period_kind == PeriodKind.QUARTER]
     rules_of = {row.pk: rules[row.cluster_id] for row in rows}
-    _growth_against_sums(clusters, [s for s in spans if not s.is_quarter], months, rules_of)
+    left_out = _growth_against_sums(clusters, [s for s in spans if not s.is_quarter], months, rules_of)
     month_cells = _cells(months)
     contributions = _contributions(clusters, [key for key, (_w, parts) in month_cells.items() if _any_hidden(parts)])
     for key, (whole, parts) in month_cells.items():
-        _protect(whole, parts, rules[key[0]], contributions.get(key, {}))
-    _growth_against_hidden_sums(clusters, [s for s in spans if not s.is_quarter], months, rules)
+        _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(left_out.get(key)))
+    _growth_against_hidden_sums(clusters, [s for s in spans if not s.is_quarter], months, rules, left_out)
     if quarters:
         hidden_months = _hidden_months(clusters, [s for s in spans if s.is_quarter], months)
         for row in quarters:
@@ -147,15 +154,15 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
                 row.disclosure = Disclosure.COMPLEMENT
         sums = set(Kpi.objects.filter(denominator__isnull=True, year_over_year=False).values_list("pk", flat=True))
         quarter_sums = [r for r in quarters if r.kpi_id in sums]
-        missed = _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarter_sums, rules_of)
-        _growth_against_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
+        left_out = _quarters_against_months(clusters, [s for s in spans if s.is_quarter], quarter_sums, rules_of)
+        left_out |= _growth_against_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules_of)
         quarter_cells = _cells(quarters)
         contributions = _contributions(
             clusters, [key for key, (_w, parts) in quarter_cells.items() if _any_hidden(parts)]
         )
         for key, (whole, parts) in quarter_cells.items():
-            _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(missed.get(key)))
-        _growth_against_hidden_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules)
+            _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(left_out.get(key)))
+        _growth_against_hidden_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules, left_out)
     KpiValue.objects.bulk_update([r for r in rows if r.disclosure != before[r.pk]], ["disclosure"], batch_size=1000)
     _hold_until_locked(clusters, keys, now)
 
@@ -236,9 +243,9 @@ def _hide_where_the_difference_shows(
 ) -> None:
     """Hide each shown value whose difference with a linked value is a few enterprises' figures: `differences`
     gives, per (cluster, period, KPI), the enterprises in the linked value but not in this one, as
-    {enterprise: [link, numerator, denominator, cluster too]}; a cluster value takes those marked for the cluster,
-    a link value those of its link. `unsure`: (cluster, period, KPI, link or None for the cluster) whose difference
-    is not a set of enterprises (one counted under another link, or from figures changed since): hidden."""
+    {enterprise: [link, numerator, denominator]}; a cluster value takes them all, a link value those of its link.
+    `unsure`: (cluster, period, KPI, link or None for the cluster) whose difference is not a set of enterprises (one
+    counted under another link, or from figures changed since): hidden."""
     for row in targets:
         if row.disclosure:
             continue
@@ -251,27 +258,28 @@ def _hide_where_the_difference_shows(
             continue
         contributions = [
             (numerator, denominator)
-            for where, numerator, denominator, cluster_too in extra.values()
-            if (cluster_too if row.scope == Scope.CLUSTER else where == row.link)
+            for where, numerator, denominator in extra.values()
+            if row.scope == Scope.CLUSTER or where == row.link
         ]
         if contributions and not _passes(contributions, rules_of[row.pk]):
             row.disclosure = Disclosure.COMPLEMENT
 
 
-def _add(
-    found: dict, key: tuple, enterprise_id: int, link: str, numerator, denominator, cluster_too: bool = True
-) -> None:
-    entry = found.setdefault(key, {}).setdefault(enterprise_id, [link, Decimal(0), None, cluster_too])
+def _add(found: dict, key: tuple, enterprise_id: int, link: str, numerator, denominator) -> None:
+    entry = found.setdefault(key, {}).setdefault(enterprise_id, [link, Decimal(0), None])
     entry[1] += numerator or 0
     if denominator is not None:
         entry[2] = (entry[2] or Decimal(0)) + denominator
 
 
-def _by_link(difference: dict[int, list] | None) -> dict[str, list[tuple]]:
-    """The enterprises of one difference per link, as (numerator, denominator)."""
-    found: dict[str, list[tuple]] = {}
-    for link, numerator, denominator, _cluster_too in (difference or {}).values():
-        found.setdefault(link, []).append((numerator, denominator))
+def _by_link(differences: list[dict[int, list]] | None) -> list[dict[str, list[tuple]]]:
+    """The enterprises of each difference per link, as (numerator, denominator)."""
+    found = []
+    for difference in differences or []:
+        by_link: dict[str, list[tuple]] = {}
+        for link, numerator, denominator in difference.values():
+            by_link.setdefault(link, []).append((numerator, denominator))
+        found.append(by_link)
     return found
 
 
@@ -293,7 +301,7 @@ def _counts(clusters, periods, kpis=None) -> dict[tuple, int]:
 
 def _quarters_against_months(
     clusters, quarters: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
-) -> dict[tuple, dict[int, list]]:
+) -> dict[tuple, list[dict[int, list]]]:
     """A quarter counts the enterprises that reported in each of its months, a month every enterprise that
     reported in it: for a sum KPI the months added up, minus the quarter, are the figures of those that missed a
     month. Where those enterprises fail the primary rules, the quarter is hidden. (A ratio KPI publishes only
@@ -369,10 +377,10 @@ def _quarters_against_months(
                 unsure |= {(*key, None), (*key, q_link)}
             if first != last or (q_rows and first != q_link):  # counted under another link
                 unsure |= {(*key, link) for link in (first, last, q_link) if link is not None}
-            elif not q_rows:
+            if not q_rows:  # missed a month (under whichever link: the cluster's difference holds it all the same)
                 _add(differences, key, enterprise_id, last, num, den)
     _hide_where_the_difference_shows(rows, differences, rules_of, unsure)
-    return differences
+    return {key: [difference] for key, difference in differences.items()}
 
 
 def _growth_pairs() -> list[tuple[Kpi, int]]:
@@ -386,7 +394,7 @@ def _growth_pairs() -> list[tuple[Kpi, int]]:
 
 def _growth_against_sums(
     clusters, spans: list[Span], rows: list[KpiValue], rules_of: dict[int, DataCollectionRules]
-) -> None:
+) -> dict[tuple, list[dict[int, list]]]:
     """Growth on a year before counts the enterprises with the figure in both years; the sum of the same figure
     counts every enterprise that has it, this period and a year before. (1 + growth) × the sum a year before,
     taken from the sum now, gives the figures of the enterprises growth leaves out: where they fail the primary
@@ -394,11 +402,14 @@ def _growth_against_sums(
 
     Where growth counts as many as a sum, the sets are the same (growth's are among each sum's): only the other
     clusters are looked at, in a GROUP BY per period and sum, which also finds an enterprise counted under
-    another link in the two (its link changed between the computations), or in growth but not in the sum."""
+    another link in the two (its link changed between the computations), or in growth but not in the sum.
+    Answers those left out per (cluster, period, growth KPI), one difference for this period and one for the year
+    before, for the secondary rule across links."""
     pairs = _growth_pairs()
     targets = [r for r in rows if r.kpi_id in {kpi.pk for kpi, _s in pairs} and not r.disclosure]
+    differences: dict[tuple, list[dict[int, list]]] = {}
     if not targets or not spans:
-        return
+        return differences
     keys = {s.key for s in spans}
     periods = keys | {s.year_before.key for s in spans}
     counts = _counts(sorted({r.cluster_id for r in targets}), periods, [sum_id for _k, sum_id in pairs])
@@ -452,14 +463,22 @@ def _growth_against_sums(
                     else:  # counted under another link in the two
                         unsure |= {(*key, growth_link), (*key, link)}
                 _hide_where_the_difference_shows(shown, found, rules_of, unsure)
+                for key, difference in found.items():
+                    differences.setdefault(key, []).append(difference)
+    return differences
 
 
 def _growth_against_hidden_sums(
-    clusters, spans: list[Span], rows: list[KpiValue], rules: dict[int, DataCollectionRules]
+    clusters,
+    spans: list[Span],
+    rows: list[KpiValue],
+    rules: dict[int, DataCollectionRules],
+    left_out: dict[tuple, list[dict[int, list]]],
 ) -> None:
-    """Hide growth wherever the sum of the same figure, at the same scope and link, is hidden this period or a
-    year before ((1 + growth) × one is the other), then hide further links of the growth where the secondary rule
-    calls for it. Run after the sums' own secondary rule, on the values computed just now and those stored."""
+    """Hide growth wherever the sum of the same figure, at the same scope and link, is shown in one of the two
+    years and hidden in the other ((1 + growth) × one is the other), then hide further links of the growth where
+    the secondary rule calls for it. Run after the sums' own secondary rule, on the values computed just now and
+    those stored. (Where neither sum is shown, or the sum KPI is not kept, growth gives no sum away.)"""
     pairs = _growth_pairs()
     targets = [r for r in rows if r.kpi_id in {kpi.pk for kpi, _s in pairs} and not r.disclosure]
     if not targets:
@@ -482,16 +501,18 @@ def _growth_against_hidden_sums(
     for cluster_id, period, kpi_id, scope, link, disclosure in stored:
         # Held until its lock, a year before: not published yet either.
         published[(cluster_id, period, kpi_id, scope, link)] = disclosure == Disclosure.PUBLISHED
+    # A sum not computed (its KPI not kept, or no enterprise of the link): nothing to read, nothing to hide.
     hidden_cells = set()
     for kpi, sum_id in pairs:
         for row in targets:
             if row.kpi_id != kpi.pk:
                 continue
             year_before = Span.parse(row.period).year_before.key
-            if not all(
-                published.get((row.cluster_id, period, sum_id, row.scope, row.link), False)
+            shown = {
+                published.get((row.cluster_id, period, sum_id, row.scope, row.link))
                 for period in (row.period, year_before)
-            ):
+            }
+            if shown == {True, False}:
                 row.disclosure = Disclosure.COMPLEMENT
                 hidden_cells.add((row.cluster_id, row.period, row.kpi_id))
     if not hidden_cells:
@@ -500,4 +521,4 @@ def _growth_against_hidden_sums(
     contributions = _contributions(clusters, sorted(hidden_cells))
     for key in hidden_cells:
         whole, parts = cells[key]
-        _protect(whole, parts, rules[key[0]], contributions.get(key, {}))
+        _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(left_out.get(key)))

@@ -534,29 +534,95 @@ def test_growth_of_a_link_does_not_rebuild_its_hidden_sum(cluster, exporters):
     assert not close_to_one_of(known["supply"], {Decimal(110 + 3 * 5)}, Decimal("1e-4"))
 
 
-def test_a_firm_that_changed_link_gives_nothing_away_through_stored_months(cluster, exporters):
-    """The attack: the months were computed while a firm was in one link, the quarter after it moved to another. The
-    second link's quarter counts as many firms as its January, but not the same firms: its months added up minus its
-    quarter are the moved firm's January and February exports."""
+def test_a_firm_that_moved_link_and_missed_a_month_stays_in_the_clusters_difference(cluster, exporters):
+    """The attack: January was computed while a mill was in the processing link, February after it moved to the
+    service link (before the recomputation its move queued had run), and it missed March. The cluster's January +
+    February + March − Q1 is that mill's January and February exports: the cluster quarter is hidden."""
     mills, labs = exporters[:5], firms_of(cluster, "service", 5, "Lab")
     mover = mills[4]
     months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
     figures = {m: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(mills[:4] + labs)} for m in months}
-    for m in months:
-        figures[m][mover] = (1000, 10, 70 + m.month)
-    for i, lab in enumerate(firms_of(cluster, "processing", 2, "Mill late")):
-        figures[months[2]][lab] = (1000, 10, 95 + i)  # the processing link's quarter differs from its months too
+    figures[months[0]][mover] = (1000, 10, 71)
+    figures[months[1]][mover] = (1000, 10, 72)
     report_months(cluster, figures)
     services.kpi_values_compute(cluster=cluster, span="2025-01")
-    services.kpi_values_compute(cluster=cluster, span="2025-02")
-    type(mover).objects.filter(pk=mover.pk).update(value_chain_link="service")
-    services.kpi_values_compute(cluster=cluster, span="2025-03")
-    services.kpi_values_compute(cluster=cluster, span="2025-Q1")
+    type(mover).objects.filter(pk=mover.pk).update(value_chain_link="service")  # no recomputation yet
+    for key in ("2025-02", "2025-03", "2025-Q1"):
+        services.kpi_values_compute(cluster=cluster, span=key)
     values = by_key(role(cluster, "viewer"), cluster)
-    quarter = values.get(("EXPORT", "2025-Q1", "service"))
-    months_total = [values.get(("EXPORT", f"2025-0{m}", "service")) for m in (1, 2, 3)]
-    if quarter is not None and None not in months_total:
-        assert sum(months_total) - quarter != -Decimal(71 + 72)
+    for link in (None, "processing", "service"):
+        quarter = values.get(("EXPORT", "2025-Q1", link))
+        months_total = [values.get(("EXPORT", f"2025-0{m}", link)) for m in (1, 2, 3)]
+        if quarter is not None and None not in months_total:
+            assert sum(months_total) - quarter not in (Decimal(71 + 72), Decimal(71), Decimal(72)), link
+    assert ("EXPORT", "2025-Q1", None) not in values
+
+
+def test_two_firms_that_swap_links_give_nothing_away(cluster, exporters, django_capture_on_commit_callbacks):
+    """The attack: a mill and a laboratory swap links (two wrong links corrected together), so every link counts
+    as many enterprises as before. Were January and February kept as computed before the swap, the processing
+    link's months added up minus its quarter would be the mill's exports less the laboratory's, which either of
+    them turns into the other's. A change of link recomputes every computed period of the cluster, so the months
+    and the quarter count the same enterprises again."""
+    mills, labs = exporters[:5], firms_of(cluster, "service", 5, "Lab")
+    mill, lab = mills[4], labs[4]
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {m: {f: (1000, 10, 100 + 10 * i + m.month) for i, f in enumerate(mills + labs)} for m in months}
+    report_months(cluster, figures)
+    services.kpi_values_compute_many(clusters=[cluster], spans=["2025-01", "2025-02"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for firm, link in ((mill, "service"), (lab, "processing")):
+            firm = type(firm).objects.get(pk=firm.pk)  # as the form and the API read it
+            firm.value_chain_link = link
+            firm.save()
+    from kpi.models import PendingComputation
+
+    assert not PendingComputation.objects.filter(cluster=cluster).exists()  # recorded, then computed
+    services.kpi_values_compute_many(clusters=[cluster], spans=["2025-03", "2025-Q1"])
+    stored_links = set(KpiValue.objects.filter(enterprise=mill, kpi__code="EXPORT").values_list("link", flat=True))
+    assert stored_links == {"service"}  # January and February recomputed under the new link
+    values = by_key(role(cluster, "viewer"), cluster)
+    for link in ("processing", "service"):
+        quarter = values.get(("EXPORT", "2025-Q1", link))
+        months_total = [values.get(("EXPORT", f"2025-0{m}", link)) for m in (1, 2, 3)]
+        if quarter is not None and None not in months_total:
+            assert sum(months_total) == quarter, link  # the same enterprises: nothing left over
+
+
+def test_growth_of_a_hidden_link_is_not_rebuilt_from_the_cluster_and_the_links_shown(cluster, exporters):
+    """The attack: a single new laboratory hides the service link's growth (its export is the link's sum now minus
+    the growth base). Three new mills leave the processing link's growth shown, and the cluster's. For each value
+    shown, the base now is (1 + growth) × the sum a year before; the cluster's base minus the links' shown is the
+    service link's, and its sum now minus that base is the new laboratory's export."""
+    before, now = datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)
+    mills = exporters[:5]
+    labs, farms = firms_of(cluster, "service", 5, "Lab"), firms_of(cluster, "supply", 5, "Farm")
+    new_mills, new_lab = firms_of(cluster, "processing", 3, "New mill"), firms_of(cluster, "service", 1, "New lab")
+    steady = [*mills, *labs, *farms]
+    report_months(
+        cluster,
+        {
+            before: {f: (1000, 10, 100 + 3 * i) for i, f in enumerate(steady)},
+            now: {
+                **{f: (1000, 10, 110 + 3 * i) for i, f in enumerate(steady)},
+                **{f: (1000, 10, 100 + i) for i, f in enumerate(new_mills)},
+                new_lab[0]: (1000, 10, 77),
+            },
+        },
+    )
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    links = ["processing", "service", "supply"]
+    bases = {}
+    for scope in [None, *links]:
+        growth, sum_before = values.get(("EXPGR", "2025-03", scope)), values.get(("EXPORT", "2024-03", scope))
+        if growth is not None and sum_before is not None:
+            bases[scope] = (1 + growth) * sum_before
+    if None in bases and "service" not in bases and all(link in bases for link in links if link != "service"):
+        bases["service"] = bases[None] - sum(bases[link] for link in links if link != "service")
+    if "service" in bases and ("EXPORT", "2025-03", "service") in values:
+        left_out = values[("EXPORT", "2025-03", "service")] - bases["service"]
+        assert not close_to_one_of(left_out, {Decimal(77)}, Decimal("1e-4"))
 
 
 def test_a_quarter_waits_for_the_latest_lock_of_its_months(cluster, exporters):
