@@ -1,23 +1,38 @@
 """KPI values follow changes made elsewhere that move them."""
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from governance.models import Enterprise
+from governance.models import Enterprise, EnterprisePastLink
+
+
+@receiver(pre_save, sender=Enterprise, dispatch_uid="kpi_enterprise_link_before")
+def enterprise_link_before(sender, instance: Enterprise, raw: bool = False, **kwargs) -> None:
+    """The link stored before this save (read here: the instance may have been read without it, or long ago)."""
+    instance._link_before = None
+    if not raw and instance.pk is not None:
+        instance._link_before = (
+            Enterprise.objects.filter(pk=instance.pk).values_list("value_chain_link", flat=True).first()
+        )
 
 
 @receiver(post_save, sender=Enterprise, dispatch_uid="kpi_enterprise_link_changed")
 def enterprise_link_changed(sender, instance: Enterprise, created: bool, raw: bool = False, **kwargs) -> None:
-    """An enterprise moved to another value-chain link (the form, the API or the admin): every computed period of
-    its cluster is recomputed, in one task recorded in the same transaction. Until then the stored link values
-    count it under the link it had, and disclosure control would compare values that count it under two links
-    (two enterprises swapping links leave every count as it was)."""
-    before = getattr(instance, "loaded_link", None)
+    """An enterprise moved to another value-chain link (the form, the API or the admin): from this month on its
+    figures count under the new link; those of the months before keep the link they had (EnterprisePastLink). So
+    no KPI value published before the move changes with it, recomputed or not: the link values before and after
+    would give its figures away. The months from this one on that were already computed are recomputed, with
+    the change (one transaction)."""
+    before = getattr(instance, "_link_before", None)
+    instance._link_before = None
     if created or raw or before is None or before == instance.value_chain_link:
         return
-    from .services.aggregation import kpi_values_recompute_computed
+    from .services.aggregation import kpi_values_changed
+    from .services.periods import cluster_today
 
-    instance.loaded_link = instance.value_chain_link
+    since = cluster_today(instance.cluster).replace(day=1)
     with transaction.atomic():
-        kpi_values_recompute_computed(cluster=instance.cluster, trigger="link")
+        # Moved twice this month: the months before it had the first link.
+        EnterprisePastLink.objects.get_or_create(enterprise=instance, until=since, defaults={"link": before})
+        kpi_values_changed(cluster_id=instance.cluster_id, months=[since], trigger="link")

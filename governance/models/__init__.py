@@ -1,6 +1,6 @@
 from .accounts import ApiToken, password_fingerprint
 from .bodies import Body, Membership, Regulation, ResponsibilityAssignment
-from .clusters import Cluster, ClusterRole, Enterprise
+from .clusters import Cluster, ClusterRole, Enterprise, EnterprisePastLink, link_in, past_links
 from .meetings import ActionItem, AgendaItem, Attendance, Decision, Meeting
 
 __all__ = [
@@ -13,9 +13,12 @@ __all__ = [
     "ClusterRole",
     "Decision",
     "Enterprise",
+    "EnterprisePastLink",
     "Meeting",
     "Membership",
     "Regulation",
     "ResponsibilityAssignment",
+    "link_in",
     "password_fingerprint",
+    "past_links",
 ]

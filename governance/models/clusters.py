@@ -114,12 +114,49 @@ class Enterprise(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("governance:enterprise_detail", args=[self.pk])
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        """Remember the link read, so that a save can tell the link changed (the KPI values follow: kpi.signals)."""
-        instance = super().from_db(db, field_names, values)
-        instance.loaded_link = instance.__dict__.get("value_chain_link")
-        return instance
+
+class EnterprisePastLink(models.Model):
+    """A value-chain link an enterprise had before it moved: its figures of the months before `until` count under
+    `link`, so KPI values of those months stay as they were published (recomputed or not) and nobody learns the
+    enterprise's figures from the link values before and after its move. Written when the link changes
+    (kpi.signals); an enterprise that never moved has none and counts under its link."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="past_links"
+    )
+    link = models.CharField(_("value-chain link"), max_length=16, choices=ValueChainLink.choices)
+    until = models.DateField(_("until (first month under the next link)"))
+
+    class Meta:
+        ordering = ["enterprise", "until"]
+        verbose_name = _("past value-chain link")
+        verbose_name_plural = _("past value-chain links")
+        constraints = [models.UniqueConstraint(fields=["enterprise", "until"], name="enterprise_past_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.link} < {self.until:%Y-%m}"
+
+
+def past_links(clusters) -> dict[int, list[tuple]]:
+    """{enterprise id: [(until, link), ...] earliest first} of the past links of these clusters' enterprises: one
+    query."""
+    found: dict[int, list[tuple]] = {}
+    for enterprise_id, until, link in (
+        EnterprisePastLink.objects.filter(enterprise__cluster__in=clusters)
+        .order_by("enterprise_id", "until")
+        .values_list("enterprise_id", "until", "link")
+    ):
+        found.setdefault(enterprise_id, []).append((until, link))
+    return found
+
+
+def link_in(current: str, past: list[tuple] | None, month) -> str:
+    """The link an enterprise's figures of `month` count under: the first past link still running then, else its
+    link now."""
+    for until, link in past or ():
+        if month < until:
+            return link
+    return current
 
 
 class ClusterRole(models.Model):

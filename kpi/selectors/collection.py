@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from governance.choices import EnterpriseStatus
-from governance.models import Cluster, Enterprise
+from governance.models import Cluster, Enterprise, link_in, past_links
 
 from ..choices import SubmissionStatus, Timeliness
 from ..models import DataValue, DataValueChange, ReportingPeriod, Submission, add_months
@@ -148,7 +148,8 @@ def participates(enterprise: Enterprise, month: datetime.date) -> bool:
 def expected_enterprises(*, clusters: list[Cluster], spans: list) -> dict[tuple[int, str], dict[str, int]]:
     """How many enterprises are expected to report for each cluster and span, per value-chain link and in all
     (key ""): the participants of the span's last month, and any other enterprise that submitted in the span
-    (the figure exists: it counts, whatever the join date says). Two queries for the whole batch."""
+    (the figure exists: it counts, whatever the join date says), under the link of that month. Three queries for
+    the whole batch."""
     if not clusters or not spans:
         return {}
     firms = list(
@@ -166,6 +167,7 @@ def expected_enterprises(*, clusters: list[Cluster], spans: list) -> dict[tuple[
         .exclude(status=SubmissionStatus.DRAFT)
         .values_list("enterprise_id", "period__month")
     )
+    moved = past_links(clusters)
     result: dict[tuple[int, str], dict[str, int]] = {}
     for span in spans:
         last = span.months[-1]
@@ -173,7 +175,8 @@ def expected_enterprises(*, clusters: list[Cluster], spans: list) -> dict[tuple[
             if participates(firm, last) or any((firm.pk, m) in late_joiners for m in span.months):
                 counts = result.setdefault((firm.cluster_id, span.key), {})
                 counts[""] = counts.get("", 0) + 1
-                counts[firm.value_chain_link] = counts.get(firm.value_chain_link, 0) + 1
+                link = link_in(firm.value_chain_link, moved.get(firm.pk), last)
+                counts[link] = counts.get(link, 0) + 1
     return result
 
 

@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.models import Cluster, Enterprise
+from governance.models import Cluster, Enterprise, EnterprisePastLink, link_in, past_links
 
 from .. import platform
 from ..choices import Direction, KpiStatus, PeriodKind, Scope, SubmissionStatus
@@ -153,7 +153,9 @@ def _data_sql(
          "integer", "numeric", "numeric", "", "integer"],
     )  # fmt: skip
     elements_sql, elements_params = _values(term_elements, ["integer", "integer", "integer", "integer", "integer"])
-    spans_sql, spans_params = _values(spans, ["integer", "varchar(7)", "varchar(8)", "date", "integer", "integer"])
+    spans_sql, spans_params = _values(
+        spans, ["integer", "varchar(7)", "varchar(8)", "date", "integer", "integer", "date"]
+    )
     months_sql, months_params = _values(span_months, ["integer", "date", "integer"])
     work_sql, work_params = _values(work, ["integer", "integer"])
     counted_sql, counted_params = _values(counted, ["integer", "integer", "integer", "integer", "numeric"])
@@ -164,7 +166,7 @@ def _data_sql(
 WITH terms (cluster_id, kpi_id, num_el, num_yr, den_el, den_yr, factor, per_days, shift, ratio, target, minimum,
             direction, judged) AS (VALUES {terms_sql}),
 term_elements (cluster_id, kpi_id, element_id, yr, side) AS (VALUES {elements_sql}),
-spans (si, span_key, kind, start, days, months) AS (VALUES {spans_sql}),
+spans (si, span_key, kind, start, days, months, last_month) AS (VALUES {spans_sql}),
 span_months (si, month, yr) AS (VALUES {months_sql}),
 work (cluster_id, si) AS (VALUES {work_sql}),
 counted (cluster_id, with_submitted, min_n, min_q, dominance) AS (VALUES {counted_sql}),
@@ -201,8 +203,15 @@ pairs AS (
     GROUP BY te.cluster_id, el.si, te.kpi_id, el.enterprise_id
 ),
 ent AS (
-    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, e.value_chain_link AS link, p.num, p.den,
-           {_value_sql("p")} AS v
+    -- The link of the span's last month: a past link where the enterprise has moved since (EnterprisePastLink).
+    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id,
+           COALESCE(
+               (SELECT pl.link FROM {_table(EnterprisePastLink)} pl
+                WHERE pl.enterprise_id = p.enterprise_id AND pl.until > sp.last_month
+                ORDER BY pl.until LIMIT 1),
+               e.value_chain_link
+           ) AS link,
+           p.num, p.den, {_value_sql("p")} AS v
     FROM pairs p
     JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
     JOIN spans sp ON sp.si = p.si
@@ -334,7 +343,7 @@ def _insert_data_kpis(
     sql, params = _data_sql(
         terms=terms,
         term_elements=term_elements,
-        spans=[(index[s.key], s.key, s.kind, s.start, s.days, len(s.months)) for s in spans.values()],
+        spans=[(index[s.key], s.key, s.kind, s.start, s.days, len(s.months), s.months[-1]) for s in spans.values()],
         span_months=span_months,
         work=[(c.pk, index[s.key]) for c, s in work],
         counted=counted,
@@ -611,13 +620,15 @@ def _coverage(clusters: list[Cluster], work: list[tuple[Cluster, Span]]) -> dict
     months_of: dict[tuple[int, int, str], set[datetime.date]] = {}
     for cluster_id, enterprise_id, link, month in rows.iterator(chunk_size=10000):
         months_of.setdefault((cluster_id, enterprise_id, link), set()).add(month)
+    moved = past_links(clusters)
     result: dict[tuple[int, str], tuple[dict, dict]] = {}
     wanted = {(c.pk, s.key) for c, s in work}
     for span in spans:
         needed = set(span.months)
         counted: dict[int, dict[str, int]] = {}
-        for (cluster_id, _enterprise_id, link), seen in months_of.items():
+        for (cluster_id, enterprise_id, link), seen in months_of.items():
             if (cluster_id, span.key) in wanted and needed <= seen:
+                link = link_in(link, moved.get(enterprise_id), span.months[-1])
                 tally = counted.setdefault(cluster_id, {})
                 tally[""] = tally.get("", 0) + 1
                 tally[link] = tally.get(link, 0) + 1

@@ -6,9 +6,10 @@ other published values. The rules are those statistical offices apply to busines
 that are the cluster's settings (`DataCollectionRules.publish_*`):
 
 - Minimum number of contributors: a value over fewer than `publish_min_enterprises` enterprises (at
-  least 3) is not published. Quartiles need `publish_min_enterprises_quartiles` (at least 5, 10 by
-  default) and each is the mean of the three enterprises around its place, so no published quartile is
-  one enterprise's exact value (see `aggregation._quartile_columns`).
+  least 3) is not published. Quartiles need `publish_min_enterprises_quartiles` (at least 10: with five to
+  eight, the quartiles and the total give one enterprise's value), and each is the mean of the three
+  enterprises around its place, so no published quartile is one enterprise's exact value (see
+  `aggregation._quartile_columns`).
 - Dominance: a value where the two largest contributions make up more than `publish_dominance_share` of
   its numerator or denominator is not published: the second largest could estimate the largest.
 - Secondary suppression: the cluster value is the sum of its links, so one hidden link would be the
@@ -28,7 +29,11 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   enterprise is counted under one link in one value and under another in the linked value (its link changed
   between two computations), or is in a quarter but not in each of its months (values computed from figures
   that changed since), the values involved are hidden too: their difference is no longer a set of enterprises.
-  A change of link recomputes every computed period of the cluster (kpi.signals), so this lasts until then.
+  (A link saved through the platform applies from the month of the change on, the months before keeping the
+  link they had: kpi.signals. This is for links changed behind its back.)
+- A hidden link covers another only if its own value cannot be worked out: a quarter of a sum KPI whose months
+  are all shown and in which nobody missed one is known (its months added up), so it is never the one hidden;
+  where no other link is left, the cluster's value is hidden.
 - Numerators and denominators of cluster and link values are read by the office only (the API and exports
   give others the value): enterprises count in different KPIs, so two KPIs sharing an element would
   otherwise give one enterprise's figure as a difference.
@@ -77,25 +82,29 @@ def _protect(
     rules: DataCollectionRules,
     contributions: dict[str, list[tuple]],
     left_out: list[dict[str, list[tuple]]] = (),
+    known: set[str] = frozenset(),
 ) -> None:
     """Hide further links of one KPI and period until the hidden ones together pass the primary rules: then the
-    cluster minus the links shown gives nothing that could be read back to one enterprise.
+    cluster minus the links shown gives nothing that could be read back to one enterprise. Where no link is left
+    to hide and the hidden ones still do not pass, the cluster value is hidden too.
 
     `contributions`: each link's enterprises as (numerator, denominator). `left_out`: differences with linked values
     that the links shown would give for the hidden ones taken together, each per link as (numerator, denominator):
     for a quarter of a sum KPI the enterprises that missed one of its months (its months added up, minus the
     quarter); for growth those left out of the sum of its figure, this period and a year before (each sum minus
     (1 + growth) times the other). Per difference, the hidden links' enterprises together must pass too, or be
-    none; the links with such enterprises are hidden first.
+    none; the links with such enterprises are hidden first. `known`: links whose value others work out anyway (a
+    quarter of a sum KPI from its months, where all are shown and nobody in the link missed one): hiding one of
+    those protects nothing, so they count as shown and are never chosen.
     """
     with_left_out = {link for difference in left_out for link in difference}
     if whole is None or whole.disclosure:
         for part in parts:
             part.disclosure = part.disclosure or Disclosure.COMPLEMENT
         return
-    hidden = [p for p in parts if p.disclosure]
+    hidden = [p for p in parts if p.disclosure and p.link not in known]
     shown = sorted(
-        (p for p in parts if not p.disclosure),
+        (p for p in parts if not p.disclosure and p.link not in known),
         key=lambda p: (p.link not in with_left_out, p.reporting_enterprises or 0, p.numerator or 0, p.link),
     )
 
@@ -108,7 +117,10 @@ def _protect(
                 return False
         return True
 
-    while hidden and shown and not safe():
+    while hidden and not safe():
+        if not shown:  # the cluster minus every value known is the hidden links' together: the cluster goes too
+            whole.disclosure = Disclosure.COMPLEMENT
+            return
         extra = shown.pop(0)
         extra.disclosure = Disclosure.COMPLEMENT
         hidden.append(extra)
@@ -161,7 +173,19 @@ def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime)
             clusters, [key for key, (_w, parts) in quarter_cells.items() if _any_hidden(parts)]
         )
         for key, (whole, parts) in quarter_cells.items():
-            _protect(whole, parts, rules[key[0]], contributions.get(key, {}), _by_link(left_out.get(key)))
+            differences = _by_link(left_out.get(key))
+            known = set()
+            if key[2] in sums:  # a quarter of flows is its months added up, less those who missed one
+                missed = {link for difference in differences for link in difference}
+                known = {
+                    p.link
+                    for p in parts
+                    if p.link not in missed
+                    and not any(
+                        (key[0], m, key[2], Scope.LINK, p.link) in hidden_months for m in Span.parse(key[1]).months
+                    )
+                }
+            _protect(whole, parts, rules[key[0]], contributions.get(key, {}), differences, known)
         _growth_against_hidden_sums(clusters, [s for s in spans if s.is_quarter], quarters, rules, left_out)
     KpiValue.objects.bulk_update([r for r in rows if r.disclosure != before[r.pk]], ["disclosure"], batch_size=1000)
     _hold_until_locked(clusters, keys, now)

@@ -464,6 +464,37 @@ def test_a_link_quarter_hidden_for_its_months_is_not_rebuilt_from_the_cluster(cl
         assert sum(months_total) - quarter != Decimal(77), link
 
 
+def test_a_link_quarter_known_from_its_months_is_no_cover_for_a_hidden_one(cluster, exporters):
+    """The attack: two laboratories (50 and 60 a month) are the only ones of their link to report all three months,
+    so their link's quarter is hidden (too few); three others each missed a month, enough for the cluster quarter
+    to be shown. Hiding the processing link's quarter beside it covers nothing: nobody there missed a month, so
+    its months added up are its quarter. The cluster quarter minus them is the two laboratories', and either of
+    them then knows the other's."""
+    mills = exporters[:5]
+    a, b = firms_of(cluster, "service", 2, "Lab")
+    late = firms_of(cluster, "service", 3, "Late lab")
+    months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    figures = {m: {f: (1000, 10, 100 + 10 * i) for i, f in enumerate(mills)} for m in months}
+    for m in months:
+        figures[m][a], figures[m][b] = (1000, 10, 50), (1000, 10, 60)
+    for i, firm in enumerate(late):  # each misses a different month
+        for j, m in enumerate(months):
+            if i != j:
+                figures[m][firm] = (1000, 10, 55 + 3 * i)
+    report_months(cluster, figures)
+    services.kpi_values_compute_history(cluster=cluster)
+    values = by_key(role(cluster, "viewer"), cluster)
+    assert all(("EXPORT", f"2025-0{m}", link) in values for m in (1, 2, 3) for link in ("processing", "service"))
+    assert ("EXPORT", "2025-Q1", "service") not in values
+    processing = values.get(("EXPORT", "2025-Q1", "processing"))
+    if processing is None:  # its months added up, nobody having missed one
+        processing = sum(values[("EXPORT", f"2025-0{m}", "processing")] for m in (1, 2, 3))
+    cluster_quarter = values.get(("EXPORT", "2025-Q1", None))
+    if cluster_quarter is not None:
+        assert cluster_quarter - processing != Decimal(3 * (50 + 60))
+    assert KpiValue.objects.get(kpi__code="EXPORT", period="2025-Q1", scope="cluster").disclosure == "complement"
+
+
 def test_growth_does_not_rebuild_a_sum_held_until_the_lock(cluster, exporters):
     """The attack: until the lock a month's sums are held back; growth on the same firms a year before, times the
     sum a year before, is the sum held."""
@@ -523,6 +554,9 @@ def test_growth_of_a_link_does_not_rebuild_its_hidden_sum(cluster, exporters):
     services.kpi_values_compute_history(cluster=cluster)
     values = by_key(role(cluster, "viewer"), cluster)
     links = ["processing", "supply", "service", "innovation"]
+    # What the attack works from is there: the sums now and a year before, and the links' growth but the farm's.
+    assert ("EXPORT", "2025-03", None) in values and ("EXPGR", "2025-03", "processing") in values
+    assert all(("EXPORT", "2024-03", link) in values for link in ("processing", "service"))
     known = {link: values.get(("EXPORT", "2025-03", link)) for link in links}
     for link in links:  # the sum now from growth and the sum a year before
         growth, sum_before = values.get(("EXPGR", "2025-03", link)), values.get(("EXPORT", "2024-03", link))
@@ -535,8 +569,9 @@ def test_growth_of_a_link_does_not_rebuild_its_hidden_sum(cluster, exporters):
 
 
 def test_a_firm_that_moved_link_and_missed_a_month_stays_in_the_clusters_difference(cluster, exporters):
-    """The attack: January was computed while a mill was in the processing link, February after it moved to the
-    service link (before the recomputation its move queued had run), and it missed March. The cluster's January +
+    """The attack: January was computed while a mill was in the processing link, February after it was moved to
+    the service link by a bulk update (no past link kept: the stored values count it under two links), and it
+    missed March. The cluster's January +
     February + March − Q1 is that mill's January and February exports: the cluster quarter is hidden."""
     mills, labs = exporters[:5], firms_of(cluster, "service", 5, "Lab")
     mover = mills[4]
@@ -558,35 +593,58 @@ def test_a_firm_that_moved_link_and_missed_a_month_stays_in_the_clusters_differe
     assert ("EXPORT", "2025-Q1", None) not in values
 
 
-def test_two_firms_that_swap_links_give_nothing_away(cluster, exporters, django_capture_on_commit_callbacks):
-    """The attack: a mill and a laboratory swap links (two wrong links corrected together), so every link counts
-    as many enterprises as before. Were January and February kept as computed before the swap, the processing
-    link's months added up minus its quarter would be the mill's exports less the laboratory's, which either of
-    them turns into the other's. A change of link recomputes every computed period of the cluster, so the months
-    and the quarter count the same enterprises again."""
+def test_two_firms_that_swap_links_move_no_value_published_before(
+    cluster, exporters, django_capture_on_commit_callbacks
+):
+    """The attack: a mill and a laboratory swap links (two wrong links corrected together). Had the months before
+    been computed again under the new links, each link's values before and after would differ by the mill's
+    figures less the laboratory's, which either of them turns into the other's; had they been kept while the
+    quarter was computed under the new links, the link's months minus its quarter would give the same. Their
+    figures of the months before the swap keep the links they had: every value of those months stays as published,
+    however often it is computed again, and the months from the swap on count them under their new links."""
+    from governance.models import EnterprisePastLink
+    from kpi.models import PendingComputation
+
     mills, labs = exporters[:5], firms_of(cluster, "service", 5, "Lab")
     mill, lab = mills[4], labs[4]
     months = [datetime.date(2025, m, 1) for m in (1, 2, 3)]
     figures = {m: {f: (1000, 10, 100 + 10 * i + m.month) for i, f in enumerate(mills + labs)} for m in months}
     report_months(cluster, figures)
     services.kpi_values_compute_many(clusters=[cluster], spans=["2025-01", "2025-02"])
+    published_before = by_key(role(cluster, "viewer"), cluster)
     with django_capture_on_commit_callbacks(execute=True):
         for firm, link in ((mill, "service"), (lab, "processing")):
-            firm = type(firm).objects.get(pk=firm.pk)  # as the form and the API read it
+            firm = type(firm).objects.only("pk", "name").get(pk=firm.pk)  # read without its link, as some forms do
             firm.value_chain_link = link
             firm.save()
-    from kpi.models import PendingComputation
-
-    assert not PendingComputation.objects.filter(cluster=cluster).exists()  # recorded, then computed
-    services.kpi_values_compute_many(clusters=[cluster], spans=["2025-03", "2025-Q1"])
-    stored_links = set(KpiValue.objects.filter(enterprise=mill, kpi__code="EXPORT").values_list("link", flat=True))
-    assert stored_links == {"service"}  # January and February recomputed under the new link
+    this_month = timezone.localdate().replace(day=1)
+    assert set(EnterprisePastLink.objects.values_list("enterprise_id", "link", "until")) == {
+        (mill.pk, "processing", this_month),
+        (lab.pk, "service", this_month),
+    }
+    assert not PendingComputation.objects.filter(cluster=cluster).exists()
+    services.kpi_values_compute_history(cluster=cluster)  # every month and quarter again
     values = by_key(role(cluster, "viewer"), cluster)
+    assert {k: v for k, v in values.items() if k[1] in ("2025-01", "2025-02")} == published_before
+    assert set(KpiValue.objects.filter(enterprise=mill).values_list("link", flat=True)) == {"processing"}
     for link in ("processing", "service"):
-        quarter = values.get(("EXPORT", "2025-Q1", link))
-        months_total = [values.get(("EXPORT", f"2025-0{m}", link)) for m in (1, 2, 3)]
-        if quarter is not None and None not in months_total:
-            assert sum(months_total) == quarter, link  # the same enterprises: nothing left over
+        months_total = sum(values[("EXPORT", f"2025-0{m}", link)] for m in (1, 2, 3))
+        assert months_total == values[("EXPORT", "2025-Q1", link)], link  # the same enterprises: nothing left over
+    # From this month on, the mill counts under its new link.
+    period = ReportingPeriod.objects.create(
+        cluster=cluster, month=this_month, deadline=timezone.localdate(), lock_date=timezone.localdate()
+    )
+    DataValue.objects.create(
+        cluster=cluster, enterprise=mill, period=period, data_element=DataElement.objects.get(code="export_revenue"),
+        value=5,
+    )  # fmt: skip
+    Submission.objects.create(
+        cluster=cluster, enterprise=mill, period=period, status="approved", submitted_at=timezone.now()
+    )
+    services.kpi_values_compute(cluster=cluster, span=this_month.strftime("%Y-%m"))
+    assert KpiValue.objects.get(enterprise=mill, period=this_month.strftime("%Y-%m"), kpi__code="EXPORT").link == (
+        "service"
+    )
 
 
 def test_growth_of_a_hidden_link_is_not_rebuilt_from_the_cluster_and_the_links_shown(cluster, exporters):
@@ -613,6 +671,11 @@ def test_growth_of_a_hidden_link_is_not_rebuilt_from_the_cluster_and_the_links_s
     services.kpi_values_compute_history(cluster=cluster)
     values = by_key(role(cluster, "viewer"), cluster)
     links = ["processing", "service", "supply"]
+    # What the attack works from is there: every sum, and the cluster's growth; the service link's is hidden, and
+    # so must another link's be (the processing link's, whose new mills pass with the new laboratory).
+    assert all(("EXPORT", p, link) in values for p in ("2024-03", "2025-03") for link in [None, *links])
+    assert ("EXPGR", "2025-03", None) in values and ("EXPGR", "2025-03", "supply") in values
+    assert ("EXPGR", "2025-03", "service") not in values and ("EXPGR", "2025-03", "processing") not in values
     bases = {}
     for scope in [None, *links]:
         growth, sum_before = values.get(("EXPGR", "2025-03", scope)), values.get(("EXPORT", "2024-03", scope))
