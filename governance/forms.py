@@ -106,6 +106,14 @@ class EnterpriseForm(ClusterModelForm):
         widgets = {"joined_on": DATE, "taxpayer_id": forms.TextInput(attrs={"inputmode": "numeric"})}
         error_messages = {"taxpayer_id": {"max_length": _("The taxpayer id (STIR) has exactly 9 digits.")}}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["value_chain_link"].help_text = _(
+                "A new link applies to the figures from this month on; the months before keep the link they were "
+                "reported under, so the KPI values already published do not change."
+            )
+
 
 class EnterpriseContactForm(ClusterModelForm):
     """What an enterprise representative may change of their own enterprise."""
