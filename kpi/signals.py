@@ -1,7 +1,7 @@
 """KPI values follow changes made elsewhere that move them."""
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from governance.models import Enterprise, EnterprisePastLink
@@ -36,3 +36,19 @@ def enterprise_link_changed(sender, instance: Enterprise, created: bool, raw: bo
         # Moved twice this month: the months before it had the first link.
         EnterprisePastLink.objects.get_or_create(enterprise=instance, until=since, defaults={"link": before})
         kpi_values_changed(cluster_id=instance.cluster_id, months=[since], trigger="link")
+
+
+@receiver(post_migrate, dispatch_uid="kpi_catalogue_sync")
+def catalogue_sync(sender, apps=None, using="default", plan=None, **kwargs) -> None:
+    """After every `migrate` (once, for this app), the catalogue of data elements and KPIs is what the code says
+    (`kpi/catalogue.py`): new elements and KPIs appear, changed names and formulas follow. Migrations no longer
+    write it, so none imports live code."""
+    if sender.name != "kpi" or apps is None:
+        return
+    try:
+        data_element, kpi = apps.get_model("kpi", "DataElement"), apps.get_model("kpi", "Kpi")
+    except LookupError:  # migrated backwards past the catalogue's tables
+        return
+    from .catalogue import kpi_catalogue_sync
+
+    kpi_catalogue_sync(data_element, kpi)
