@@ -59,21 +59,34 @@ def cluster_role_grant(*, user, cluster: Cluster, role: str, enterprises: Iterab
     grant, _created = ClusterRole.objects.get_or_create(user=user, cluster=cluster, role=role)
     if not grant.is_active:
         grant.enterprises.clear()
-    grant.is_active = True
+    grant.is_active, grant.withdrawn_at = True, None
     grant.from_seats = False  # given by hand: it no longer follows the seats
-    grant.save(update_fields=["is_active", "from_seats"])
+    grant.save(update_fields=["is_active", "from_seats", "withdrawn_at"])
     if enterprises:
         grant.enterprises.add(*enterprises)
     forget_access(user)
     return grant
 
 
-def seat_roles_sync(*, person, cluster: Cluster, today: datetime.date | None = None) -> None:
+@transaction.atomic
+def cluster_role_withdraw(*, grant: ClusterRole, now: datetime.datetime | None = None) -> ClusterRole:
+    """Withdraw a role (the office, on the people page). It stays withdrawn: the seats the person holds now do not
+    give it back at the next sync; a seat taken after this does."""
+    grant.is_active, grant.withdrawn_at = False, now or timezone.now()
+    grant.save(update_fields=["is_active", "withdrawn_at"])
+    forget_access(grant.user)
+    return grant
+
+
+def seat_roles_sync(
+    *, person, cluster: Cluster, today: datetime.date | None = None, new_seat: Membership | None = None
+) -> None:
     """Make the roles that seats give match the person's seats in the cluster that are active today.
 
     A council seat makes a council member, an office seat office staff, a working-group seat a
     working-group member, and a seat representing an enterprise a representative of exactly the
-    enterprises of the seats. Roles given by hand are left alone.
+    enterprises of the seats. Roles given by hand are left alone, and a role the office withdrew comes back
+    only with a seat taken since (`new_seat`, just saved) or starting after the day it was withdrawn.
     """
     today = today or timezone.localdate()
     seats = list(
@@ -85,29 +98,47 @@ def seat_roles_sync(*, person, cluster: Cluster, today: datetime.date | None = N
     represented = {s.enterprise_id for s in seats if s.enterprise_id}
     if represented:
         wanted[Role.ENTERPRISE] = represented
+    latest_seat: dict[str, datetime.date] = {}
+    for seat in seats:
+        for role in _roles_of(seat):
+            latest_seat[role] = max(latest_seat.get(role, seat.start_date), seat.start_date)
+    taken = _roles_of(new_seat) if new_seat is not None else set()
     grants = {g.role: g for g in ClusterRole.objects.filter(user=person, cluster=cluster)}
     for role in [*ROLE_FOR_BODY.values(), Role.ENTERPRISE]:
         grant = grants.get(role)
+        if (
+            role in wanted
+            and grant is not None
+            and grant.withdrawn_at is not None
+            and role not in taken
+            and latest_seat[role] <= timezone.localdate(grant.withdrawn_at)
+        ):
+            continue  # withdrawn by the office after every seat that gives it began: it stays withdrawn
         if role in wanted:
             if grant is None:
                 grant = ClusterRole.objects.create(user=person, cluster=cluster, role=role, from_seats=True)
             elif not grant.from_seats:
-                if not grant.is_active:  # a withdrawn hand grant: the seat takes it over
-                    grant.from_seats, grant.is_active = True, True
-                    grant.save(update_fields=["from_seats", "is_active"])
+                if not grant.is_active:  # a withdrawn hand grant: the seat taken since takes it over
+                    grant.from_seats, grant.is_active, grant.withdrawn_at = True, True, None
+                    grant.save(update_fields=["from_seats", "is_active", "withdrawn_at"])
                     grant.enterprises.clear()
                 elif role == Role.ENTERPRISE:
                     grant.enterprises.add(*wanted[role])
                 continue
             elif not grant.is_active:
-                grant.is_active = True
-                grant.save(update_fields=["is_active"])
+                grant.is_active, grant.withdrawn_at = True, None
+                grant.save(update_fields=["is_active", "withdrawn_at"])
             if role == Role.ENTERPRISE:
                 grant.enterprises.set(wanted[role])
         elif grant is not None and grant.from_seats and grant.is_active:
             grant.is_active = False
             grant.save(update_fields=["is_active"])
     forget_access(person)
+
+
+def _roles_of(seat: Membership) -> set[str]:
+    """The roles a seat gives."""
+    return {ROLE_FOR_BODY[seat.body.kind]} | ({Role.ENTERPRISE} if seat.enterprise_id else set())
 
 
 def seat_roles_sync_all(*, today: datetime.date | None = None) -> int:
@@ -125,7 +156,9 @@ def membership_save(*, membership: Membership) -> Membership:
     """Save a body membership; the roles that seats give follow the person's seats."""
     previous = Membership.objects.filter(pk=membership.pk).select_related("body").first() if membership.pk else None
     _save(membership)
-    seat_roles_sync(person=membership.person, cluster=membership.body.cluster)
+    seat_roles_sync(
+        person=membership.person, cluster=membership.body.cluster, new_seat=membership if previous is None else None
+    )
     if previous is not None and (previous.person_id, previous.body.cluster_id) != (
         membership.person_id,
         membership.body.cluster_id,

@@ -785,8 +785,7 @@ def person_role_withdraw(request, pk):
     grant = get_scoped_or_404(ClusterRole, request.user, pk, CHANGE)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    grant.is_active = False
-    grant.save(update_fields=["is_active"])
+    services.cluster_role_withdraw(grant=grant)
     messages.success(request, _("The role was withdrawn."))
     return redirect(reverse("governance:people"))
 

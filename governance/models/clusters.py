@@ -181,6 +181,12 @@ class ClusterRole(models.Model):
         help_text=_("Follows the person's seats: it starts and ends with them."),
     )
     granted_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        _("withdrawn at"),
+        null=True,
+        blank=True,
+        help_text=_("Withdrawn by the office: seats held then do not give it back, only a seat taken later."),
+    )
 
     scope_rule = ScopeRule(cluster="cluster")
 

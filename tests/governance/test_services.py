@@ -422,6 +422,26 @@ def test_roles_given_by_hand_are_left_alone_by_seats(cluster):
     assert _active_roles(person, cluster) == {Role.WORKING_GROUP}
 
 
+def test_a_role_withdrawn_on_the_people_page_stays_withdrawn_until_a_later_seat(client, cluster):
+    """The office withdraws a council member's role on the people page: the nightly sync of seat roles does not give
+    it back for the seat the person already held; a seat taken after the withdrawal does."""
+    from django.urls import reverse
+
+    from tests.governance.factories import ClusterRoleFactory
+
+    council = BodyFactory(cluster=cluster, kind=BodyKind.COUNCIL, area="")
+    person = UserFactory()
+    services.membership_save(membership=Membership(body=council, person=person, start_date=datetime.date(2025, 1, 1)))
+    grant = ClusterRole.objects.get(user=person, cluster=cluster, role=Role.COUNCIL)
+    office = ClusterRoleFactory(cluster=cluster, role=Role.OFFICE).user
+    client.force_login(office)
+    assert client.post(reverse("governance:person_role_withdraw", args=[grant.pk])).status_code == 302
+    services.seat_roles_sync_all()
+    assert Role.COUNCIL not in _active_roles(person, cluster)
+    services.membership_save(membership=Membership(body=council, person=person, start_date=timezone.localdate()))
+    assert Role.COUNCIL in _active_roles(person, cluster)
+
+
 def test_action_item_owner_must_be_a_person_of_the_cluster(cluster):
     council, people = body_with_members(cluster, BodyKind.COUNCIL, members=1)
     outsider = UserFactory()
