@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test messages lint clean
+.PHONY: install run test test-sqlite messages lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: install
 # The whole suite on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# The same suite on SQLite (an in-memory test database), the embedded default that `make run` uses.
+test-sqlite: install
+	DATABASE_URL=sqlite:///$(CURDIR)/.test.sqlite3 $(BIN)/pytest -n 2 --dist loadgroup
 
 # Re-extract the strings and compile the catalogues (needs GNU gettext).
 messages: install

@@ -46,6 +46,11 @@ def _redis_or_skip(url):
 
 
 @pytest.mark.worker
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the worker runs in another process and reaches the test database over the network: on SQLite it is "
+    "in memory, in this process only",
+)
 # serialized_rollback like every transactional test: a flush without it re-creates the content types under new ids,
 # and the next test that restores the serialized database (on the same xdist worker) then collides with them.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
