@@ -9,28 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from governance.choices import Area
 
 from .choices import Aggregation, Direction, ElementGroup, KpiSource, Unit, ValueType
 
+StrOrLazy = str | Promise  # a name translated when it is shown
+
 
 @dataclass(frozen=True)
 class ElementSpec:
     code: str
-    name: str
+    name: StrOrLazy
     group: str
     unit: str
     aggregation: str = Aggregation.FLOW
     value_type: str = ValueType.DECIMAL
-    help: str = ""
+    help: StrOrLazy = ""
 
 
 @dataclass(frozen=True)
 class KpiSpec:
     code: str
-    name: str
+    name: StrOrLazy
     unit: str
     direction: str
     numerator: str | None
@@ -39,7 +42,7 @@ class KpiSpec:
     multiplier: Decimal = Decimal(1)
     per_days_in_period: bool = False  # INVENT: days in the period × stock / flow
     year_over_year: bool = False  # EXPGR: value / value a year before − 1
-    formula: str = ""
+    formula: StrOrLazy = ""
     source: str = KpiSource.DATA
 
 

@@ -5,6 +5,7 @@ contracts that bind the value chain, and the shared-services centre (DESIGN.md, 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -22,7 +23,7 @@ from kpi.models import Kpi
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
 
 # Money is never negative: the validator puts the error at the field in forms, the constraints keep the table right.
-MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 # A quick win: a first result within six months at a cost under the cluster's threshold (DESIGN.md).
 QUICK_WIN_MONTHS = 6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,7 +16,7 @@ from governance.scoping import ScopeRule
 from ..choices import AlertStatus, Disclosure, KpiStatus, PeriodKind, Scope
 from .catalog import Kpi
 
-DECIMAL = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
+DECIMAL: dict[str, Any] = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
 
 
 class KpiValue(models.Model):
