@@ -156,6 +156,23 @@ def roles_in(user, cluster_id: int) -> frozenset[str]:
     return access_for(user).roles.get(cluster_id, frozenset())
 
 
+def has_role(user, cluster, *roles: str) -> bool:
+    """Whether the person holds one of these roles in the cluster (a Cluster or its id); a platform administrator
+    holds every role. The one question behind "is this the office?" everywhere."""
+    cluster_id = getattr(cluster, "pk", cluster)
+    return user is not None and cluster_id is not None and bool(roles_in(user, cluster_id) & set(roles))
+
+
+def is_office(user, cluster) -> bool:
+    """Whether the person is office staff of the cluster (a Cluster or its id), or a platform administrator."""
+    return has_role(user, cluster, Role.OFFICE)
+
+
+def represented(user, cluster) -> frozenset[int]:
+    """The enterprises of the cluster (a Cluster or its id) the person represents: those they may act for."""
+    return access_for(user).enterprises.get(getattr(cluster, "pk", cluster), frozenset())
+
+
 # Roles that see every participant's contact details; the others see the directory only.
 CONTACT_READERS = frozenset({"office", "council", "working_group"})
 

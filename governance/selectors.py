@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus, Role
+from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus
 from .models import ActionItem, Body, Cluster, Meeting, Membership, ResponsibilityAssignment
 from .scoping import VIEW, restrict
 
@@ -260,9 +260,9 @@ def login_locks(*, user, cluster: Cluster, now: datetime.datetime | None = None)
     from django.db.models import Sum
 
     from .filters import people_of_clusters
-    from .scoping import roles_in
+    from .scoping import is_office
 
-    if not (user.is_superuser or Role.OFFICE in roles_in(user, cluster.pk)):
+    if not is_office(user, cluster):
         return []
     now = now or timezone.now()
     since = now - settings.AXES_COOLOFF_TIME

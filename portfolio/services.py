@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.choices import BodyKind, DecisionKind, DecisionOutcome, Role
+from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Decision
-from governance.scoping import access_for, roles_in
+from governance.scoping import is_office, represented
 from governance.versioning import version_claim
 
 from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
@@ -94,7 +94,7 @@ def quick_win_max_budget(cluster) -> Decimal:
 
 
 def _require_office(user, cluster) -> None:
-    if user is None or Role.OFFICE not in roles_in(user, cluster.pk):
+    if not is_office(user, cluster):
         raise PermissionDenied
 
 
@@ -216,9 +216,7 @@ def service_request_create(
         raise ValidationError({"service": _("This service is not offered at the moment.")})
     if enterprise.cluster_id != service.cluster_id:
         raise ValidationError({"enterprise": _("Only the cluster's participants request its services.")})
-    roles = roles_in(user, service.cluster_id)
-    represented = access_for(user).enterprises.get(service.cluster_id, frozenset())
-    if Role.OFFICE not in roles and enterprise.pk not in represented:
+    if not is_office(user, service.cluster_id) and enterprise.pk not in represented(user, service.cluster_id):
         raise PermissionDenied
     request = ServiceRequest(
         service=service,
@@ -240,10 +238,8 @@ def service_request_move(
     """The office (or the providing enterprise) takes a request on, marks it done or cancels it."""
     request = ServiceRequest.objects.select_for_update().select_related("service").get(pk=request.pk)
     service = request.service
-    provider = service.provider_id and service.provider_id in access_for(user).enterprises.get(
-        service.cluster_id, frozenset()
-    )
-    if Role.OFFICE not in roles_in(user, service.cluster_id) and not provider:
+    provider = service.provider_id and service.provider_id in represented(user, service.cluster_id)
+    if not is_office(user, service.cluster_id) and not provider:
         raise PermissionDenied
     if to not in RequestStatus.values:
         raise ValidationError({"status": _("Choose one of the request's states.")})

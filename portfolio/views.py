@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.choices import Role, ValueChainLink
+from governance.choices import ValueChainLink
 from governance.generic import ScopedCreateView, ScopedUpdateView, apply_validation_error, get_scoped_or_404
 from governance.models import Enterprise
-from governance.scoping import VIEW, access_for, may_change, restrict, roles_in
+from governance.scoping import VIEW, access_for, is_office, may_change, restrict
 from governance.selectors import current_cluster
 from governance.versioning import StaleVersion
 
@@ -58,7 +58,7 @@ def _cluster_or_404(request):
 
 
 def _office(request, cluster) -> bool:
-    return Role.OFFICE in roles_in(request.user, cluster.pk)
+    return is_office(request.user, cluster)
 
 
 def _scored(request, cluster, queryset=None):

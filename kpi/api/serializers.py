@@ -295,12 +295,10 @@ class RecomputedSerializer(serializers.Serializer):
 
 def _reads_every_figure(context, cluster_id: int) -> bool:
     """The office (and platform administrators) read every figure of their cluster; others the published ones."""
-    from governance.choices import Role
-    from governance.scoping import roles_in
+    from governance.scoping import is_office
 
     request = context.get("request")
-    user = getattr(request, "user", None)
-    return user is not None and (user.is_superuser or Role.OFFICE in roles_in(user, cluster_id))
+    return is_office(getattr(request, "user", None), cluster_id)
 
 
 class AlertContributorSerializer(serializers.ModelSerializer):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from governance.api.base import ScopedModelViewSet, service_errors
 from governance.choices import Role
 from governance.models import Cluster
-from governance.scoping import VIEW, may_change, restrict, roles_in
+from governance.scoping import VIEW, has_role, is_office, may_change, restrict
 
 from .. import selectors, services
 from ..choices import Channel
@@ -175,7 +175,7 @@ class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             # malformed: 400 naming each row and field, nothing written, however `atomic` is set.
             return Response({"rows": malformed}, status=status.HTTP_400_BAD_REQUEST)
         cluster = envelope.validated_data["cluster"]
-        if not roles_in(request.user, cluster.pk) & {Role.OFFICE, Role.ENTERPRISE}:
+        if not has_role(request.user, cluster, Role.OFFICE, Role.ENTERPRISE):
             self.permission_denied(request, message=_("You may not report figures in this cluster."))
         result = services.data_values_write(
             cluster=cluster,
@@ -219,7 +219,7 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         cluster = restrict(Cluster.objects.filter(pk=data.validated_data["cluster"]), request.user, VIEW).first()
         if cluster is None:
             raise ValidationError({"cluster": [_("There is no such cluster.")]})
-        if not services.is_office(request.user, cluster):
+        if not is_office(request.user, cluster):
             self.permission_denied(request, message=_("Only the cluster office recomputes KPIs."))
         with service_errors():
             key = services.kpi_values_recompute(cluster=cluster, span=data.validated_data["period"], trigger="api")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from governance.choices import ValueChainLink
 from governance.models import Cluster, Enterprise
-from governance.scoping import VIEW, restrict
+from governance.scoping import VIEW, is_office, restrict
 
 from ..choices import AlertStatus, KpiStatus, PeriodKind, Scope
 from ..models import Alert, AlertContributor, ClusterKpi, Kpi, KpiComputation, KpiValue, Span, add_months
@@ -209,7 +209,6 @@ def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
 def open_alerts(*, user, cluster: Cluster, limit: int | None = None) -> list[Alert]:
     """The cluster's open alerts the user may read; where an alert's value is not published (disclosure control),
     only the office reads it: for others `value` is None and `value_hidden` is set (the reports print "hidden")."""
-    from ..services import is_office
 
     queryset = (
         restrict(Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN), user, VIEW)

@@ -22,7 +22,6 @@ from .ingest import (
     WriteResult,
     collection_rules,
     data_values_write,
-    is_office,
     lock_enterprises,
     writable_enterprise_ids,
 )
@@ -73,7 +72,6 @@ __all__ = [
     "counted_statuses",
     "data_reminders",
     "data_values_write",
-    "is_office",
     "kpi_status",
     "kpi_values_changed",
     "kpi_values_compute",

@@ -19,9 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.choices import Role
 from governance.models import Cluster, Enterprise
-from governance.scoping import CHANGE, restrict, roles_in
+from governance.scoping import CHANGE, is_office, restrict
 
 from ..choices import ENTERPRISE_EDITABLE, Channel, PeriodStatus, SubmissionStatus
 from ..models import (
@@ -72,10 +71,6 @@ def collection_rules(cluster: Cluster) -> DataCollectionRules:
     """The cluster's data-collection rules (the defaults until the office sets them)."""
     rules = DataCollectionRules.objects.filter(cluster=cluster).first()
     return rules or DataCollectionRules(cluster=cluster)
-
-
-def is_office(user, cluster: Cluster) -> bool:
-    return user is not None and (user.is_superuser or Role.OFFICE in roles_in(user, cluster.pk))
 
 
 def writable_enterprise_ids(user, cluster: Cluster, enterprise_ids) -> set[int]:

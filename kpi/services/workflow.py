@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.scoping import is_office
 from governance.versioning import StaleVersion
 
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
@@ -21,7 +22,6 @@ from .ingest import (
     WriteResult,
     collection_rules,
     data_values_write,
-    is_office,
     lock_enterprises,
     writable_enterprise_ids,
 )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from governance.choices import BodyKind
 from governance.generic import ScopedListView, apply_validation_error, get_scoped_or_404
 from governance.models import Body, Enterprise
-from governance.scoping import CHANGE, VIEW, restrict
+from governance.scoping import CHANGE, VIEW, is_office, restrict
 from governance.selectors import current_cluster
 
 from .. import excel, selectors, services
@@ -50,7 +50,7 @@ def _cluster_or_404(request):
 
 
 def _require_office(request, cluster) -> None:
-    if not services.is_office(request.user, cluster):
+    if not is_office(request.user, cluster):
         raise PermissionDenied
 
 
@@ -66,7 +66,7 @@ def home(request):
     """The office sees the months at a glance; a representative their enterprises' months and forms."""
     cluster = _cluster_or_404(request)
     periods = list(_periods(request, cluster)[:12])
-    office = services.is_office(request.user, cluster)
+    office = is_office(request.user, cluster)
     context = {"section": "data", "cluster": cluster, "office": office, "periods": periods, "now": timezone.now()}
     if office:
         context["period_counts"] = selectors.status_counts(_periods(request, cluster))[:12]
@@ -106,7 +106,7 @@ def _form_context(request, enterprise_pk: int, month_key: str):
 def report_form(request, enterprise_pk: int, month: str):
     """One enterprise's figures for one month: save as draft, or submit to the office."""
     cluster, enterprise, period, submission = _form_context(request, enterprise_pk, month)
-    office = services.is_office(request.user, cluster)
+    office = is_office(request.user, cluster)
     status = submission.status if submission else SubmissionStatus.DRAFT
     locked = period.is_locked()
     read_only = locked or (not office and status not in ENTERPRISE_EDITABLE)
@@ -233,7 +233,7 @@ def submission_detail(request, pk: int):
     )
     elements = services.active_data_elements(cluster=cluster)
     stored = selectors.figures_of(enterprise=submission.enterprise, month=submission.period.month)
-    office = services.is_office(request.user, cluster)
+    office = is_office(request.user, cluster)
     context = {
         "section": "data",
         "cluster": cluster,
@@ -317,7 +317,7 @@ class CorrectionList(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["office"] = services.is_office(self.request.user, self.cluster)
+        context["office"] = is_office(self.request.user, self.cluster)
         context["stored"] = {}
         return context
 
@@ -493,6 +493,6 @@ def excel_upload(request, month: str):
         "period": period,
         "form": form,
         "report": report,
-        "office": services.is_office(request.user, cluster),
+        "office": is_office(request.user, cluster),
     }
     return render(request, "kpi/excel_upload.html", context, status=400 if report and not report.ok else 200)

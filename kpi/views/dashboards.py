@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from governance.choices import ValueChainLink
 from governance.generic import get_scoped_or_404
 from governance.models import Enterprise
-from governance.scoping import VIEW, access_for, may_change, restrict
+from governance.scoping import VIEW, access_for, is_office, may_change, restrict
 
 from .. import charts, selectors, services
 from .. import reports as kpi_reports
@@ -44,7 +44,7 @@ def _context(request, cluster, page: str, **extra) -> dict:
         "section": "kpis",
         "page": page,
         "cluster": cluster,
-        "office": services.is_office(request.user, cluster),
+        "office": is_office(request.user, cluster),
         **extra,
     }
 
@@ -128,7 +128,7 @@ def enterprise_view(request, enterprise_pk: int | None = None):
     enterprise = get_scoped_or_404(
         Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
     )
-    if enterprise.pk not in own_ids and not services.is_office(request.user, cluster) and not request.user.is_superuser:
+    if enterprise.pk not in own_ids and not is_office(request.user, cluster):
         raise PermissionDenied
     months, _quarters = _spans(request, cluster)
     chosen = selectors.chosen_span(request.GET.get("period"), months)
@@ -290,7 +290,7 @@ def kpi_values_export(request):
         values = values.filter(period=period)
     if scope in Scope.values:
         values = values.filter(scope=scope)
-    every_figure = request.user.is_superuser or services.is_office(request.user, cluster)
+    every_figure = is_office(request.user, cluster)
     response = HttpResponse(
         kpi_reports.kpi_values_csv(values, every_figure=every_figure), content_type="text/csv; charset=utf-8"
     )

@@ -104,3 +104,20 @@ def test_an_enterprise_grant_in_one_cluster_never_reaches_another_clusters_enter
     ClusterRole.objects.get(user=user, cluster=cluster).enterprises.add(foreign)  # an administrator's slip
     user = type(user).objects.get(pk=user.pk)
     assert list(restrict(Enterprise.objects.all(), user, CHANGE)) == [own]
+
+
+def test_the_role_helpers_answer_the_one_question_everywhere(cluster, other_cluster):
+    from governance.scoping import has_role, is_office, represented
+    from tests.governance.factories import ClusterRoleFactory, EnterpriseFactory, UserFactory
+
+    farm = EnterpriseFactory(cluster=cluster)
+    office = ClusterRoleFactory(cluster=cluster, role="office").user
+    council = ClusterRoleFactory(cluster=cluster, role="council").user
+    farmer = ClusterRoleFactory(cluster=cluster, role="enterprise", enterprises=[farm]).user
+    admin = UserFactory(is_superuser=True)
+    assert is_office(office, cluster) and is_office(office, cluster.pk)
+    assert not is_office(office, other_cluster) and not is_office(council, cluster) and not is_office(None, cluster)
+    assert is_office(admin, other_cluster)  # a platform administrator holds every role
+    assert has_role(council, cluster, "office", "council") and not has_role(council, cluster, "office")
+    assert represented(farmer, cluster) == {farm.pk} and represented(farmer, other_cluster) == frozenset()
+    assert represented(office, cluster) == frozenset()
