@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from governance.models import Enterprise, EnterprisePastLink
+from governance.models import Cluster, Enterprise, EnterprisePastLink
 
 
 @receiver(pre_save, sender=Enterprise, dispatch_uid="kpi_enterprise_link_before")
@@ -50,5 +50,31 @@ def catalogue_sync(sender, apps=None, using="default", plan=None, **kwargs) -> N
     except LookupError:  # migrated backwards past the catalogue's tables
         return
     from .catalogue import kpi_catalogue_sync
+    from .services.setup import DEFAULT_INACTIVE, STRUCTURAL_KPIS
 
     kpi_catalogue_sync(data_element, kpi)
+    # Every cluster has a row for every KPI of the catalogue (a new KPI arrives inactive where the catalogue says).
+    cluster_kpi = apps.get_model("kpi", "ClusterKpi")
+    fields = {f.name for f in cluster_kpi._meta.get_fields()}
+    have = set(cluster_kpi.objects.values_list("cluster_id", "kpi_id"))
+    cluster_ids = list(apps.get_model("governance", "Cluster").objects.values_list("pk", flat=True))
+    rows = []
+    for kpi_id, code in kpi.objects.values_list("pk", "code"):
+        for cluster_id in cluster_ids:
+            if (cluster_id, kpi_id) not in have:
+                defaults = {"active": code not in DEFAULT_INACTIVE, "compare_links": code not in STRUCTURAL_KPIS}
+                rows.append(
+                    cluster_kpi(
+                        cluster_id=cluster_id, kpi_id=kpi_id, **{k: v for k, v in defaults.items() if k in fields}
+                    )
+                )
+    cluster_kpi.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+@receiver(post_save, sender=Cluster, dispatch_uid="kpi_cluster_created")
+def cluster_created(sender, instance: Cluster, created: bool, raw: bool = False, **kwargs) -> None:
+    """A new cluster has its row for every KPI of the catalogue at once: no page or list writes them when read."""
+    if created and not raw:
+        from .services.setup import cluster_kpis_ensure
+
+        cluster_kpis_ensure(cluster=instance)

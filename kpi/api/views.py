@@ -61,15 +61,6 @@ class ClusterKpiViewSet(ScopedModelViewSet):
     ordering_fields = ["kpi__position", "kpi__code"]
     http_method_names = ["get", "patch", "head", "options"]
 
-    def list(self, request, *args, **kwargs):
-        # A cluster's KPI rows are made the first time they are needed.
-        cluster_id = request.query_params.get("cluster")
-        if cluster_id and cluster_id.isdigit():
-            cluster = restrict(Cluster.objects.filter(pk=cluster_id), request.user, VIEW).first()
-            if cluster is not None:
-                services.cluster_kpis_ensure(cluster=cluster)
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self):
         return super().get_queryset().order_by("cluster_id", "kpi__position")
 

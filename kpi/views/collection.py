@@ -350,7 +350,6 @@ def kpi_settings(request):
     """Which KPIs the cluster runs, with their targets and minimums."""
     cluster = _cluster_or_404(request)
     _require_office(request, cluster)
-    services.cluster_kpis_ensure(cluster=cluster)
     queryset = (
         restrict(ClusterKpi.objects.filter(cluster=cluster), request.user, CHANGE)
         .select_related("kpi", "kpi__numerator", "kpi__denominator")

@@ -249,3 +249,14 @@ def test_a_locked_month_through_the_api(office_api, cluster, enterprise):
     body = post(office_api, cluster, [row(enterprise, locked, "employees", 5)]).json()
     assert body["rejected"] == 1 and body["conflicts"][0]["field"] == "period"
     assert timezone.now() > locked.locks_at
+
+
+def test_a_new_cluster_has_every_kpi_and_reading_the_list_writes_nothing(office_api, cluster):
+    """The rows of a cluster's KPIs are made with the cluster, not by the first page or list that reads them."""
+    from kpi.models import ClusterKpi, Kpi
+
+    assert ClusterKpi.objects.filter(cluster=cluster).count() == Kpi.objects.count()
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="EXPGR").delete()
+    body = office_api.get("/api/v1/kpis/", {"cluster": cluster.pk, "page_size": 100}).json()
+    assert "EXPGR" not in {row["code"] for row in body["results"]}
+    assert not ClusterKpi.objects.filter(cluster=cluster, kpi__code="EXPGR").exists()
