@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from . import models
+from . import models, services
 
 
 class PlatformAdminOnly:
@@ -17,18 +17,14 @@ class PlatformAdminOnly:
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
-class EnterpriseInline(admin.TabularInline):
-    model = models.Enterprise
-    extra = 0
-    fields = ["name", "taxpayer_id", "kind", "value_chain_link", "status", "joined_on"]
-    show_change_link = True
-
-
 @admin.register(models.Cluster)
 class ClusterAdmin(PlatformAdminOnly, admin.ModelAdmin):
     list_display = ["name", "sector", "region", "start_date"]
     search_fields = ["name", "region"]
     raw_id_fields = ["leading_enterprise"]
+
+    def save_model(self, request, obj, form, change):
+        services.cluster_save(cluster=obj)
 
     def has_delete_permission(self, request, obj=None):
         # A cluster goes with years of figures, values and decisions: not with a click (and the admin's
@@ -41,6 +37,9 @@ class EnterpriseAdmin(PlatformAdminOnly, admin.ModelAdmin):
     list_display = ["name", "taxpayer_id", "cluster", "kind", "value_chain_link", "status", "joined_on"]
     list_filter = ["cluster", "kind", "value_chain_link", "status"]
     search_fields = ["name", "taxpayer_id"]
+
+    def save_model(self, request, obj, form, change):
+        services.enterprise_save(enterprise=obj)
 
 
 @admin.register(models.ClusterRole)

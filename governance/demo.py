@@ -1109,8 +1109,7 @@ class _Loader:
             currency="UZS",
             time_zone="Asia/Tashkent",
         )
-        self.cluster.full_clean()
-        self.cluster.save()
+        services.cluster_save(cluster=self.cluster)
         self._enterprises()
         self._people()
         self._bodies()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import zoneinfo
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,8 @@ from .models import (
     Cluster,
     ClusterRole,
     Decision,
+    Enterprise,
+    EnterprisePastLink,
     Meeting,
     Membership,
     Regulation,
@@ -30,6 +33,12 @@ from .scoping import forget_access
 from .versioning import version_claim
 
 User = get_user_model()
+
+# Hooks that apps above governance fill in from their AppConfig.ready() (governance imports none of them): what
+# follows a new cluster (kpi: a row for every KPI) and an enterprise's move to another link (kpi: the months from
+# then on computed again).
+CLUSTER_CREATED: list[Callable[[Cluster], None]] = []
+ENTERPRISE_MOVED: list[Callable[[Enterprise, datetime.date], None]] = []
 
 # A body membership brings the matching cluster role with it: a council seat makes a council member.
 ROLE_FOR_BODY = {
@@ -43,6 +52,45 @@ def _save(obj, **clean_kwargs):
     obj.full_clean(**clean_kwargs)
     obj.save()
     return obj
+
+
+# --- Clusters and enterprises -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cluster_save(*, cluster: Cluster) -> Cluster:
+    """Save a cluster; a new one gets what the apps above give every cluster (CLUSTER_CREATED)."""
+    created = cluster.pk is None
+    _save(cluster)
+    if created:
+        for hook in CLUSTER_CREATED:
+            hook(cluster)
+    return cluster
+
+
+@transaction.atomic
+def enterprise_save(*, enterprise: Enterprise) -> Enterprise:
+    """Save an enterprise (the form, the API, the admin). A move to another value-chain link applies from this month
+    on: the link it had is kept for the months before (EnterprisePastLink), so no KPI value published before the move
+    changes with it (the link values before and after would give its figures away); the apps above are told
+    (ENTERPRISE_MOVED)."""
+    before = (
+        Enterprise.objects.select_for_update()
+        .filter(pk=enterprise.pk)
+        .values_list("value_chain_link", flat=True)
+        .first()
+        if enterprise.pk
+        else None
+    )
+    _save(enterprise)
+    if before is not None and before != enterprise.value_chain_link:
+        zone = zoneinfo.ZoneInfo(enterprise.cluster.time_zone)
+        since = timezone.localtime(timezone.now(), zone).date().replace(day=1)
+        # Moved twice this month: the months before it had the first link.
+        EnterprisePastLink.objects.get_or_create(enterprise=enterprise, until=since, defaults={"link": before})
+        for hook in ENTERPRISE_MOVED:
+            hook(enterprise, since)
+    return enterprise
 
 
 # --- People and roles -----------------------------------------------------------------------------

@@ -169,10 +169,16 @@ class EnterpriseCreate(ScopedCreateView):
     form_class = forms.EnterpriseForm
     success_message = gettext_lazy("The enterprise was added.")
 
+    def save(self, form):
+        return services.enterprise_save(enterprise=form.save(commit=False))
+
 
 class EnterpriseUpdate(ScopedUpdateView):
     model = Enterprise
     section = "enterprises"
+
+    def save(self, form):
+        return services.enterprise_save(enterprise=form.save(commit=False))
 
     def get_form_class(self):
         # Office staff edit everything; an enterprise representative only their contact details.

@@ -7,9 +7,23 @@ class KpiConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self) -> None:
+        from governance import services as governance
         from governance.demo import register_demo_extension
 
         from . import signals  # noqa: F401  (connects the receivers)
+        from .services.aggregation import kpi_values_changed
+        from .services.setup import cluster_kpis_ensure
+
+        def every_kpi(cluster):  # a new cluster has its row for every KPI of the catalogue
+            cluster_kpis_ensure(cluster=cluster)
+
+        def months_from(enterprise, since):  # a move to another link: the months from then on, computed again
+            kpi_values_changed(cluster_id=enterprise.cluster_id, months=[since], trigger="link")
+
+        governance.CLUSTER_CREATED[:] = [h for h in governance.CLUSTER_CREATED if h.__module__ != __name__]
+        governance.ENTERPRISE_MOVED[:] = [h for h in governance.ENTERPRISE_MOVED if h.__module__ != __name__]
+        governance.CLUSTER_CREATED.append(every_kpi)
+        governance.ENTERPRISE_MOVED.append(months_from)
         from .demo import load_kpi_demo
 
         register_demo_extension("kpi", load_kpi_demo)

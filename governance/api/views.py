@@ -57,6 +57,10 @@ class EnterpriseViewSet(ScopedModelViewSet):
     serializer_class = serializers.EnterpriseSerializer
     filterset_class = filters.EnterpriseFilterSet
     ordering_fields = ["name", "taxpayer_id", "joined_on", "kind", "value_chain_link", "status"]
+
+    def save_with(self, serializer):
+        return services.enterprise_save(enterprise=self.planned_instance(serializer))
+
     search_fields = ["name", "taxpayer_id"]
     owner_fields = frozenset({"address", "contact_email", "phone"})
 

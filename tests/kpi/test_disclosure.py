@@ -612,11 +612,17 @@ def test_two_firms_that_swap_links_move_no_value_published_before(
     report_months(cluster, figures)
     services.kpi_values_compute_many(clusters=[cluster], spans=["2025-01", "2025-02"])
     published_before = by_key(role(cluster, "viewer"), cluster)
+    from governance.services import enterprise_save
+    from tests.governance.test_api import token_client
+    from tests.kpi.test_dashboards import role as cluster_role
+
     with django_capture_on_commit_callbacks(execute=True):
-        for firm, link in ((mill, "service"), (lab, "processing")):
-            firm = type(firm).objects.only("pk", "name").get(pk=firm.pk)  # read without its link, as some forms do
-            firm.value_chain_link = link
-            firm.save()
+        firm = type(mill).objects.only("pk", "name").get(pk=mill.pk)  # read without its link
+        firm.value_chain_link = "service"
+        enterprise_save(enterprise=firm)  # as the form and the admin save it
+        office = token_client(cluster_role(cluster, "office"))
+        answer = office.patch(f"{API}/enterprises/{lab.pk}/", {"value_chain_link": "processing"}, format="json")
+        assert answer.status_code == 200, answer.content
     this_month = timezone.localdate().replace(day=1)
     assert set(EnterprisePastLink.objects.values_list("enterprise_id", "link", "until")) == {
         (mill.pk, "processing", this_month),
