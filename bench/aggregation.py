@@ -76,8 +76,8 @@ def build(name: str, clusters: int, enterprises: int, months: int, seed: float) 
     """Clusters with enterprises over the four links, `months` closed months of approved figures; the ids."""
     from django.db import connection
 
+    from demo.kpi import TARGETS
     from governance.models import Cluster
-    from kpi.demo import TARGETS
     from kpi.models import ClusterKpi, add_months
     from kpi.services import cluster_kpis_ensure
 

@@ -8,7 +8,6 @@ class KpiConfig(AppConfig):
 
     def ready(self) -> None:
         from governance import services as governance
-        from governance.demo import register_demo_extension
 
         from . import signals  # noqa: F401  (connects the receivers)
         from .services.aggregation import kpi_values_changed
@@ -24,6 +23,3 @@ class KpiConfig(AppConfig):
         governance.ENTERPRISE_MOVED[:] = [h for h in governance.ENTERPRISE_MOVED if h.__module__ != __name__]
         governance.CLUSTER_CREATED.append(every_kpi)
         governance.ENTERPRISE_MOVED.append(months_from)
-        from .demo import load_kpi_demo
-
-        register_demo_extension("kpi", load_kpi_demo)

@@ -16,9 +16,3 @@ class PortfolioConfig(AppConfig):
             return {pk: (n, None) for pk, n in selected_project_counts(clusters=clusters, on=span.end).items()}
 
         register_platform_source("PROJSEL", selected_projects)
-
-        from governance.demo import register_demo_extension
-
-        from .demo import load_portfolio_demo
-
-        register_demo_extension("portfolio", load_portfolio_demo)

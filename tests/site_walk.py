@@ -125,8 +125,8 @@ def load_walk_demo() -> Demo:
     from django.contrib.auth.models import Group
     from django.db.models import Q
 
+    from demo.governance import DEMO_FARM_TAXPAYER_ID, load_demo
     from governance.auth import api_token_issue
-    from governance.demo import DEMO_FARM_TAXPAYER_ID, load_demo
     from governance.models import ActionItem, Body, ClusterRole, Decision, Meeting, Membership, Regulation
     from kpi.models import Alert, Correction, Submission
     from portfolio.models import Milestone, PortfolioRules, Project, ServiceRequest

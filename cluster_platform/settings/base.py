@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "portfolio",
     "incentives",
     "roadmap",
+    "demo",  # the demo cluster (`load_demo`): the top of the layers, imported by no app
 ]
 
 MIDDLEWARE = [

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from demo.governance import CLUSTER_NAME, DEMO_PASSWORD, ENTERPRISES
 from governance.choices import BodyKind, EnterpriseKind, MeetingStatus, RegulationStatus, Role, ValueChainLink
-from governance.demo import CLUSTER_NAME, DEMO_PASSWORD, ENTERPRISES
 from governance.models import ActionItem, Body, Cluster, ClusterRole, Decision, Enterprise, Meeting, Membership
 
 pytestmark = pytest.mark.django_db

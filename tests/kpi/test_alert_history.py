@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
 
-from governance.demo import load_demo
+from demo.governance import load_demo
 from kpi import services
 from kpi.models import Alert, AlertContributor, KpiComputation, KpiValue
 

@@ -11,12 +11,12 @@ import pytest
 from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 
+from demo.governance import load_demo
+from demo.kpi import PROFILES, load_kpi_demo, month_figures
 from governance.choices import EnterpriseStatus, RegulationKind, RegulationStatus, ValueChainLink
-from governance.demo import load_demo
 from governance.models import Cluster, Enterprise
 from kpi.catalogue import DATA_ELEMENTS
 from kpi.choices import Channel, CorrectionStatus, Direction, SubmissionStatus
-from kpi.demo import PROFILES, load_kpi_demo, month_figures
 from kpi.models import (
     ClusterKpi,
     Correction,

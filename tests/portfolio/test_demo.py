@@ -4,7 +4,7 @@ contracts along the value chain, the services centre at work; loaded once."""
 import pytest
 from django.db.models import F
 
-from governance.demo import load_demo
+from demo.governance import load_demo
 from portfolio import selectors, services
 from portfolio.models import CooperationContract, Project, Service, ServiceRequest
 

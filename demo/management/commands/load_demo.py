@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from demo.governance import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from governance.management.base import TranslatedCommand
 
 

@@ -17,9 +17,8 @@ from django.utils import timezone
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome, EnterpriseKind, MeetingStatus
 from governance.models import Body, Cluster, Decision, Enterprise, Meeting
 from kpi.models import Kpi
-
-from .choices import RequestStatus
-from .models import (
+from portfolio.choices import RequestStatus
+from portfolio.models import (
     CooperationContract,
     Milestone,
     Project,

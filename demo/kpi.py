@@ -1,6 +1,6 @@
 """The demo cluster's KPI history: 24 months of monthly figures for every demo enterprise.
 
-`load_kpi_demo()` runs after `governance.demo.load_demo()` on the demo cluster. The history is generated,
+`load_kpi_demo()` runs after `demo.governance.load_demo()` on the demo cluster. The history is generated,
 not stored as a fixture, because it is anchored to today: the last month is always the one being
 collected, the months before it are approved and locked. A seeded generator per enterprise keeps it
 deterministic (two loads on the same day give the same figures) and believable:
@@ -42,10 +42,9 @@ from django.db.models.functions import Coalesce
 
 from governance.choices import Area, BodyKind, EnterpriseKind, EnterpriseStatus, RegulationKind, RegulationStatus, Role
 from governance.models import Body, Cluster, ClusterRole, Enterprise, Regulation
-
-from .catalogue import DATA_ELEMENTS
-from .choices import Channel, SubmissionStatus
-from .models import (
+from kpi.catalogue import DATA_ELEMENTS
+from kpi.choices import Channel, SubmissionStatus
+from kpi.models import (
     ClusterKpi,
     Correction,
     DataCollectionRules,
@@ -56,7 +55,7 @@ from .models import (
     Submission,
     add_months,
 )
-from .services import (
+from kpi.services import (
     KpiSetting,
     cluster_kpis_ensure,
     cluster_kpis_save,
@@ -65,7 +64,7 @@ from .services import (
     kpi_values_compute_due,
     period_open,
 )
-from .validation import History, Row, check_rows, soft_warnings
+from kpi.validation import History, Row, check_rows, soft_warnings
 
 HISTORY_MONTHS = 24
 DEADLINE_DAY = 10
@@ -266,7 +265,7 @@ PROFILES: dict[str, Profile] = {
     ),
 }  # fmt: skip
 
-# The demo enterprises (governance.demo.ENTERPRISES) by taxpayer id: profile and size.
+# The demo enterprises (demo.governance.ENTERPRISES) by taxpayer id: profile and size.
 ENTERPRISE_PROFILES: dict[str, tuple[str, float]] = {
     "305187264": ("leading", 1.0),
     "311402567": ("farm", 1.2),

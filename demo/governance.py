@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .choices import (
+from governance import services
+from governance.choices import (
     ActionItemStatus,
     BodyKind,
     DecisionKind,
@@ -39,7 +39,7 @@ from .choices import (
     Role,
     ValueChainLink,
 )
-from .models import (
+from governance.models import (
     ActionItem,
     AgendaItem,
     Body,
@@ -994,24 +994,20 @@ def _aware(day: datetime.date, time: datetime.time = datetime.time(9, 0)) -> dat
     return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
-# Later apps add their part of the demo (the KPI history, projects, ...) from their AppConfig.ready():
-# governance stands below them and does not import them. Each extension loads what it lacks and
-# returns its counts (all zero when it had everything already).
-DemoExtension = Callable[..., dict[str, int]]
-DEMO_EXTENSIONS: list[tuple[str, DemoExtension]] = []
+def _extensions() -> list[tuple[str, Callable[..., dict[str, int]]]]:
+    """The parts of the other apps, in the order of the layers: each loads what it lacks and returns its counts (all
+    zero when it had everything already)."""
+    from .kpi import load_kpi_demo
+    from .portfolio import load_portfolio_demo
 
-
-def register_demo_extension(name: str, load: DemoExtension) -> None:
-    """Have `load(cluster=..., today=...)` run after the governance demo, each time `load_demo` runs."""
-    if all(existing != name for existing, _load in DEMO_EXTENSIONS):
-        DEMO_EXTENSIONS.append((name, load))
+    return [("kpi", load_kpi_demo), ("portfolio", load_portfolio_demo)]
 
 
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     """Load the demo cluster unless it exists; in both cases make sure the demo accounts exist.
 
-    The extensions of later apps run every time: each adds its part only when it is missing, so an
-    installation that gained an app since its demo was loaded gets that app's demo data too.
+    The parts of the other apps run every time: each adds its part only when it is missing, so an installation
+    that gained an app since its demo was loaded gets that app's demo data too.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -1021,7 +1017,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
         else:
             cluster = _Loader(today).load()
             result = LoadResult(cluster=cluster, created=True, counts=demo_counts(cluster, today))
-        for name, load in DEMO_EXTENSIONS:
+        for name, load in _extensions():
             result.extensions[name] = load(cluster=cluster, today=today)
         return result
 
