@@ -35,7 +35,7 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import Manager, Model, ProtectedError, Q, QuerySet, RestrictedError
 from django.db.models.constraints import BaseConstraint, UniqueConstraint
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import ManyRelatedField, RelatedField
@@ -296,7 +296,29 @@ class ScopedModelSerializer(ScopedRelatedFieldsMixin, ModelCleanMixin, serialize
 # --- Viewsets -------------------------------------------------------------------------------------
 
 
-class ScopedModelViewSet(viewsets.ModelViewSet):
+class ScopedQuerysetMixin:
+    """Every row a viewset serves goes through `restrict(queryset, user, VIEW)`, then the viewset's `rows()` (its
+    annotations) and its `order` (a stable order for pages): no viewset rewrites `get_queryset` to scope."""
+
+    order: tuple[str, ...] = ()
+
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def get_queryset(self):
+        queryset = self.rows(restrict(super().get_queryset(), self.request.user, VIEW))
+        return queryset.order_by(*self.order) if self.order else queryset
+
+
+class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """List and read the user's rows; extra actions go through services."""
+
+
+class ScopedListViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """List the user's rows (bulk endpoints add their own `create`)."""
+
+
+class ScopedModelViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     """A ModelViewSet that serves a user only their clusters' rows (NetBox's `restrict` in its base viewset).
 
     Reads: every queryset goes through `restrict(queryset, user, VIEW)`: rows of other clusters do
@@ -315,9 +337,6 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     @property
     def model(self) -> type[Model]:
         return self.queryset.model
-
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW)
 
     # Who may do what
 

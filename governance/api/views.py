@@ -77,9 +77,10 @@ class BodyViewSet(ScopedModelViewSet):
     ordering_fields = ["kind", "name", "established_on"]
     search_fields = ["name"]
 
-    def get_queryset(self):
-        # Meta.ordering does not apply to a grouped query; pages need a stable order.
-        return selectors.bodies_with_counts(super().get_queryset()).order_by("cluster_id", "kind", "name", "pk")
+    order = ("cluster_id", "kind", "name", "pk")  # Meta.ordering does not apply to a grouped query
+
+    def rows(self, queryset):
+        return selectors.bodies_with_counts(queryset)
 
 
 class MembershipViewSet(ScopedModelViewSet):
@@ -142,8 +143,8 @@ class MeetingViewSet(ScopedModelViewSet):
     ordering_fields = ["date", "title", "status"]
     search_fields = ["title", "location"]
 
-    def get_queryset(self):
-        return selectors.meetings_with_quorum(super().get_queryset())
+    def rows(self, queryset):
+        return selectors.meetings_with_quorum(queryset)
 
     @extend_schema(
         summary=_("Record the attendance of a meeting"),
@@ -186,8 +187,8 @@ class ActionItemViewSet(ScopedModelViewSet):
     search_fields = ["title"]
     owner_refusal = _("The owner of an action item changes its status, with the status action.")
 
-    def get_queryset(self):
-        return selectors.action_items_overdue_first(super().get_queryset())
+    def rows(self, queryset):
+        return selectors.action_items_overdue_first(queryset)
 
     @extend_schema(
         summary=_("Set the status of an action item"),

@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from governance.api.base import ScopedModelViewSet, service_errors
+from governance.api.base import ScopedListViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
 from governance.choices import Role
 from governance.models import Cluster
 from governance.scoping import VIEW, has_role, is_office, may_change, restrict
@@ -61,11 +61,10 @@ class ClusterKpiViewSet(ScopedModelViewSet):
     ordering_fields = ["kpi__position", "kpi__code"]
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_queryset(self):
-        return super().get_queryset().order_by("cluster_id", "kpi__position")
+    order = ("cluster_id", "kpi__position")
 
 
-class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+class PeriodViewSet(ScopedReadOnlyViewSet):
     """Reporting periods (months) with their deadline, lock date and status: open, closed or locked."""
 
     queryset = ReportingPeriod.objects.select_related("cluster")
@@ -73,11 +72,10 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = PeriodFilterSet
     ordering_fields = ["month", "deadline"]
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("cluster_id", "-month")
+    order = ("cluster_id", "-month")
 
 
-class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
+class SubmissionViewSet(ScopedReadOnlyViewSet):
     """Each enterprise's monthly submission, with the submit, approve and return actions."""
 
     queryset = Submission.objects.select_related("enterprise", "period__cluster")
@@ -85,8 +83,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = SubmissionFilterSet
     ordering_fields = ["period__month", "submitted_at", "status"]
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("-period__month", "enterprise__name")
+    order = ("-period__month", "enterprise__name")
 
     def _respond(self, submission):
         return Response(self.get_serializer(self.get_queryset().get(pk=submission.pk)).data)
@@ -129,7 +126,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         return self._respond(submission)
 
 
-class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class DataValueViewSet(ScopedListViewSet):
     """Monthly figures: `GET` lists rows; `POST` upserts a batch of rows (see the data-values contract)."""
 
     queryset = DataValue.objects.select_related("enterprise", "period", "data_element")
@@ -138,10 +135,7 @@ class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = RowsPagination
     ordering_fields = ["period__month", "enterprise__taxpayer_id", "data_element__position"]
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by(
-            "-period__month", "enterprise__taxpayer_id", "data_element__position", "pk"
-        )
+    order = ("-period__month", "enterprise__taxpayer_id", "data_element__position", "pk")
 
     def get_serializer_class(self):
         return serializers.DataValuesWriteSerializer if self.action == "create" else super().get_serializer_class()
@@ -180,7 +174,7 @@ class DataValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if rejected_batch else status.HTTP_200_OK)
 
 
-class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class KpiValueViewSet(ScopedListViewSet):
     """KPI values per cluster, period, scope, link and enterprise (read only; computed by the platform).
 
     An enterprise reads its own rows and the cluster and link rows over at least three enterprises;
@@ -193,10 +187,10 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = RowsPagination
     ordering_fields = ["period_start", "kpi__position", "scope", "link"]
 
-    def get_queryset(self):
-        return selectors.with_coverage(restrict(super().get_queryset(), self.request.user, VIEW)).order_by(
-            "period_start", "period_kind", "kpi__position", "scope", "link", "enterprise__taxpayer_id"
-        )
+    order = ("period_start", "period_kind", "kpi__position", "scope", "link", "enterprise__taxpayer_id")
+
+    def rows(self, queryset):
+        return selectors.with_coverage(queryset)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
@@ -218,7 +212,7 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(ScopedReadOnlyViewSet):
     """Alerts of KPIs below their minimum (`?cluster=&status=&kpi=&link=`); `POST {id}/action-item/` makes one
     an action item of its working group (office staff and the group's members)."""
 
@@ -227,8 +221,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AlertFilterSet
     ordering_fields = ["period_start", "opened_at"]
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("status", "-period_start", "pk")
+    order = ("status", "-period_start", "pk")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from governance.api.base import ScopedModelViewSet, service_errors
+from governance.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
 from governance.scoping import VIEW, restrict
 
 from .. import filters, selectors, services
@@ -26,10 +26,10 @@ class ProjectViewSet(ScopedModelViewSet):
     ordering_fields = ["title", "budget", "expected_effect", "months_to_first_result", "status", "phase"]
     search_fields = ["title"]
 
-    def get_queryset(self):
-        return selectors.projects_with_progress(user=self.request.user, queryset=super().get_queryset()).order_by(
-            "cluster_id", "title", "pk"
-        )
+    order = ("cluster_id", "title", "pk")
+
+    def rows(self, queryset):
+        return selectors.projects_with_progress(user=self.request.user, queryset=queryset)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -82,7 +82,7 @@ class ServiceViewSet(ScopedModelViewSet):
     search_fields = ["name"]
 
 
-class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceRequestViewSet(ScopedReadOnlyViewSet):
     """Requests for shared services, in queue order; an enterprise requests for itself, the office for anyone."""
 
     queryset = ServiceRequest.objects.select_related("service", "enterprise")
@@ -90,8 +90,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     filterset_class = filters.ServiceRequestFilterSet
     ordering_fields = ["requested_at", "due_at", "priority"]
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, VIEW).order_by("-priority", "requested_at", "pk")
+    order = ("-priority", "requested_at", "pk")
 
     @extend_schema(request=serializers.ServiceRequestCreateSerializer, responses=serializers.ServiceRequestSerializer)
     def create(self, request):
