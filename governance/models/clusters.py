@@ -119,7 +119,7 @@ class EnterprisePastLink(models.Model):
     """A value-chain link an enterprise had before it moved: its figures of the months before `until` count under
     `link`, so KPI values of those months stay as they were published (recomputed or not) and nobody learns the
     enterprise's figures from the link values before and after its move. Written when the link changes
-    (kpi.signals); an enterprise that never moved has none and counts under its link."""
+    (governance.services.enterprise_save); an enterprise that never moved has none and counts under its link."""
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="past_links"

@@ -30,7 +30,7 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   between two computations), or is in a quarter but not in each of its months (values computed from figures
   that changed since), the values involved are hidden too: their difference is no longer a set of enterprises.
   (A link saved through the platform applies from the month of the change on, the months before keeping the
-  link they had: kpi.signals. This is for links changed behind its back.)
+  link they had: governance.services.enterprise_save. This is for links changed behind its back.)
 - A hidden link covers another only if its own value cannot be worked out: a quarter of a sum KPI whose months
   are all shown and in which nobody missed one is known (its months added up), so it is never the one hidden;
   where no other link is left, the cluster's value is hidden.
