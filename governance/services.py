@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
@@ -84,8 +83,7 @@ def enterprise_save(*, enterprise: Enterprise) -> Enterprise:
     )
     _save(enterprise)
     if before is not None and before != enterprise.value_chain_link:
-        zone = zoneinfo.ZoneInfo(enterprise.cluster.time_zone)
-        since = timezone.localtime(timezone.now(), zone).date().replace(day=1)
+        since = enterprise.cluster.today().replace(day=1)
         # Moved twice this month: the months before it had the first link.
         EnterprisePastLink.objects.get_or_create(enterprise=enterprise, until=since, defaults={"link": before})
         for hook in ENTERPRISE_MOVED:

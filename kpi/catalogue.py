@@ -365,6 +365,12 @@ ACTIVE_KPI_RANGE = (12, 15)
 STRUCTURAL_KPIS = frozenset({"FPS", "COST", "COOPSH", "PROD", "VA", "LOCAL"})
 
 
+def cluster_kpi_defaults(code: str) -> dict[str, bool]:
+    """How a cluster's row of a catalogue KPI starts: active unless the catalogue says otherwise, links compared
+    unless the KPI is structural."""
+    return {"active": code not in DEFAULT_INACTIVE, "compare_links": code not in STRUCTURAL_KPIS}
+
+
 def kpi_catalogue_sync(data_element_model, kpi_model) -> None:
     """Create or update the catalogue rows (models passed in, so a migration can use its historical ones)."""
     elements = {}

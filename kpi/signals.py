@@ -15,8 +15,7 @@ def catalogue_sync(sender, apps=None, using="default", plan=None, **kwargs) -> N
         data_element, kpi = apps.get_model("kpi", "DataElement"), apps.get_model("kpi", "Kpi")
     except LookupError:  # migrated backwards past the catalogue's tables
         return
-    from .catalogue import kpi_catalogue_sync
-    from .services.setup import DEFAULT_INACTIVE, STRUCTURAL_KPIS
+    from .catalogue import cluster_kpi_defaults, kpi_catalogue_sync
 
     kpi_catalogue_sync(data_element, kpi)
     # Every cluster has a row for every KPI of the catalogue (a new KPI arrives inactive where the catalogue says).
@@ -28,7 +27,7 @@ def catalogue_sync(sender, apps=None, using="default", plan=None, **kwargs) -> N
     for kpi_id, code in kpi.objects.values_list("pk", "code"):
         for cluster_id in cluster_ids:
             if (cluster_id, kpi_id) not in have:
-                defaults = {"active": code not in DEFAULT_INACTIVE, "compare_links": code not in STRUCTURAL_KPIS}
+                defaults = cluster_kpi_defaults(code)
                 rows.append(
                     cluster_kpi(
                         cluster_id=cluster_id, kpi_id=kpi_id, **{k: v for k, v in defaults.items() if k in fields}

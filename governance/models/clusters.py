@@ -1,9 +1,13 @@
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import EnterpriseKind, EnterpriseStatus, Role, ValueChainLink
@@ -53,6 +57,10 @@ class Cluster(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:cluster_detail", args=[self.pk])
+
+    def today(self, now: datetime.datetime | None = None) -> datetime.date:
+        """The date now (or at `now`) in the cluster's time zone: its months and deadlines are dated there."""
+        return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def clean(self) -> None:
         if self.leading_enterprise_id and self.pk and self.leading_enterprise.cluster_id != self.pk:

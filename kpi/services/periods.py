@@ -37,9 +37,7 @@ def period_open(*, cluster: Cluster, month: datetime.date) -> ReportingPeriod:
 
 
 def cluster_today(cluster: Cluster, now: datetime.datetime | None = None) -> datetime.date:
-    import zoneinfo
-
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(cluster.time_zone)).date()
+    return cluster.today(now)
 
 
 def periods_open_due(*, now: datetime.datetime | None = None, clusters=None) -> int:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from governance.models import Cluster
 
-from ..catalogue import ACTIVE_KPI_RANGE, DEFAULT_INACTIVE, STRUCTURAL_KPIS
+from ..catalogue import ACTIVE_KPI_RANGE, cluster_kpi_defaults
 from ..models import ClusterKpi, DataCollectionRules, DataElement, Kpi
 
 
@@ -33,8 +33,7 @@ def cluster_kpis_ensure_many(*, clusters: Iterable[Cluster]) -> None:
             ClusterKpi(
                 cluster=c,
                 kpi=k,
-                active=k.code not in DEFAULT_INACTIVE,
-                compare_links=k.code not in STRUCTURAL_KPIS,
+                **cluster_kpi_defaults(k.code),
             )
             for c, k in missing
         ],
