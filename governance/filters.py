@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Manager, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +41,7 @@ from .models import (
     Membership,
     Regulation,
 )
-from .scoping import VIEW, restrict
+from .scoping import VIEW, is_platform_admin, restrict, scoped_choices
 
 User = get_user_model()
 
@@ -63,32 +62,20 @@ def people_of_clusters(clusters: QuerySet[Cluster]) -> QuerySet:
 
 def visible_people(user) -> QuerySet:
     """The people `user` may see: those of the user's clusters (everyone, for a platform administrator)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if is_platform_admin(user):
         return User.objects.all()
     return people_of_clusters(restrict(Cluster.objects.all(), user, VIEW))
 
 
-def scoped_choices(queryset: QuerySet | Manager, user, *, cluster: Cluster | None = None) -> QuerySet:
-    """The rows of `queryset` that `user` may pick: scoped models through `restrict`, people through their clusters.
+def choose_people(queryset: QuerySet, user, *, cluster: Cluster | None = None) -> QuerySet:
+    """The people `user` may pick (`core.scoping.scoped_choices` for the user model): those of the user's clusters.
 
-    cluster: only that cluster's rows (and people).
+    cluster: only that cluster's people.
     """
-    if isinstance(queryset, Manager):
-        queryset = queryset.all()
-    if queryset.model is User:
-        people = visible_people(user)
-        if cluster is not None:
-            people = people.filter(pk__in=people_of_clusters(Cluster.objects.filter(pk=cluster.pk)).values("pk"))
-        return queryset.filter(pk__in=people.values("pk"))
-    rule = getattr(queryset.model, "scope_rule", None)
-    if rule is None:
-        raise ImproperlyConfigured(
-            f"{queryset.model.__name__} has no scope_rule: say which of its rows a user may pick"
-        )
-    queryset = restrict(queryset, user, VIEW)
+    people = visible_people(user)
     if cluster is not None:
-        queryset = queryset.filter(**{rule.cluster: cluster.pk})
-    return queryset
+        people = people.filter(pk__in=people_of_clusters(Cluster.objects.filter(pk=cluster.pk)).values("pk"))
+    return queryset.filter(pk__in=people.values("pk"))
 
 
 # --- Base -----------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import VersionedFormMixin
+
 from .choices import ActionItemStatus, BodyKind, DecisionOutcome, MatrixArea, MeetingStatus, Responsibility, Role
 from .models import (
     ActionItem,
@@ -18,7 +20,6 @@ from .models import (
     Membership,
     Regulation,
 )
-from .versioning import VersionedFormMixin
 
 User = get_user_model()
 

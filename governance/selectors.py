@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus
@@ -29,6 +30,14 @@ def current_cluster(request) -> Cluster | None:
     if cluster is None:
         cluster = clusters.first()
     request._current_cluster = cluster
+    return cluster
+
+
+def current_cluster_or_404(request) -> Cluster:
+    """The cluster the user works in, for pages that show one: 404 for a person who belongs to none."""
+    cluster = current_cluster(request)
+    if cluster is None:
+        raise Http404
     return cluster
 
 

@@ -13,6 +13,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.versioning import version_claim
+
 from .choices import BodyKind, MeetingStatus, RegulationStatus, Role
 from .models import (
     ActionItem,
@@ -29,7 +31,6 @@ from .models import (
     Regulation,
 )
 from .scoping import forget_access
-from .versioning import version_claim
 
 User = get_user_model()
 

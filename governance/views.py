@@ -16,9 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import charts, filters, forms, selectors, services
-from .choices import RegulationStatus, Role
-from .generic import (
+from core.generic import (
     ScopedCreateView,
     ScopedDetailView,
     ScopedListView,
@@ -26,6 +24,10 @@ from .generic import (
     apply_validation_error,
     get_scoped_or_404,
 )
+from core.versioning import StaleVersion
+
+from . import charts, filters, forms, selectors, services
+from .choices import RegulationStatus, Role
 from .models import (
     ActionItem,
     Body,
@@ -38,9 +40,8 @@ from .models import (
     Regulation,
     ResponsibilityAssignment,
 )
-from .scoping import CHANGE, VIEW, may_create_in, restrict, roles_in, sees_contacts
+from .scoping import CHANGE, VIEW, is_platform_admin, may_create_in, restrict, roles_in, sees_contacts
 from .selectors import SESSION_CLUSTER_KEY, current_cluster, user_clusters
-from .versioning import StaleVersion
 
 
 @login_required
@@ -130,7 +131,7 @@ class ClusterCreate(ScopedCreateView):
     form_class = forms.ClusterForm
 
     def can_create(self) -> bool:
-        return self.request.user.is_superuser
+        return is_platform_admin(self.request.user)
 
 
 # --- Enterprises ----------------------------------------------------------------------------------

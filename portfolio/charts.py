@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from governance.figures import Figure, trace
+from core.figures import Figure, trace
 
 from .choices import ProjectStatus
 

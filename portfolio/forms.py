@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import VersionedFormMixin
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Body, Decision, Enterprise
 from governance.scoping import VIEW, restrict
-from governance.versioning import VersionedFormMixin
 from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus

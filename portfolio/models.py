@@ -14,10 +14,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import Versioned
 from governance.choices import BodyKind, Role
 from governance.models import Body, Cluster, Decision, Enterprise
 from governance.scoping import ScopeRule
-from governance.versioning import Versioned
 from kpi.models import Kpi
 
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk

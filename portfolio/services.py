@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.versioning import version_claim
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Decision
-from governance.scoping import is_office, represented
-from governance.versioning import version_claim
+from governance.scoping import is_office, may_act_for, represented
 
 from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
 from .models import (
@@ -216,7 +216,7 @@ def service_request_create(
         raise ValidationError({"service": _("This service is not offered at the moment.")})
     if enterprise.cluster_id != service.cluster_id:
         raise ValidationError({"enterprise": _("Only the cluster's participants request its services.")})
-    if not is_office(user, service.cluster_id) and enterprise.pk not in represented(user, service.cluster_id):
+    if not may_act_for(user, service.cluster_id, enterprise.pk):
         raise PermissionDenied
     request = ServiceRequest(
         service=service,

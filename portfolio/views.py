@@ -12,18 +12,18 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.generic import ScopedCreateView, ScopedUpdateView, apply_validation_error, get_scoped_or_404
+from core.versioning import StaleVersion
 from governance.choices import ValueChainLink
-from governance.generic import ScopedCreateView, ScopedUpdateView, apply_validation_error, get_scoped_or_404
 from governance.models import Enterprise
-from governance.scoping import VIEW, access_for, is_office, may_change, restrict
-from governance.selectors import current_cluster
-from governance.versioning import StaleVersion
+from governance.scoping import VIEW, acts_for, is_office, may_change, represented, restrict
+from governance.selectors import current_cluster_or_404
 
 from . import charts, filters, selectors, services
 from .forms import (
@@ -48,17 +48,6 @@ from .models import (
     Service,
     ServiceRequest,
 )
-
-
-def _cluster_or_404(request):
-    cluster = current_cluster(request)
-    if cluster is None:
-        raise Http404
-    return cluster
-
-
-def _office(request, cluster) -> bool:
-    return is_office(request.user, cluster)
 
 
 def _scored(request, cluster, queryset=None):
@@ -88,7 +77,7 @@ def _timeline_span(project) -> None:
 def overview(request):
     """The portfolio: a filterable table, progress by budget, the phase-1 quick wins, effect against cost and a
     timeline."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     base = Project.objects.filter(cluster=cluster)
     filterset = filters.ProjectFilterSet(request.GET or None, queryset=base, request=request, cluster=cluster)
     filterset.form.fields.pop("cluster", None)
@@ -102,7 +91,7 @@ def overview(request):
     context = {
         "section": "portfolio",
         "cluster": cluster,
-        "office": _office(request, cluster),
+        "office": is_office(request.user, cluster),
         "effects": selectors.expected_against_actual(user=request.user, cluster=cluster),
         "filter": filterset,
         "projects": projects,
@@ -119,8 +108,8 @@ def overview(request):
 def ranking(request):
     """Projects by priority score, with its parts: what the council selects from. The office sets the
     quick-win budget threshold here."""
-    cluster = _cluster_or_404(request)
-    office = _office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    office = is_office(request.user, cluster)
     rules = PortfolioRules.objects.filter(cluster=cluster).first() or PortfolioRules(cluster=cluster)
     form = PortfolioRulesForm(request.POST or None, instance=rules) if office else None
     if request.method == "POST":
@@ -185,7 +174,7 @@ class ProjectCreateView(ScopedCreateView):
 
 @login_required
 def project_detail(request, pk: int):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     project = get_scoped_or_404(
         Project,
         request.user,
@@ -194,7 +183,7 @@ def project_detail(request, pk: int):
         .select_related("lead_group", "selection_decision__meeting__body")
         .prefetch_related("enterprises"),
     )
-    office = _office(request, cluster)
+    office = is_office(request.user, cluster)
     context = {
         "section": "portfolio",
         "cluster": cluster,
@@ -221,7 +210,7 @@ def project_detail(request, pk: int):
 def project_transition(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
     if not may_change(request.user, project):
         raise PermissionDenied
@@ -250,7 +239,7 @@ def _project_form_post(request, pk: int, make_form, save):
     """A form posted from a project's page: validated, written by `save` (a service), errors as a message."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
     if not may_change(request.user, project):
         raise PermissionDenied
@@ -278,7 +267,7 @@ def milestone_create(request, pk: int):
 def milestone_progress(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     milestone = get_scoped_or_404(
         Milestone, request.user, pk, base=Milestone.objects.filter(project__cluster=cluster).select_related("project")
     )
@@ -337,7 +326,7 @@ def project_effect_create(request, pk: int):
 @login_required
 def contracts(request):
     """The contracts in force the user may read, and the value chain drawn from them."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     rows = list(selectors.contracts_in_force(user=request.user, cluster=cluster).order_by("supplier__name", "pk"))
     edges = selectors.value_chain_network(user=request.user, cluster=cluster)
     enterprises = list(restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW))
@@ -345,7 +334,7 @@ def contracts(request):
         "section": "portfolio",
         "page": "contracts",
         "cluster": cluster,
-        "office": _office(request, cluster),
+        "office": is_office(request.user, cluster),
         "contracts": rows,
         "total": sum((c.annual_value for c in rows), Decimal(0)),
         "network_chart": charts.network(enterprises, edges, dict(ValueChainLink.choices)),
@@ -356,7 +345,7 @@ def contracts(request):
 @login_required
 def enterprise_partners(request, pk: int):
     """An enterprise's in-cluster suppliers and buyers under the contracts in force."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     enterprise = get_scoped_or_404(Enterprise, request.user, pk, base=Enterprise.objects.filter(cluster=cluster))
     suppliers, buyers = selectors.enterprise_partners(user=request.user, enterprise=enterprise)
     context = {
@@ -387,20 +376,12 @@ class ContractCreateView(ScopedCreateView):
 # --- Shared-services centre ---------------------------------------------------------------------------
 
 
-def _requestable(request, cluster):
-    """The enterprises the user may ask services for: the office for any, a representative for their own."""
-    if _office(request, cluster):
-        return Enterprise.objects.filter(cluster=cluster).exclude(status="left").order_by("name")
-    own = access_for(request.user).enterprises.get(cluster.pk, frozenset())
-    return Enterprise.objects.filter(cluster=cluster, pk__in=own).order_by("name")
-
-
 @login_required
 def services_centre(request):
     """The catalogue with each service's record, the request form, and the queue the user may see."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     catalogue = restrict(Service.objects.filter(cluster=cluster), request.user, VIEW).select_related("provider")
-    enterprises = _requestable(request, cluster)
+    enterprises = acts_for(request.user, cluster)
     if request.method == "POST" and not enterprises.exists():
         raise PermissionDenied  # only the office and enterprises' representatives request services
     form = ServiceRequestForm(request.POST or None, services=catalogue.filter(is_active=True), enterprises=enterprises)
@@ -413,9 +394,9 @@ def services_centre(request):
             messages.success(request, _("The request is in the queue."))
             return redirect("portfolio:services")
     record = selectors.service_record(user=request.user, cluster=cluster)
-    provided = access_for(request.user).enterprises.get(cluster.pk, frozenset())
+    provided = represented(request.user, cluster)
     queue = list(selectors.service_queue(user=request.user, cluster=cluster))
-    office = _office(request, cluster)
+    office = is_office(request.user, cluster)
     for item in queue:
         item.may_move = office or item.service.provider_id in provided
     context = {
@@ -435,7 +416,7 @@ def services_centre(request):
 def service_request_move(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     item = get_scoped_or_404(
         ServiceRequest, request.user, pk, base=ServiceRequest.objects.filter(service__cluster=cluster)
     )

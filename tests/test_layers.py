@@ -1,5 +1,6 @@
-"""The apps stand in layers (ARCHITECTURE.md): each imports only the apps below it, no app imports the project
-wiring, and nothing imports the demo. Read from the source (ast), so an import inside a function counts too."""
+"""The apps stand in layers (ARCHITECTURE.md), `core` at the bottom: each imports only the apps below it,
+no app imports the project wiring, and nothing imports the demo. Read from the source (ast), so an import
+inside a function counts too."""
 
 import ast
 import pathlib
@@ -7,7 +8,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-LAYERS = ["governance", "kpi", "portfolio", "incentives", "roadmap", "demo"]
+LAYERS = ["core", "governance", "kpi", "portfolio", "incentives", "roadmap", "demo"]
 
 
 def imported_apps(path: pathlib.Path) -> set[str]:

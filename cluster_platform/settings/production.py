@@ -2,9 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.env import env_bool, env_int
+
 from .base import *  # noqa: F401,F403
 from .base import DATABASES, MIDDLEWARE, REST_FRAMEWORK, SECRET_KEY
-from .env import env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.base import ScopedModelSerializer, ScopedRelatedFieldsMixin
+
 from .. import services
 from ..choices import ActionItemStatus
 from ..filters import people_of_clusters
@@ -30,7 +32,6 @@ from ..models import (
 )
 from ..models.meetings import Quorum, quorum_required
 from ..scoping import sees_contacts
-from .base import ScopedModelSerializer, ScopedRelatedFieldsMixin
 
 
 def _is_person_of_cluster(person, cluster_id: int | None) -> bool:

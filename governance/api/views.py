@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
+from core.api.base import Conflict, ScopedModelViewSet, service_errors
+
 from .. import filters, selectors, services
 from ..choices import RegulationStatus
 from ..models import (
@@ -25,8 +27,8 @@ from ..models import (
     Membership,
     Regulation,
 )
+from ..scoping import is_platform_admin
 from . import serializers
-from .base import Conflict, ScopedModelViewSet, service_errors
 
 # --- Clusters and enterprises ---------------------------------------------------------------------
 
@@ -41,13 +43,13 @@ class ClusterViewSet(ScopedModelViewSet):
     search_fields = ["name", "sector", "region"]
 
     def may_create_somewhere(self) -> bool:
-        return self.request.user.is_superuser
+        return is_platform_admin(self.request.user)
 
     def may_create(self, cluster_id) -> bool:
-        return self.request.user.is_superuser
+        return is_platform_admin(self.request.user)
 
     def may_destroy(self, obj) -> bool:
-        return self.request.user.is_superuser
+        return is_platform_admin(self.request.user)
 
 
 class EnterpriseViewSet(ScopedModelViewSet):

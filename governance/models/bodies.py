@@ -5,9 +5,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import Versioned
+
 from ..choices import Area, BodyKind, MatrixArea, MemberRole, RegulationKind, RegulationStatus, Responsibility
 from ..scoping import ScopeRule
-from ..versioning import Versioned
 from .clusters import Cluster, Enterprise
 
 

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import Versioned
+
 from ..choices import (
     OPEN_ACTION_STATUSES,
     ActionItemStatus,
@@ -19,7 +21,6 @@ from ..choices import (
     QuorumRule,
 )
 from ..scoping import ScopeRule
-from ..versioning import Versioned
 from .bodies import Body
 from .clusters import Cluster
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance.api.base import ScopedModelSerializer
+from core.api.base import ScopedModelSerializer
 from governance.models import Cluster
 
 from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
@@ -137,7 +137,7 @@ class DataValuesWriteSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from governance.filters import scoped_choices
+        from governance.scoping import scoped_choices
 
         request = self.context.get("request")
         self.fields["cluster"].queryset = scoped_choices(Cluster.objects.all(), getattr(request, "user", None))

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from governance.api.base import ScopedListViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
+from core.api.base import ScopedListViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
 from governance.choices import Role
 from governance.models import Cluster
 from governance.scoping import VIEW, has_role, is_office, may_change, restrict

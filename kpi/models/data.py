@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import Versioned
 from governance.choices import Role
 from governance.models import Cluster, Enterprise
 from governance.scoping import ScopeRule
-from governance.versioning import Versioned
 
 from ..choices import Channel, CorrectionStatus, SubmissionStatus
 from .catalog import DataElement

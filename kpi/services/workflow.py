@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.versioning import StaleVersion
 from governance.scoping import is_office
-from governance.versioning import StaleVersion
 
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
 from ..models import Correction, DataValue, Submission

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.generic import ScopedListView, apply_validation_error, get_scoped_or_404
 from governance.choices import BodyKind
-from governance.generic import ScopedListView, apply_validation_error, get_scoped_or_404
 from governance.models import Body, Enterprise
-from governance.scoping import CHANGE, VIEW, is_office, restrict
-from governance.selectors import current_cluster
+from governance.scoping import CHANGE, VIEW, is_office, require_office, restrict
+from governance.selectors import current_cluster_or_404
 
 from .. import excel, selectors, services
 from ..choices import ENTERPRISE_EDITABLE, SubmissionStatus
@@ -42,18 +42,6 @@ from ..forms import (
 from ..models import ClusterKpi, Correction, DataCollectionRules, ReportingPeriod, Submission, parse_month
 
 
-def _cluster_or_404(request):
-    cluster = current_cluster(request)
-    if cluster is None:
-        raise Http404
-    return cluster
-
-
-def _require_office(request, cluster) -> None:
-    if not is_office(request.user, cluster):
-        raise PermissionDenied
-
-
 def _periods(request, cluster):
     return restrict(ReportingPeriod.objects.filter(cluster=cluster), request.user, VIEW).order_by("-month")
 
@@ -64,7 +52,7 @@ def _periods(request, cluster):
 @login_required
 def home(request):
     """The office sees the months at a glance; a representative their enterprises' months and forms."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     periods = list(_periods(request, cluster)[:12])
     office = is_office(request.user, cluster)
     context = {"section": "data", "cluster": cluster, "office": office, "periods": periods, "now": timezone.now()}
@@ -91,7 +79,7 @@ def home(request):
 
 
 def _form_context(request, enterprise_pk: int, month_key: str):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     enterprise = get_scoped_or_404(
         Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
     )
@@ -224,7 +212,7 @@ class SubmissionList(ScopedListView):
 
 @login_required
 def submission_detail(request, pk: int):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     submission = get_scoped_or_404(
         Submission,
         request.user,
@@ -259,9 +247,9 @@ def submission_decide(request, pk: int, decision: str):
     """Approve or return a submission (office staff)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
-    _require_office(request, cluster)
+    require_office(request.user, cluster)
     seen = request.POST.get("lock_version", "")
     expected = int(seen) if seen.isdigit() else None
     if expected is None:
@@ -326,7 +314,7 @@ class CorrectionList(ScopedListView):
 def correction_decide(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     correction = get_scoped_or_404(Correction, request.user, pk, base=Correction.objects.filter(cluster=cluster))
     approve = request.POST.get("decision") == "approve"
     try:
@@ -348,8 +336,8 @@ def correction_decide(request, pk: int):
 @login_required
 def kpi_settings(request):
     """Which KPIs the cluster runs, with their targets and minimums."""
-    cluster = _cluster_or_404(request)
-    _require_office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
     queryset = (
         restrict(ClusterKpi.objects.filter(cluster=cluster), request.user, CHANGE)
         .select_related("kpi", "kpi__numerator", "kpi__denominator")
@@ -395,8 +383,8 @@ def kpi_settings(request):
 @login_required
 def collection_rules(request):
     """The data-collection calendar: deadline day, lock delay, reminders and the soft rule."""
-    cluster = _cluster_or_404(request)
-    _require_office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
     rules = DataCollectionRules.objects.filter(cluster=cluster).first() or DataCollectionRules(cluster=cluster)
     form = CollectionRulesForm(request.POST or None, instance=rules, cluster=cluster)
     if request.method == "POST" and form.is_valid():
@@ -419,8 +407,8 @@ def collection_rules(request):
 @login_required
 def completeness(request):
     """Enterprises × months: on time, late, missing; the shares per month and per enterprise (office)."""
-    cluster = _cluster_or_404(request)
-    _require_office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
     enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW)
     grid = selectors.timeliness_grid(cluster=cluster, enterprises=enterprises)
     context = {"section": "data", "cluster": cluster, "grid": grid, "office": True}
@@ -444,7 +432,7 @@ def _period_of(request, cluster, month: str) -> ReportingPeriod:
 @login_required
 def excel_template(request, month: str):
     """The month's template: a representative's own enterprises, or (office) every participant or one."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     period = _period_of(request, cluster, month)
     enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(status="left")
     chosen = request.GET.get("enterprise", "")
@@ -466,7 +454,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def excel_upload(request, month: str):
     """Upload a filled template: every row is checked, and a file with any error writes nothing."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     period = _period_of(request, cluster, month)
     if not restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exists():
         raise PermissionDenied

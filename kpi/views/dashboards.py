@@ -11,16 +11,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.generic import get_scoped_or_404
 from governance.choices import ValueChainLink
-from governance.generic import get_scoped_or_404
 from governance.models import Enterprise
-from governance.scoping import VIEW, access_for, is_office, may_change, restrict
+from governance.scoping import VIEW, is_office, may_act_for, may_change, represented, require_office, restrict
+from governance.selectors import current_cluster_or_404
 
 from .. import charts, selectors, services
 from .. import reports as kpi_reports
 from ..choices import Scope
 from ..models import Alert, ClusterKpi, Span
-from .collection import _cluster_or_404, _require_office
 
 
 def _spans(request, cluster):
@@ -40,7 +40,7 @@ def _period_context(chosen, available) -> dict:
 
 def _context(request, cluster, page: str, **extra) -> dict:
     return {
-        "own_enterprise_view": bool(access_for(request.user).enterprises.get(cluster.pk)),
+        "own_enterprise_view": bool(represented(request.user, cluster)),
         "section": "kpis",
         "page": page,
         "cluster": cluster,
@@ -52,7 +52,7 @@ def _context(request, cluster, page: str, **extra) -> dict:
 @login_required
 def overview(request):
     """The council's view: a tile per active KPI with its status and a year of history, and the open alerts."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     months, _quarters = _spans(request, cluster)
     chosen = selectors.chosen_span(request.GET.get("period"), months)
     context = _context(request, cluster, "overview", months=months, **_period_context(chosen, months))
@@ -65,7 +65,7 @@ def overview(request):
 
 @login_required
 def kpi_detail(request, code: str):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     setting = (
         restrict(ClusterKpi.objects.filter(cluster=cluster, kpi__code=code), request.user, VIEW)
         .select_related("kpi", "working_group")
@@ -103,7 +103,7 @@ def kpi_detail(request, code: str):
 @login_required
 def value_chain(request):
     """Supply → processing → service → innovation, each link coloured by its worst KPI: the bottleneck at a glance."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     months, quarters = _spans(request, cluster)
     chosen = selectors.chosen_span(request.GET.get("period"), months + quarters)
     context = _context(
@@ -119,8 +119,8 @@ def value_chain(request):
 @login_required
 def enterprise_view(request, enterprise_pk: int | None = None):
     """An enterprise's own figures against the cluster median and quartiles (peers only where three report)."""
-    cluster = _cluster_or_404(request)
-    own_ids = sorted(access_for(request.user).enterprises.get(cluster.pk, ()))
+    cluster = current_cluster_or_404(request)
+    own_ids = sorted(represented(request.user, cluster))
     if enterprise_pk is None:
         if not own_ids:
             raise Http404
@@ -128,7 +128,7 @@ def enterprise_view(request, enterprise_pk: int | None = None):
     enterprise = get_scoped_or_404(
         Enterprise, request.user, enterprise_pk, base=Enterprise.objects.filter(cluster=cluster)
     )
-    if enterprise.pk not in own_ids and not is_office(request.user, cluster):
+    if not may_act_for(request.user, cluster, enterprise.pk):
         raise PermissionDenied
     months, _quarters = _spans(request, cluster)
     chosen = selectors.chosen_span(request.GET.get("period"), months)
@@ -151,8 +151,8 @@ def enterprise_view(request, enterprise_pk: int | None = None):
 @login_required
 def data_quality(request):
     """The office's completeness heatmap: enterprises × months, on time, late, missing."""
-    cluster = _cluster_or_404(request)
-    _require_office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
     enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, VIEW)
     grid = selectors.timeliness_grid(cluster=cluster, enterprises=enterprises)
     context = _context(request, cluster, "quality", grid=grid, heatmap=charts.completeness_heatmap(grid))
@@ -164,8 +164,8 @@ def recompute(request):
     """The office recomputes a period now (queued to the worker; at once where tasks run in-process)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
-    _require_office(request, cluster)
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
     try:
         span = Span.parse(request.POST.get("period", ""))
     except ValueError:
@@ -188,7 +188,7 @@ def recompute(request):
 
 @login_required
 def alert_list(request):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     status = request.GET.get("status", "open")
     alerts = restrict(Alert.objects.filter(cluster=cluster), request.user, VIEW).select_related(
         "kpi", "working_group", "action_item"
@@ -203,7 +203,7 @@ def alert_list(request):
 
 @login_required
 def alert_detail(request, pk: int):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     alert = get_scoped_or_404(
         Alert,
         request.user,
@@ -226,7 +226,7 @@ def alert_action_item(request, pk: int):
     """One click: the alert becomes an action item of its working group."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     alert = get_scoped_or_404(Alert, request.user, pk, base=Alert.objects.filter(cluster=cluster))
     if not may_change(request.user, alert):
         raise PermissionDenied
@@ -245,7 +245,7 @@ def alert_action_item(request, pk: int):
 @login_required
 def reports(request):
     """The periods with KPI values, each with its XLSX and PDF report, and the CSV export."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     months, quarters = _spans(request, cluster)
     return render(
         request, "kpi/dashboards/reports.html", _context(request, cluster, "reports", months=months, quarters=quarters)
@@ -262,7 +262,7 @@ def _report_period(request, cluster, period: str):
 
 @login_required
 def report_download(request, period: str, fmt: str):
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     chosen = _report_period(request, cluster, period)
     span = chosen.span
     report = kpi_reports.report_build(user=request.user, cluster=cluster, span=span, period=chosen)
@@ -279,7 +279,7 @@ def report_download(request, period: str, fmt: str):
 @login_required
 def kpi_values_export(request):
     """The KPI values the user may read, as CSV (`?period=` and `?scope=` narrow it)."""
-    cluster = _cluster_or_404(request)
+    cluster = current_cluster_or_404(request)
     values = selectors.kpi_values(request.user).filter(cluster=cluster)
     period, scope = request.GET.get("period"), request.GET.get("scope")
     if period:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from governance.api.base import ScopedModelSerializer, ScopedRelatedFieldsMixin
+from core.api.base import ScopedModelSerializer, ScopedRelatedFieldsMixin
 from governance.models import Decision, Enterprise
 
 from .. import services

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from governance.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
+from core.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
 from governance.scoping import VIEW, restrict
 
 from .. import filters, selectors, services

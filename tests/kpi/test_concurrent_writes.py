@@ -118,7 +118,7 @@ def test_an_approval_waits_for_a_write_under_way_and_then_refuses_the_figures_it
     stored: the approval waits for that write, sees a newer version and approves nothing."""
     from django.db import transaction
 
-    from governance.versioning import StaleVersion
+    from core.versioning import StaleVersion
     from kpi.models import Submission
     from kpi.services import workflow
 

@@ -14,8 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from .scoping import CHANGE, VIEW, may_create_in, restrict
-from .selectors import current_cluster
+from .scoping import CHANGE, VIEW, current_cluster, may_create_in, restrict
 from .versioning import StaleVersion, Versioned, VersionedFormMixin, version_claim
 
 

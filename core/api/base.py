@@ -42,8 +42,7 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from ..filters import scoped_choices
-from ..scoping import CHANGE, VIEW, editable_clusters, may_create_in, restrict, rule_for
+from ..scoping import CHANGE, VIEW, editable_clusters, may_create_in, restrict, rule_for, scoped_choices
 from ..versioning import StaleVersion, Versioned, version_claim
 
 __all__ = [
