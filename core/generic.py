@@ -116,8 +116,8 @@ class ScopedFormMixin(ScopedMixin):
         return self.cluster
 
     def save(self, form):
-        """Write the form's object; subclasses call a service here."""
-        return form.save()
+        """Write the form's object: every page that writes calls its model's service here."""
+        raise NotImplementedError(f"{type(self).__name__} writes {self.model.__name__}: call its service")
 
     def form_valid(self, form):
         try:

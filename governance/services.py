@@ -92,6 +92,25 @@ def enterprise_save(*, enterprise: Enterprise) -> Enterprise:
     return enterprise
 
 
+# --- Bodies and regulations -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def body_save(*, body: Body) -> Body:
+    """Save a council, office or working group (its members are saved by `membership_save`)."""
+    return _save(body)
+
+
+@transaction.atomic
+def regulation_save(*, regulation: Regulation) -> Regulation:
+    """Save a draft regulation. One approved (or superseded) stays as it was approved: a change is a new version."""
+    if regulation.pk is not None:
+        stored = Regulation.objects.select_for_update().filter(pk=regulation.pk).first()
+        if stored is not None and not stored.is_draft:
+            raise ValidationError(_("Only a draft can be edited; make a new version instead."))
+    return _save(regulation)
+
+
 # --- People and roles -----------------------------------------------------------------------------
 
 

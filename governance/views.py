@@ -27,7 +27,7 @@ from core.generic import (
 from core.versioning import StaleVersion
 
 from . import charts, filters, forms, selectors, services
-from .choices import RegulationStatus, Role
+from .choices import Role
 from .models import (
     ActionItem,
     Body,
@@ -124,6 +124,9 @@ class ClusterUpdate(ScopedUpdateView):
     def object_cluster(self, obj):
         return obj
 
+    def save(self, form):
+        return services.cluster_save(cluster=form.instance)
+
 
 class ClusterCreate(ScopedCreateView):
     model = Cluster
@@ -132,6 +135,9 @@ class ClusterCreate(ScopedCreateView):
 
     def can_create(self) -> bool:
         return is_platform_admin(self.request.user)
+
+    def save(self, form):
+        return services.cluster_save(cluster=form.instance)
 
 
 # --- Enterprises ----------------------------------------------------------------------------------
@@ -222,16 +228,21 @@ class BodyDetail(ScopedDetailView):
         return context
 
 
-class BodyCreate(ScopedCreateView):
+class BodyFormMixin:
     model = Body
     section = "bodies"
     form_class = forms.BodyForm
 
+    def save(self, form):
+        return services.body_save(body=form.instance)
 
-class BodyUpdate(ScopedUpdateView):
-    model = Body
-    section = "bodies"
-    form_class = forms.BodyForm
+
+class BodyCreate(BodyFormMixin, ScopedCreateView):
+    pass
+
+
+class BodyUpdate(BodyFormMixin, ScopedUpdateView):
+    pass
 
 
 class MembershipList(ScopedListView):
@@ -316,16 +327,21 @@ class RegulationDetail(ScopedDetailView):
         context["versions"] = Regulation.objects.filter(cluster=reg.cluster, kind=reg.kind, body=reg.body).order_by(
             "-version"
         )
-        if context["can_change"] and reg.status == RegulationStatus.DRAFT:
+        if context["can_change"] and reg.is_draft:
             context["approve_form"] = forms.RegulationApproveForm(cluster=reg.cluster)
         return context
 
 
-class RegulationCreate(ScopedCreateView):
+class RegulationFormMixin:
     model = Regulation
     section = "regulations"
     form_class = forms.RegulationForm
 
+    def save(self, form):
+        return services.regulation_save(regulation=form.instance)
+
+
+class RegulationCreate(RegulationFormMixin, ScopedCreateView):
     def get_initial(self):
         initial = super().get_initial()
         source = self.request.GET.get("from", "")
@@ -342,14 +358,10 @@ class RegulationCreate(ScopedCreateView):
         return initial
 
 
-class RegulationUpdate(ScopedUpdateView):
-    model = Regulation
-    section = "regulations"
-    form_class = forms.RegulationForm
-
+class RegulationUpdate(RegulationFormMixin, ScopedUpdateView):
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if obj.status != RegulationStatus.DRAFT:
+        if not obj.is_draft:
             messages.error(self.request, _("Only a draft can be edited; make a new version instead."))
             raise PermissionDenied
         return obj

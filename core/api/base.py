@@ -8,7 +8,7 @@ A later app's API is written with them like this::
             fields = ["id", "cluster", "title", ...]
 
         def save_instance(self, instance):
-            return services.project_save(project=instance)  # a write with a rule goes through its service
+            return services.project_save(project=instance)  # every write goes through its service
 
     class ProjectViewSet(ScopedModelViewSet):
         queryset = Project.objects.select_related(...)
@@ -16,7 +16,7 @@ A later app's API is written with them like this::
         filterset_class = filters.ProjectFilterSet
         ordering_fields = ["title", "start_date"]
 
-The model needs a `scope_rule` (governance.scoping). The viewset then serves only the rows the user
+The model needs a `scope_rule` (core.scoping). The viewset then serves only the rows the user
 may see; a write to a row the user cannot see answers 404, to one they see but may not change 403;
 a new row needs `may_create_in` for its cluster (403 otherwise). The serializer offers in its
 foreign keys only the rows the user may see (another cluster's id is "object does not exist"),
@@ -266,9 +266,8 @@ class ModelCleanMixin:
     # Saving
 
     def save_instance(self, instance: Model) -> Model:
-        """Write the validated instance; serializers whose model has a service call it here."""
-        instance.save()
-        return instance
+        """Write the validated instance: every serializer that writes calls its model's service here."""
+        raise NotImplementedError(f"{type(self).__name__} writes {type(instance).__name__}: call its service")
 
     def _write(self, validated_data) -> Model:
         instance = getattr(self, "built_instance", None) or self.build_instance(validated_data)
@@ -394,18 +393,13 @@ class ScopedModelViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         if not self.may_create(cluster_id_of(self.planned_instance(serializer))):
             self.permission_denied(self.request, message=_("You may not add records of this kind in this cluster."))
-        serializer.instance = self.reload(self.save_with(serializer))
+        serializer.instance = self.reload(serializer.save())  # save_instance() calls the service
 
     def perform_update(self, serializer):
         target = cluster_id_of(self.planned_instance(serializer))
         if target != cluster_id_of(serializer.instance) and not self.may_create(target):
             self.permission_denied(self.request, message=_("You may not move this record to that cluster."))
-        serializer.instance = self.reload(self.save_with(serializer))
-
-    def save_with(self, serializer) -> Model:
-        """The write: the serializer's own save for plain records; a viewset whose record has a rule calls its
-        service here (with `planned_instance`)."""
-        return serializer.save()
+        serializer.instance = self.reload(serializer.save())  # save_instance() calls the service
 
     def perform_destroy(self, instance):
         try:

@@ -59,6 +59,9 @@ class ClusterSerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
+    def save_instance(self, instance):
+        return services.cluster_save(cluster=instance)
+
 
 class EnterpriseSerializer(ScopedModelSerializer):
     """A participant enterprise, known to integrations by its taxpayer id; its cluster is set when it joins."""
@@ -92,6 +95,9 @@ class EnterpriseSerializer(ScopedModelSerializer):
                 data[name] = ""  # another participant's contact details are not a representative's to read
         return data
 
+    def save_instance(self, instance):
+        return services.enterprise_save(enterprise=instance)
+
 
 # --- Bodies, memberships, regulations -------------------------------------------------------------
 
@@ -117,6 +123,9 @@ class BodySerializer(ScopedModelSerializer):
             "member_count",
             "open_items",
         ]
+
+    def save_instance(self, instance):
+        return services.body_save(body=instance)
 
 
 class MembershipSerializer(ScopedModelSerializer):
@@ -184,13 +193,14 @@ class RegulationSerializer(ScopedModelSerializer):
         read_only_fields = ["status", "effective_from", "approved_by", "created_at"]
 
     def validate(self, attrs):
-        if self.instance is not None and self.instance.status != "draft":
-            raise serializers.ValidationError(_("Only a draft can be edited; make a new version instead."))
         if self.instance is None and "version" not in attrs:
             attrs["version"] = services.regulation_next_version(
                 cluster=attrs["cluster"], kind=attrs["kind"], body=attrs.get("body")
             )
         return super().validate(attrs)
+
+    def save_instance(self, instance):
+        return services.regulation_save(regulation=instance)
 
 
 class RegulationApproveSerializer(ScopedRelatedFieldsMixin, serializers.Serializer):

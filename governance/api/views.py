@@ -14,7 +14,6 @@ from rest_framework.decorators import action
 from core.api.base import Conflict, ScopedModelViewSet, service_errors
 
 from .. import filters, selectors, services
-from ..choices import RegulationStatus
 from ..models import (
     ActionItem,
     AgendaItem,
@@ -60,9 +59,6 @@ class EnterpriseViewSet(ScopedModelViewSet):
     filterset_class = filters.EnterpriseFilterSet
     ordering_fields = ["name", "taxpayer_id", "joined_on", "kind", "value_chain_link", "status"]
 
-    def save_with(self, serializer):
-        return services.enterprise_save(enterprise=self.planned_instance(serializer))
-
     search_fields = ["name", "taxpayer_id"]
     owner_fields = frozenset({"address", "contact_email", "phone"})
 
@@ -106,7 +102,7 @@ class RegulationViewSet(ScopedModelViewSet):
     search_fields = ["title"]
 
     def perform_destroy(self, instance):
-        if instance.status != RegulationStatus.DRAFT:
+        if not instance.is_draft:
             raise Conflict(_("Only a draft can be deleted; an approved regulation stays on record."))
         super().perform_destroy(instance)
 

@@ -186,6 +186,11 @@ class Regulation(Versioned):
     def get_absolute_url(self) -> str:
         return reverse("governance:regulation_detail", args=[self.pk])
 
+    @property
+    def is_draft(self) -> bool:
+        """Only a draft is edited or deleted; an approved regulation changes by a new version."""
+        return self.status == RegulationStatus.DRAFT
+
     def clean(self) -> None:
         errors = {}
         if self.body_id and self.cluster_id and self.body.cluster_id != self.cluster_id:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from core.api.base import ScopedModelSerializer
 from governance.models import Cluster
 
+from .. import services
 from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
 
 
@@ -56,6 +57,18 @@ class ClusterKpiSerializer(ScopedModelSerializer):
             "working_group",
         ]
         read_only_fields = ["cluster"]
+
+    def save_instance(self, instance):
+        setting = services.KpiSetting(
+            kpi_id=instance.kpi_id,
+            active=instance.active,
+            target=instance.target,
+            minimum=instance.minimum,
+            working_group_id=instance.working_group_id,
+            compare_links=instance.compare_links,
+        )
+        services.cluster_kpis_save(cluster=instance.cluster, settings=[setting])
+        return instance
 
 
 class PeriodSerializer(serializers.ModelSerializer):
