@@ -199,7 +199,7 @@ def floor_write(ids: list[int]) -> float:
 def _month_for_every_cluster(compute, clusters, month) -> None:
     """As the monthly job does it (kpi_values_compute_due): the month for every cluster, in batches."""
     from kpi.models import Span
-    from kpi.services.aggregation import BATCH_CLUSTERS
+    from kpi.services.computation import BATCH_CLUSTERS
 
     for start in range(0, len(clusters), BATCH_CLUSTERS):
         compute(clusters=clusters[start : start + BATCH_CLUSTERS], spans=[Span.month(month)], trigger="schedule")
@@ -234,7 +234,7 @@ def measure_aggregation(label: str, ids: list[int], months: int) -> dict:
     from governance.models import Cluster
     from kpi.models import DataValue, KpiValue, Span, add_months
     from kpi.services import kpi_values_compute_history, kpi_values_compute_many
-    from kpi.services.aggregation import BATCH_CLUSTERS
+    from kpi.services.computation import BATCH_CLUSTERS
 
     today = datetime.date.today().replace(day=1)
     last = add_months(today, -1)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome, EnterpriseKind, MeetingStatus
 from governance.models import Body, Cluster, Decision, Enterprise, Meeting
+from kpi.choices import Trigger
 from kpi.models import Kpi
 from portfolio.choices import RequestStatus
 from portfolio.models import (
@@ -258,5 +259,5 @@ def load_portfolio_demo(*, cluster: Cluster, today: datetime.date) -> dict[str, 
         counts["services"], counts["requests"] = _services(cluster, today)
     if counts["projects"]:
         # The selected-projects KPI of the months already computed now counts them.
-        kpi_values_compute_history(cluster=cluster, trigger="demo")
+        kpi_values_compute_history(cluster=cluster, trigger=Trigger.DEMO)
     return counts

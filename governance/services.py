@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.versioning import version_claim
 
-from .choices import BodyKind, MeetingStatus, RegulationStatus, Role
+from .choices import ActionItemStatus, BodyKind, DecisionOutcome, MeetingStatus, RegulationStatus, Role
 from .models import (
     ActionItem,
     AgendaItem,
@@ -362,7 +362,7 @@ def action_item_save(*, item: ActionItem) -> ActionItem:
     if not item.body_id:
         raise ValidationError({"body": _("Choose the body that follows this item up.")})
     _save(item)
-    if item.status in ("open", "in_progress"):
+    if item.status in (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS):
         meeting = next_meeting(body=item.body)
         if meeting is not None:
             agenda_add_follow_ups(meeting=meeting)
@@ -376,7 +376,7 @@ def action_item_set_status(
     """Set an item's status; with `expected_version`, only over the version the person saw (else StaleVersion)."""
     version_claim(item, expected=expected_version)
     item.status = status
-    item.done_on = (done_on or timezone.localdate()) if status == "done" else None
+    item.done_on = (done_on or timezone.localdate()) if status == ActionItemStatus.DONE else None
     _save(item)
     return item
 
@@ -391,7 +391,7 @@ def regulation_approve(
     """Approve a draft by a decision; the version approved before it is superseded."""
     if regulation.status != RegulationStatus.DRAFT:
         raise ValidationError(_("Only a draft can be approved."))
-    if decision.outcome != "adopted":
+    if decision.outcome != DecisionOutcome.ADOPTED:
         raise ValidationError({"approved_by": _("The decision was not adopted.")})
     if decision.meeting.body.kind != BodyKind.COUNCIL:
         raise ValidationError({"approved_by": _("Regulations are approved by a decision of the council.")})

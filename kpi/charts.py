@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from core.figures import Figure, trace
 
+from .choices import Unit
 from .formatting import STATUS_COLOURS, scaled
 
 
@@ -14,7 +15,7 @@ def _html(figure: Figure, height: int = 320) -> str:
 
 
 def _unit_suffix(kpi) -> str:
-    return " %" if kpi.unit == "percent" else ""
+    return " %" if kpi.unit == Unit.PERCENT else ""
 
 
 def kpi_trend(detail) -> str:

@@ -104,6 +104,11 @@ class KpiStatus(models.TextChoices):
     BELOW_MINIMUM = "below_minimum", _("Below minimum")
 
 
+# The status of a value that is not judged: no value, no target and no minimum, or a scope the office does not
+# compare (KpiValue.status is blank then).
+NO_STATUS = ""
+
+
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
@@ -117,3 +122,20 @@ class Disclosure(models.TextChoices):
     DOMINATED = "dominated", _("One or two enterprises make up most of it")
     COMPLEMENT = "complement", _("Hidden so that another hidden value cannot be worked out")
     PROVISIONAL = "provisional", _("A sum or growth shown once the period is locked")
+
+
+class Trigger(models.TextChoices):
+    """What asked for a computation of KPI values (KpiComputation, PendingComputation)."""
+
+    CHANGE = "change", _("Figures changed")
+    SUBMISSION = "submission", _("A submission")
+    APPROVAL = "approval", _("An approval")
+    RETURN = "return", _("A submission returned")
+    LINK = "link", _("An enterprise moved to another link")
+    SETTINGS = "settings", _("Settings changed")
+    OFFICE = "office", _("The office")
+    API = "api", _("The API")
+    SCHEDULE = "schedule", _("The nightly job")
+    SWEEP = "sweep", _("The sweep of pending computations")
+    MANUAL = "manual", _("By hand")
+    DEMO = "demo", _("The demo loader")

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .choices import Trigger
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
@@ -24,7 +25,7 @@ def data_reminders_task() -> int:
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=30 * 60)
-def kpi_values_compute_task(cluster_id: int, period: str, trigger: str = "manual") -> int:
+def kpi_values_compute_task(cluster_id: int, period: str, trigger: str = Trigger.MANUAL) -> int:
     """Compute one cluster's KPIs for a month ("2026-03") or a quarter ("2026-Q1")."""
     from governance.models import Cluster
 
@@ -37,7 +38,7 @@ def kpi_values_compute_task(cluster_id: int, period: str, trigger: str = "manual
 @shared_task(
     autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=4 * 60 * 60
 )
-def kpi_values_compute_periods_task(cluster_id: int, periods: list[str], trigger: str = "settings") -> int:
+def kpi_values_compute_periods_task(cluster_id: int, periods: list[str], trigger: str = Trigger.SETTINGS) -> int:
     """Compute several months and quarters of one cluster as one batch (after a change of its settings)."""
     from governance.models import Cluster
 
@@ -57,7 +58,7 @@ def kpi_values_due_task() -> int:
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=60 * 60)
-def kpi_values_batch_task(cluster_ids: list[int], periods: list[str], trigger: str = "schedule") -> int:
+def kpi_values_batch_task(cluster_ids: list[int], periods: list[str], trigger: str = Trigger.SCHEDULE) -> int:
     """Compute a batch: these clusters for these months and quarters (in order), as one statement."""
     from governance.models import Cluster
 

@@ -26,6 +26,7 @@ from governance.scoping import VIEW, acts_for, is_office, may_change, represente
 from governance.selectors import current_cluster_or_404
 
 from . import charts, filters, selectors, services
+from .choices import ProjectStatus
 from .forms import (
     CooperationContractForm,
     MilestoneForm,
@@ -123,7 +124,9 @@ def ranking(request):
             else:
                 messages.success(request, _("The quick-win threshold is saved."))
                 return redirect("portfolio:ranking")
-    projects, scores = _scored(request, cluster, Project.objects.filter(cluster=cluster).exclude(status="cancelled"))
+    projects, scores = _scored(
+        request, cluster, Project.objects.filter(cluster=cluster).exclude(status=ProjectStatus.CANCELLED)
+    )
     rows = sorted(((p, scores[p.pk]) for p in projects), key=lambda row: (-row[1].total, row[0].title))
     return render(
         request,

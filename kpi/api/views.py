@@ -21,7 +21,7 @@ from governance.models import Cluster
 from governance.scoping import VIEW, has_role, is_office, may_change, restrict
 
 from .. import selectors, services
-from ..choices import Channel
+from ..choices import Channel, Trigger
 from ..filters import (
     AlertFilterSet,
     ClusterKpiFilterSet,
@@ -207,7 +207,9 @@ class KpiValueViewSet(ScopedListViewSet):
         if not is_office(request.user, cluster):
             self.permission_denied(request, message=_("Only the cluster office recomputes KPIs."))
         with service_errors():
-            key = services.kpi_values_recompute(cluster=cluster, span=data.validated_data["period"], trigger="api")
+            key = services.kpi_values_recompute(
+                cluster=cluster, span=data.validated_data["period"], trigger=Trigger.API
+            )
         body = {"cluster": cluster.pk, "period": key, "queued": True}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 

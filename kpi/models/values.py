@@ -13,7 +13,7 @@ from governance.choices import BodyKind, Role, ValueChainLink
 from governance.models import ActionItem, Body, Cluster, Enterprise
 from governance.scoping import ScopeRule
 
-from ..choices import AlertStatus, Disclosure, KpiStatus, PeriodKind, Scope
+from ..choices import AlertStatus, Disclosure, KpiStatus, PeriodKind, Scope, Trigger
 from .catalog import Kpi
 
 DECIMAL: dict[str, Any] = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
@@ -149,7 +149,7 @@ class KpiComputation(models.Model):
     period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField(_("first day of the period"))
     computed_at = models.DateTimeField(_("computed at"))
-    trigger = models.CharField(_("trigger"), max_length=16)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
     values = models.PositiveIntegerField(_("values"), default=0)
     # None: the period's last month is not open yet (a quarter in progress), so it is provisional.
     final_at = models.DateTimeField(_("final from"), null=True, blank=True)
@@ -201,7 +201,7 @@ class PendingComputation(models.Model):
     period = models.CharField(_("period"), max_length=7)
     requested = models.PositiveIntegerField(_("requests"), default=1)
     requested_at = models.DateTimeField(_("last requested at"))
-    trigger = models.CharField(_("trigger"), max_length=16)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
 
     scope_rule = ScopeRule(cluster="cluster", readers=frozenset({Role.OFFICE}), editors=frozenset())
 

@@ -14,7 +14,7 @@ from governance.choices import ValueChainLink
 from governance.models import Cluster, Enterprise
 from governance.scoping import VIEW, is_office, restrict
 
-from ..choices import AlertStatus, KpiStatus, PeriodKind, Scope
+from ..choices import AlertStatus, Direction, KpiStatus, PeriodKind, Scope
 from ..models import Alert, AlertContributor, ClusterKpi, Kpi, KpiComputation, KpiValue, Span, add_months
 
 # Worst first: a link is coloured by the worst status of its KPIs.
@@ -339,7 +339,7 @@ class SelfRow:
         c = self.cluster
         if c is None or c.median is None or self.own.value is None:
             return ""
-        better_high = self.own.kpi.direction != "lower"
+        better_high = self.own.kpi.direction != Direction.LOWER
         if self.own.value > c.p75:
             return "top" if better_high else "bottom"
         if self.own.value < c.p25:

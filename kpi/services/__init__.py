@@ -1,14 +1,23 @@
 """Writes of the kpi element. Each service validates, writes in one transaction, returns the result."""
 
-from .aggregation import (
-    counted_statuses,
+from .alerts import alert_to_action_item, alert_working_group, alerts_sync, shortfalls
+from .cluster_kpis import cluster_kpis_ensure, cluster_kpis_ensure_many
+from .computation import kpi_values_compute, kpi_values_compute_many
+from .formula import Term, counted_statuses, kpi_status
+from .ingest import (
+    WriteResult,
+    collection_rules,
+    data_values_write,
+    lock_enterprises,
+    writable_enterprise_ids,
+)
+from .periods import period_dates, period_open, periods_open_due, submissions_lock
+from .reminders import data_reminders, office_emails
+from .scheduling import (
     kpi_history_spans,
-    kpi_status,
     kpi_values_changed,
-    kpi_values_compute,
     kpi_values_compute_due,
     kpi_values_compute_history,
-    kpi_values_compute_many,
     kpi_values_due,
     kpi_values_due_batches,
     kpi_values_queue_due,
@@ -17,23 +26,11 @@ from .aggregation import (
     kpi_values_sweep,
     pending_record,
 )
-from .alerts import alert_to_action_item, alert_working_group, alerts_sync, shortfalls
-from .ingest import (
-    WriteResult,
-    collection_rules,
-    data_values_write,
-    lock_enterprises,
-    writable_enterprise_ids,
-)
-from .periods import cluster_today, period_dates, period_open, periods_open_due, submissions_lock
-from .reminders import data_reminders, office_emails
 from .setup import (
     RECOMPUTING_RULES,
     KpiSetting,
     active_data_elements,
     active_kpis_warning,
-    cluster_kpis_ensure,
-    cluster_kpis_ensure_many,
     cluster_kpis_save,
     collection_rules_save,
 )
@@ -55,6 +52,7 @@ __all__ = [
     "monthly_figures_save",
     "RECOMPUTING_RULES",
     "KpiSetting",
+    "Term",
     "WriteResult",
     "active_data_elements",
     "active_kpis_warning",
@@ -64,7 +62,6 @@ __all__ = [
     "cluster_kpis_ensure",
     "cluster_kpis_ensure_many",
     "cluster_kpis_save",
-    "cluster_today",
     "collection_rules",
     "collection_rules_save",
     "correction_decide",

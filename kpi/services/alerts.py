@@ -30,6 +30,7 @@ from ..models import (
     end_of_day,
     month_key,
 )
+from .formula import Term
 
 # How many enterprises an alert names: the ones that pull the value down most.
 CONTRIBUTORS_NAMED = 10
@@ -50,13 +51,11 @@ def shortfalls(*, row: KpiValue, enterprises: list[KpiValue], span: Span, settin
     ratio, minimum × its own denominator against its numerator; for a sum, an equal part of the minimum.
     The shares of all named enterprises add up to 1.
     """
-    from .aggregation import Term
-
-    term = Term.of(setting, span)
+    term = Term.of(setting.kpi)
     minimum = row.minimum
     if minimum is None or not enterprises:
         return []
-    per_unit = (minimum - term.offset) / term.factor
+    per_unit = (minimum - term.shift) / term.factor(span.days)
     lower = setting.kpi.direction == Direction.LOWER
     found = []
     for e in enterprises:

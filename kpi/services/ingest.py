@@ -33,6 +33,8 @@ from ..models import (
     parse_month,
 )
 from ..validation import MAX_COMMENT, Problem, Row, check_rows, history_for, parse_value, soft_warnings
+from .formula import counted_statuses
+from .scheduling import kpi_values_changed
 
 CHUNK = 2000
 
@@ -260,7 +262,6 @@ def _judge(
 
 def _recompute_counted(cluster: Cluster, statuses: dict, rows: list[Row]) -> None:
     """Figures that count in the KPIs changed after their period was computed: recompute it."""
-    from .aggregation import counted_statuses, kpi_values_changed
 
     counted = set(counted_statuses(count_submitted=collection_rules(cluster).count_submitted))
     months = {r.month for r in rows if statuses.get((r.enterprise_id, r.period_id)) in counted}

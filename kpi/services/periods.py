@@ -36,10 +36,6 @@ def period_open(*, cluster: Cluster, month: datetime.date) -> ReportingPeriod:
     return ReportingPeriod.objects.get(cluster=cluster, month=month)
 
 
-def cluster_today(cluster: Cluster, now: datetime.datetime | None = None) -> datetime.date:
-    return cluster.today(now)
-
-
 def periods_open_due(*, now: datetime.datetime | None = None, clusters=None) -> int:
     """Open, in every cluster, the months that have ended and are not open yet (back to the cluster's start).
 
@@ -48,7 +44,7 @@ def periods_open_due(*, now: datetime.datetime | None = None, clusters=None) -> 
     """
     opened = 0
     for cluster in clusters if clusters is not None else Cluster.objects.all():
-        last = add_months(cluster_today(cluster, now).replace(day=1), -1)
+        last = add_months(cluster.today(now).replace(day=1), -1)
         first = max(cluster.start_date.replace(day=1), add_months(last, -23))
         have = set(ReportingPeriod.objects.filter(cluster=cluster, month__gte=first).values_list("month", flat=True))
         month = first

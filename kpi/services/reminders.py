@@ -25,7 +25,6 @@ from governance.models import Cluster, Enterprise
 from ..models import ReportingPeriod
 from ..selectors import missing_submissions
 from .ingest import collection_rules
-from .periods import cluster_today
 from .workflow import representative_emails
 
 DAY = datetime.timedelta(days=1)
@@ -94,7 +93,7 @@ def _tell_office(period: ReportingPeriod, missing: list[Enterprise]) -> int:
 
 
 def _cluster_reminders(cluster: Cluster, now: datetime.datetime) -> int:
-    today = cluster_today(cluster, now)
+    today = cluster.today(now)
     ahead = today + datetime.timedelta(days=collection_rules(cluster).reminder_days_before)
     sent = 0
     for period in ReportingPeriod.objects.filter(cluster=cluster, deadline__in={today, ahead, today - DAY}):

@@ -11,35 +11,11 @@ from django.utils.translation import gettext as _
 
 from governance.models import Cluster
 
-from ..catalogue import ACTIVE_KPI_RANGE, cluster_kpi_defaults
-from ..models import ClusterKpi, DataCollectionRules, DataElement, Kpi
-
-
-def cluster_kpis_ensure(*, cluster: Cluster) -> None:
-    """Give the cluster a row for every catalogue KPI it lacks (active by the catalogue's default)."""
-    cluster_kpis_ensure_many(clusters=[cluster])
-
-
-def cluster_kpis_ensure_many(*, clusters: Iterable[Cluster]) -> None:
-    """The same for several clusters in three queries."""
-    clusters = list(clusters)
-    have = set(ClusterKpi.objects.filter(cluster__in=clusters).values_list("cluster_id", "kpi_id"))
-    kpis = list(Kpi.objects.all())
-    missing = [(c, k) for c in clusters for k in kpis if (c.pk, k.pk) not in have]
-    if not missing:
-        return
-    ClusterKpi.objects.bulk_create(
-        [
-            ClusterKpi(
-                cluster=c,
-                kpi=k,
-                **cluster_kpi_defaults(k.code),
-            )
-            for c, k in missing
-        ],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+from ..catalogue import ACTIVE_KPI_RANGE
+from ..choices import Trigger
+from ..models import ClusterKpi, DataCollectionRules, DataElement
+from .cluster_kpis import cluster_kpis_ensure
+from .scheduling import kpi_values_recompute_computed
 
 
 @dataclass(frozen=True)
@@ -73,8 +49,6 @@ def cluster_kpis_save(*, cluster: Cluster, settings: Iterable[KpiSetting]) -> st
         row.working_group_id, row.compare_links = setting.working_group_id, setting.compare_links
         row.full_clean()
         row.save(update_fields=["active", "target", "minimum", "working_group", "compare_links"])
-    from .aggregation import kpi_values_recompute_computed
-
     # The dashboards show the latest month and quarter with the new settings; older periods keep the
     # targets they were computed with until they are recomputed.
     kpi_values_recompute_computed(cluster=cluster, latest=True)
@@ -94,14 +68,12 @@ RECOMPUTING_RULES = (
 def collection_rules_save(*, rules: DataCollectionRules) -> DataCollectionRules:
     """Store the rules; when which submissions count or what may be published changes, every computed period
     is recomputed."""
-    from .aggregation import kpi_values_recompute_computed
-
     rules.full_clean()
     stored = DataCollectionRules.objects.filter(pk=rules.pk).first() if rules.pk else None
     before = [getattr(stored or DataCollectionRules(), name) for name in RECOMPUTING_RULES]
     rules.save()
     if before != [getattr(rules, name) for name in RECOMPUTING_RULES]:
-        kpi_values_recompute_computed(cluster=rules.cluster, trigger="settings")
+        kpi_values_recompute_computed(cluster=rules.cluster, trigger=Trigger.SETTINGS)
     return rules
 
 

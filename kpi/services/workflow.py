@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from core.versioning import StaleVersion
 from governance.scoping import is_office
 
-from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus
+from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus, Trigger
 from ..models import Correction, DataValue, Submission
 from ..validation import Row, history_for, soft_warnings
-from .aggregation import kpi_values_changed
 from .ingest import (
     WriteResult,
     collection_rules,
@@ -25,6 +24,7 @@ from .ingest import (
     lock_enterprises,
     writable_enterprise_ids,
 )
+from .scheduling import kpi_values_changed
 from .setup import active_data_elements
 
 
@@ -163,7 +163,9 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
     submission.save()
     if collection_rules(submission.period.cluster).count_submitted:
         # The cluster counts submitted figures: a computed month now counts these too.
-        kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="submission")
+        kpi_values_changed(
+            cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.SUBMISSION
+        )
     return submission
 
 
@@ -200,7 +202,7 @@ def submission_approve(
     submission.status = SubmissionStatus.APPROVED
     submission.decided_at, submission.decided_by = now, user
     submission.save()
-    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="approval")
+    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.APPROVAL)
     return submission
 
 
@@ -221,7 +223,7 @@ def submission_return(
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
         raise ValidationError(_("Only a submitted or approved submission can be returned."))
     # Returned figures stop counting: a computed month that counted them is recomputed.
-    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger="return")
+    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.RETURN)
     submission.status = SubmissionStatus.RETURNED
     submission.returned_reason = reason
     submission.decided_at, submission.decided_by = now, user

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.generic import ScopedListView, apply_validation_error, get_scoped_or_404
-from governance.choices import BodyKind
+from governance.choices import BodyKind, EnterpriseStatus
 from governance.models import Body, Enterprise
 from governance.scoping import CHANGE, VIEW, is_office, require_office, restrict
 from governance.selectors import current_cluster_or_404
@@ -58,7 +58,7 @@ def home(request):
     context = {"section": "data", "cluster": cluster, "office": office, "periods": periods, "now": timezone.now()}
     if office:
         context["period_counts"] = selectors.status_counts(_periods(request, cluster))[:12]
-        context["expected"] = cluster.enterprises.exclude(status="left").count()
+        context["expected"] = cluster.enterprises.exclude(status=EnterpriseStatus.LEFT).count()
     own = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE)
     if not office:
         own_list = list(own)
@@ -434,7 +434,9 @@ def excel_template(request, month: str):
     """The month's template: a representative's own enterprises, or (office) every participant or one."""
     cluster = current_cluster_or_404(request)
     period = _period_of(request, cluster, month)
-    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(status="left")
+    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(
+        status=EnterpriseStatus.LEFT
+    )
     chosen = request.GET.get("enterprise", "")
     if chosen.isdigit():
         enterprises = enterprises.filter(pk=chosen)

@@ -19,7 +19,7 @@ from governance.selectors import current_cluster_or_404
 
 from .. import charts, selectors, services
 from .. import reports as kpi_reports
-from ..choices import Scope
+from ..choices import AlertStatus, Scope, Trigger
 from ..models import Alert, ClusterKpi, Span
 
 
@@ -172,7 +172,7 @@ def recompute(request):
         messages.error(request, _("Give the period as YYYY-MM or YYYY-Qn."))
         return redirect("kpi:overview")
     try:
-        services.kpi_values_recompute(cluster=cluster, span=span, trigger="office")
+        services.kpi_values_recompute(cluster=cluster, span=span, trigger=Trigger.OFFICE)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("kpi:overview")
@@ -193,7 +193,7 @@ def alert_list(request):
     alerts = restrict(Alert.objects.filter(cluster=cluster), request.user, VIEW).select_related(
         "kpi", "working_group", "action_item"
     )
-    if status in ("open", "closed"):
+    if status in AlertStatus.values:
         alerts = alerts.filter(status=status)
     context = _context(
         request, cluster, "alerts", alerts=alerts.order_by("-period_start", "kpi__position", "link"), status=status

@@ -131,7 +131,7 @@ def test_a_failed_computation_leaves_the_old_rows(dataset, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("kpi.services.aggregation._disclose", broken)
+    monkeypatch.setattr("kpi.services.computation._disclose", broken)
     with pytest.raises(RuntimeError):
         services.kpi_values_compute(cluster=dataset.cluster, span="2025-07")
     assert KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07").count() == before
@@ -347,7 +347,7 @@ def test_a_long_computation_does_not_hold_up_writes_that_refer_to_its_cluster(cl
     from django.db import connections
 
     from kpi.models import ReportingPeriod, Submission
-    from kpi.services import aggregation
+    from kpi.services import computation
 
     period = ReportingPeriod.objects.create(
         cluster=cluster,
@@ -357,14 +357,14 @@ def test_a_long_computation_does_not_hold_up_writes_that_refer_to_its_cluster(cl
     )
     firm = EnterpriseFactory(cluster=cluster)
     computing, release = threading.Event(), threading.Event()
-    insert = aggregation._insert_data_kpis
+    insert = computation.insert_data_kpis
 
     def slow_insert(*args, **kwargs):
         computing.set()
         release.wait(10)
         return insert(*args, **kwargs)
 
-    monkeypatch.setattr(aggregation, "_insert_data_kpis", slow_insert)
+    monkeypatch.setattr(computation, "insert_data_kpis", slow_insert)
 
     def compute():
         try:

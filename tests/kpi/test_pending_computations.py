@@ -89,18 +89,18 @@ def test_a_change_during_a_computation_stays_pending(cluster, monkeypatch):
     services.cluster_kpis_ensure(cluster=cluster)
     generate(cluster, seed=3)
     services.pending_record(cluster_id=cluster.pk, keys=["2025-07"], trigger="change")
-    from kpi.services import aggregation
+    from kpi.services import computation
 
-    insert = aggregation._insert_data_kpis
+    insert = computation.insert_data_kpis
 
     def change_meanwhile(*args, **kwargs):
         services.pending_record(cluster_id=cluster.pk, keys=["2025-07"], trigger="change")  # committed meanwhile
         return insert(*args, **kwargs)
 
-    monkeypatch.setattr(aggregation, "_insert_data_kpis", change_meanwhile)
+    monkeypatch.setattr(computation, "insert_data_kpis", change_meanwhile)
     services.kpi_values_compute(cluster=cluster, span="2025-07")
     assert PendingComputation.objects.get(cluster=cluster, period="2025-07").requested == 2
-    monkeypatch.setattr(aggregation, "_insert_data_kpis", insert)
+    monkeypatch.setattr(computation, "insert_data_kpis", insert)
     assert services.kpi_values_sweep(older_than=datetime.timedelta(0)) == 1
     assert not PendingComputation.objects.exists()
 
