@@ -177,10 +177,12 @@ class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
 
 
 def get_scoped_or_404(model, user, pk, action=VIEW, base=None):
-    queryset = restrict(base if base is not None else model._default_manager.all(), user, action)
-    obj = queryset.filter(pk=pk).first()
+    """The row `pk` of `base` (default: every row of `model`) if `user` may see it (VIEW) or change it (CHANGE):
+    404 for a row they may not see, 403 for one they see but may not change."""
+    rows = base if base is not None else model._default_manager.all()
+    obj = restrict(rows, user, action).filter(pk=pk).first()
     if obj is None:
-        if action == CHANGE and restrict(model._default_manager.filter(pk=pk), user, VIEW).exists():
+        if action == CHANGE and restrict(rows.filter(pk=pk), user, VIEW).exists():
             raise PermissionDenied
         raise Http404
     return obj

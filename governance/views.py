@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from core.generic import (
     ScopedCreateView,
@@ -50,10 +51,9 @@ def home(request):
 
 
 @login_required
+@require_POST
 def cluster_switch(request):
     """Remember the cluster chosen in the switcher (only one the user belongs to)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     raw = request.POST.get("cluster", "")
     chosen = user_clusters(request.user).filter(pk=raw).first() if raw.isdigit() else None
     if chosen is not None:
@@ -810,10 +810,9 @@ def person_role_withdraw(request, pk):
 
 
 @login_required
+@require_POST
 def person_lock_lift(request, pk):
     """The office lifts a log-in lock on one of its people."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster(request)
     if cluster is None:
         raise Http404

@@ -12,17 +12,17 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.generic import ScopedCreateView, ScopedUpdateView, apply_validation_error, get_scoped_or_404
 from core.versioning import StaleVersion
 from governance.choices import ValueChainLink
 from governance.models import Enterprise
-from governance.scoping import VIEW, acts_for, is_office, may_change, represented, restrict
+from governance.scoping import CHANGE, VIEW, acts_for, is_office, represented, restrict
 from governance.selectors import current_cluster_or_404
 
 from . import charts, filters, selectors, services
@@ -210,13 +210,10 @@ def project_detail(request, pk: int):
 
 
 @login_required
+@require_POST
 def project_transition(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
-    project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
-    if not may_change(request.user, project):
-        raise PermissionDenied
+    project = get_scoped_or_404(Project, request.user, pk, CHANGE, base=Project.objects.filter(cluster=cluster))
     form = ProjectTransitionForm(request.POST, project=project, user=request.user)
     if form.is_valid():
         try:
@@ -240,12 +237,8 @@ def _report(request, form) -> None:
 
 def _project_form_post(request, pk: int, make_form, save):
     """A form posted from a project's page: validated, written by `save` (a service), errors as a message."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
-    project = get_scoped_or_404(Project, request.user, pk, base=Project.objects.filter(cluster=cluster))
-    if not may_change(request.user, project):
-        raise PermissionDenied
+    project = get_scoped_or_404(Project, request.user, pk, CHANGE, base=Project.objects.filter(cluster=cluster))
     form = make_form(project)
     if form.is_valid():
         try:
@@ -257,6 +250,7 @@ def _project_form_post(request, pk: int, make_form, save):
 
 
 @login_required
+@require_POST
 def milestone_create(request, pk: int):
     return _project_form_post(
         request,
@@ -267,15 +261,16 @@ def milestone_create(request, pk: int):
 
 
 @login_required
+@require_POST
 def milestone_progress(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
     milestone = get_scoped_or_404(
-        Milestone, request.user, pk, base=Milestone.objects.filter(project__cluster=cluster).select_related("project")
+        Milestone,
+        request.user,
+        pk,
+        CHANGE,
+        base=Milestone.objects.filter(project__cluster=cluster).select_related("project"),
     )
-    if not may_change(request.user, milestone):
-        raise PermissionDenied
     form = MilestoneProgressForm(request.POST, instance=milestone)
     if form.is_valid():
         try:
@@ -298,6 +293,7 @@ def milestone_progress(request, pk: int):
 
 
 @login_required
+@require_POST
 def project_kpi_create(request, pk: int):
     return _project_form_post(
         request,
@@ -314,6 +310,7 @@ def _effect_form(request, project) -> ProjectEffectForm:
 
 
 @login_required
+@require_POST
 def project_effect_create(request, pk: int):
     return _project_form_post(
         request,
@@ -416,9 +413,8 @@ def services_centre(request):
 
 
 @login_required
+@require_POST
 def service_request_move(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
     item = get_scoped_or_404(
         ServiceRequest, request.user, pk, base=ServiceRequest.objects.filter(service__cluster=cluster)

@@ -40,26 +40,16 @@ class Term:
 
     @classmethod
     def of(cls, kpi: Kpi) -> Term:
-        if kpi.year_over_year:
-            return cls(
-                kpi_id=kpi.pk,
-                numerator=kpi.numerator_id,
-                numerator_year=THIS_PERIOD,
-                denominator=kpi.numerator_id,
-                denominator_year=YEAR_BEFORE,
-                multiplier=kpi.multiplier,
-                per_days=kpi.per_days_in_period,
-                shift=Decimal(-1),
-            )
+        growth = kpi.year_over_year  # the numerator's element over itself a year before, minus one
         return cls(
             kpi_id=kpi.pk,
             numerator=kpi.numerator_id,
             numerator_year=THIS_PERIOD,
-            denominator=kpi.denominator_id,
-            denominator_year=THIS_PERIOD,
+            denominator=kpi.numerator_id if growth else kpi.denominator_id,
+            denominator_year=YEAR_BEFORE if growth else THIS_PERIOD,
             multiplier=kpi.multiplier,
             per_days=kpi.per_days_in_period,
-            shift=Decimal(0),
+            shift=Decimal(-1 if growth else 0),
         )
 
     @property

@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.generic import ScopedListView, apply_validation_error, get_scoped_or_404
 from governance.choices import BodyKind, EnterpriseStatus
@@ -243,10 +244,9 @@ def submission_detail(request, pk: int):
 
 
 @login_required
+@require_POST
 def submission_decide(request, pk: int, decision: str):
     """Approve or return a submission (office staff)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
     submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
     require_office(request.user, cluster)
@@ -311,9 +311,8 @@ class CorrectionList(ScopedListView):
 
 
 @login_required
+@require_POST
 def correction_decide(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
     correction = get_scoped_or_404(Correction, request.user, pk, base=Correction.objects.filter(cluster=cluster))
     approve = request.POST.get("decision") == "approve"

@@ -6,15 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.generic import get_scoped_or_404
 from governance.choices import ValueChainLink
 from governance.models import Enterprise
-from governance.scoping import VIEW, is_office, may_act_for, may_change, represented, require_office, restrict
+from governance.scoping import CHANGE, VIEW, is_office, may_act_for, may_change, represented, require_office, restrict
 from governance.selectors import current_cluster_or_404
 
 from .. import charts, selectors, services
@@ -160,10 +161,9 @@ def data_quality(request):
 
 
 @login_required
+@require_POST
 def recompute(request):
     """The office recomputes a period now (queued to the worker; at once where tasks run in-process)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
     require_office(request.user, cluster)
     try:
@@ -222,14 +222,11 @@ def alert_detail(request, pk: int):
 
 
 @login_required
+@require_POST
 def alert_action_item(request, pk: int):
     """One click: the alert becomes an action item of its working group."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     cluster = current_cluster_or_404(request)
-    alert = get_scoped_or_404(Alert, request.user, pk, base=Alert.objects.filter(cluster=cluster))
-    if not may_change(request.user, alert):
-        raise PermissionDenied
+    alert = get_scoped_or_404(Alert, request.user, pk, CHANGE, base=Alert.objects.filter(cluster=cluster))
     try:
         item = services.alert_to_action_item(alert=alert, user=request.user)
     except ValidationError as error:
