@@ -13,6 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -322,19 +323,32 @@ def _text(value) -> str:
     return ""
 
 
-VALUE_FIELDS = ("cluster", "enterprise", "period", "data_element", "value", "comment", "updated_at", "updated_by")
-CHANGE_FIELDS = (
-    "cluster",
-    "enterprise",
-    "period",
-    "data_element",
-    "existed",
-    "old_value",
-    "new_value",
-    "changed_by",
-    "changed_at",
-    "channel",
-)
+class ValueRow(NamedTuple):
+    """A figure as written: the DataValue fields, in the order COPY sends them."""
+
+    cluster: int
+    enterprise: int
+    period: int
+    data_element: int
+    value: Decimal | None
+    comment: str
+    updated_at: datetime.datetime
+    updated_by: int | None
+
+
+class ChangeRow(NamedTuple):
+    """A change of a figure as recorded: the DataValueChange fields, in the order COPY sends them."""
+
+    cluster: int
+    enterprise: int
+    period: int
+    data_element: int
+    existed: bool
+    old_value: Decimal | None
+    new_value: Decimal | None
+    changed_by: int | None
+    changed_at: datetime.datetime
+    channel: str
 
 
 @transaction.atomic
@@ -346,19 +360,30 @@ def _write(*, cluster, user, changed, channel, now) -> None:
     pairs = set()
     for row, existed, old_value, old_comment in changed:
         comment = old_comment if row.comment is None else row.comment
-        values.append((cluster.pk, row.enterprise_id, row.period_id, row.element_id, row.value, comment, now, user_id))
+        values.append(
+            ValueRow(
+                cluster=cluster.pk,
+                enterprise=row.enterprise_id,
+                period=row.period_id,
+                data_element=row.element_id,
+                value=row.value,
+                comment=comment,
+                updated_at=now,
+                updated_by=user_id,
+            )
+        )
         changes.append(
-            (
-                cluster.pk,
-                row.enterprise_id,
-                row.period_id,
-                row.element_id,
-                existed,
-                old_value,
-                row.value,
-                user_id,
-                now,
-                channel,
+            ChangeRow(
+                cluster=cluster.pk,
+                enterprise=row.enterprise_id,
+                period=row.period_id,
+                data_element=row.element_id,
+                existed=existed,
+                old_value=old_value,
+                new_value=row.value,
+                changed_by=user_id,
+                changed_at=now,
+                channel=channel,
             )
         )
         pairs.add((row.enterprise_id, row.period_id))
@@ -383,6 +408,14 @@ def _write(*, cluster, user, changed, channel, now) -> None:
 
 def _columns(model, names) -> list[str]:
     return [model._meta.get_field(name).column for name in names]
+
+
+def _instances(model, rows: list) -> list:
+    """Model instances from NamedTuple rows whose fields are the model's (a foreign key given by its id)."""
+    if not rows:
+        return []
+    names = [model._meta.get_field(name).attname for name in rows[0]._fields]
+    return [model(**dict(zip(names, row, strict=True))) for row in rows]
 
 
 def _copy_field(value) -> str:
@@ -411,14 +444,14 @@ def _copy_text(rows: list[tuple]) -> io.StringIO:
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _insert_postgresql(values: list[tuple], changes: list[tuple]) -> None:
+def _insert_postgresql(values: list[ValueRow], changes: list[ChangeRow]) -> None:
     """COPY the figures into a temporary table and upsert them from there; COPY the change records.
 
     Django's bulk_create builds and prepares a model instance per row, which costs more than the
     database's own work on 100 000 rows; COPY moves the rows as one stream of text.
     """
     qn = connection.ops.quote_name
-    value_columns = ", ".join(map(qn, _columns(DataValue, VALUE_FIELDS)))
+    value_columns = ", ".join(map(qn, _columns(DataValue, ValueRow._fields)))
     unique = ", ".join(map(qn, _columns(DataValue, ("enterprise", "period", "data_element"))))
     updates = ", ".join(
         f"{qn(c)} = EXCLUDED.{qn(c)}" for c in _columns(DataValue, ("value", "comment", "updated_at", "updated_by"))
@@ -436,38 +469,22 @@ def _insert_postgresql(values: list[tuple], changes: list[tuple]) -> None:
             f"ON CONFLICT ({unique}) DO UPDATE SET {updates}"
         )
         cursor.execute("DROP TABLE kpi_incoming_values")
-        change_columns = ", ".join(map(qn, _columns(DataValueChange, CHANGE_FIELDS)))
+        change_columns = ", ".join(map(qn, _columns(DataValueChange, ChangeRow._fields)))
         cursor.cursor.copy_expert(
             f"COPY {qn(DataValueChange._meta.db_table)} ({change_columns}) FROM STDIN", _copy_text(changes)
         )
 
 
-def _insert_orm(values: list[tuple], changes: list[tuple]) -> None:
+def _insert_orm(values: list[ValueRow], changes: list[ChangeRow]) -> None:
     """The same writes through the ORM, for the embedded SQLite database."""
     DataValue.objects.bulk_create(
-        [
-            DataValue(
-                **{
-                    f"{n}_id" if n in ("cluster", "enterprise", "period", "data_element", "updated_by") else n: v
-                    for n, v in zip(VALUE_FIELDS, row, strict=True)
-                }
-            )
-            for row in values
-        ],
+        _instances(DataValue, values),
         batch_size=CHUNK,
         update_conflicts=True,
         unique_fields=["enterprise", "period", "data_element"],
         update_fields=["value", "comment", "updated_at", "updated_by"],
     )
     DataValueChange.objects.bulk_create(
-        [
-            DataValueChange(
-                **{
-                    f"{n}_id" if n in ("cluster", "enterprise", "period", "data_element", "changed_by") else n: v
-                    for n, v in zip(CHANGE_FIELDS, row, strict=True)
-                }
-            )
-            for row in changes
-        ],
+        _instances(DataValueChange, changes),
         batch_size=CHUNK,
     )
