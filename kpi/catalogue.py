@@ -1,6 +1,6 @@
 """The default catalogue: the monthly data elements and the 15 KPIs of DESIGN.md.
 
-`kpi_catalogue_sync()` (run by a data migration and by `load_demo`) writes them to the database; the
+`kpi_catalogue_sync()` (run after every `migrate` by `kpi.signals.catalogue_sync`) writes them to the database; the
 names shown to users come from here, translated, so a row's stored English name is only a fallback.
 """
 
