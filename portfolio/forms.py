@@ -1,5 +1,9 @@
 """Forms of the portfolio pages; choices offer only the current cluster's rows."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +15,9 @@ from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
 from .models import CooperationContract, Milestone, PortfolioRules, Project, ProjectEffect, ProjectKpi, Service
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 
 class ProjectForm(VersionedFormMixin, forms.ModelForm):
@@ -51,12 +58,12 @@ class ProjectTransitionForm(forms.Form):
         help_text=_("Selecting a project takes an adopted strategic decision of the council."),
     )
 
-    def __init__(self, *args, project: Project, user, **kwargs):
+    def __init__(self, *args, project: Project, user: AnyUser, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [
+        cast(forms.ChoiceField, self.fields["to"]).choices = [
             (s, ProjectStatus(s).label) for s in ProjectStatus if s in TRANSITIONS[project.status]
         ]
-        self.fields["decision"].queryset = restrict(
+        cast(forms.ModelChoiceField, self.fields["decision"]).queryset = restrict(
             Decision.objects.filter(
                 meeting__body__cluster_id=project.cluster_id,
                 meeting__body__kind=BodyKind.COUNCIL,
