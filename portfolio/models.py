@@ -293,8 +293,10 @@ class Service(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.provider_id and self.cluster_id and self.provider.cluster_id != self.cluster_id:
-            raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
+        if self.provider_id and self.cluster_id:
+            assert self.provider is not None  # its id is set
+            if self.provider.cluster_id != self.cluster_id:
+                raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
 
 
 def _provided_requests(user, access) -> Q:

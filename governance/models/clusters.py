@@ -63,10 +63,12 @@ class Cluster(models.Model):
         return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def clean(self) -> None:
-        if self.leading_enterprise_id and self.pk and self.leading_enterprise.cluster_id != self.pk:
-            raise ValidationError(
-                {"leading_enterprise": _("The leading enterprise must be a participant of this cluster.")}
-            )
+        if self.leading_enterprise_id and self.pk:
+            assert self.leading_enterprise is not None  # its id is set
+            if self.leading_enterprise.cluster_id != self.pk:
+                raise ValidationError(
+                    {"leading_enterprise": _("The leading enterprise must be a participant of this cluster.")}
+                )
 
 
 class Enterprise(models.Model):
