@@ -41,7 +41,7 @@ CLUSTER_CREATED: list[Callable[[Cluster], None]] = []
 ENTERPRISE_MOVED: list[Callable[[Enterprise, datetime.date], None]] = []
 
 # A body membership brings the matching cluster role with it: a council seat makes a council member.
-ROLE_FOR_BODY = {
+ROLE_FOR_BODY: dict[str, Role] = {
     BodyKind.COUNCIL: Role.COUNCIL,
     BodyKind.OFFICE: Role.OFFICE,
     BodyKind.WORKING_GROUP: Role.WORKING_GROUP,

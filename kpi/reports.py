@@ -36,7 +36,7 @@ from .selectors import (
     with_coverage,
 )
 
-TREND_PERIODS = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
+TREND_PERIODS: dict[str, int] = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
 
 
 @dataclass

@@ -41,7 +41,7 @@ from .models import (
 EFFECT_POINTS, SPEED_POINTS, RISK_POINTS = 50, 30, 20
 FULL_EFFECT_RATIO = Decimal(2)
 SLOWEST_MONTHS = 24
-RISK_SHARE = {Risk.LOW: Decimal(1), Risk.MEDIUM: Decimal("0.5"), Risk.HIGH: Decimal(0)}
+RISK_SHARE: dict[str, Decimal] = {Risk.LOW: Decimal(1), Risk.MEDIUM: Decimal("0.5"), Risk.HIGH: Decimal(0)}
 
 
 @dataclass(frozen=True)
