@@ -348,8 +348,10 @@ def _default_follow_up_body(item: ActionItem) -> None:
     if item.body_id:
         return
     if item.owner_group_id:
+        assert item.owner_group is not None  # its id is set
         item.body = item.owner_group
     elif item.decision_id:
+        assert item.decision is not None  # its id is set
         item.body = item.decision.meeting.body
 
 
@@ -357,6 +359,7 @@ def _default_follow_up_body(item: ActionItem) -> None:
 def action_item_save(*, item: ActionItem) -> ActionItem:
     """Save an action item; an open one goes on the agenda of its body's next planned meeting."""
     if item.decision_id and not item.cluster_id:
+        assert item.decision is not None  # its id is set
         item.cluster_id = item.decision.meeting.body.cluster_id
     _default_follow_up_body(item)
     if not item.body_id:
@@ -429,6 +432,7 @@ def action_item_reminders(*, today: datetime.date | None = None, days_ahead: int
     sent = 0
     for owned in by_owner.values():
         owner = owned[0].owner_person
+        assert owner is not None  # owner_person__isnull=False
         lines = [
             f"- {i.title} ({i.cluster}): {i.deadline.isoformat()}"
             + (f" — {_('overdue')}" if i.deadline < today else "")
@@ -481,7 +485,8 @@ def person_invite(
     form = PasswordResetForm({"email": email})
     if form.is_valid():
         # Unusable passwords are skipped by PasswordResetForm.get_users; send to this user directly.
-        form.get_users = lambda _email: [user]
+        # An instance's own get_users, on purpose (mypy refuses assigning to a method).
+        form.get_users = lambda email: [user]  # type: ignore[method-assign]
         transaction.on_commit(
             lambda: form.save(
                 request=request,
