@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -15,8 +16,20 @@ from governance.scoping import VIEW, restrict
 from .choices import CARRIED, OPEN_REQUESTS, RequestStatus
 from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, ServiceRequest
 
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
 
-def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    from django_stubs_ext import WithAnnotations
+
+    class _Progress(TypedDict):
+        progress: float
+        overdue_milestones: int
+
+    # A project annotated by projects_with_progress().
+    ProjectWithProgress: TypeAlias = WithAnnotations[Project, _Progress]
+
+
+def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -> QuerySet[ProjectWithProgress]:
     """The projects `user` may see, each with its progress (mean of its milestones, %) and overdue milestones."""
     today = timezone.localdate()
     queryset = restrict(queryset if queryset is not None else Project.objects.all(), user, VIEW)
@@ -234,7 +247,10 @@ def project_kpi_trends(*, user, project: Project) -> list[KpiTrend]:
     targets = list(restrict(project.kpis.select_related("kpi"), user, VIEW))
     if not targets:
         return []
-    start = project.started_on or (project.selection_decision.meeting.date if project.selection_decision_id else None)
+    start = project.started_on
+    if not start and project.selection_decision_id:
+        assert project.selection_decision is not None  # its id is set
+        start = project.selection_decision.meeting.date
     first = add_months((start or timezone.localdate()).replace(day=1), -TREND_MONTHS_BEFORE)
     rows = (
         kpi_values(user)
