@@ -42,7 +42,8 @@ class MonthlyForm(forms.Form):
             if value is not None:
                 initial[value_field_name(element.code)] = "" if value.value is None else _plain(value.value)
                 initial[comment_field_name(element.code)] = value.comment
-        super().__init__(*args, initial=initial, **kwargs)
+        # mypy counts *args as reaching BaseForm's `initial` (its fifth parameter); only the data is passed so.
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]
         self.elements = elements
         self.previous = previous
         # The submission's edit version and the figures the form showed: a save over someone else's is refused.
