@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
     from django_filters import FilterSet
 
-    from .typing import StrOrPromise
+    from .typing import AnyUser, StrOrPromise
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -191,7 +191,7 @@ class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
         return context
 
 
-def get_scoped_or_404(model, user, pk, action=VIEW, base=None):
+def get_scoped_or_404(model, user: AnyUser, pk, action=VIEW, base=None):
     queryset = restrict(base if base is not None else model._default_manager.all(), user, action)
     obj = queryset.filter(pk=pk).first()
     if obj is None:

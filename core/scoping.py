@@ -66,7 +66,7 @@ class ScopeRule:
     enterprise: str | None = None
     readers: frozenset[str] | None = None
     editors: frozenset[str] | None = None
-    own: Callable[[Any, Access], Q] | None = None
+    own: Callable[[AnyUser, Access], Q] | None = None
     shared: Q | None = None
 
 
@@ -240,7 +240,7 @@ def roles_in(user: AnyUser, cluster_id: int) -> frozenset[str]:
     return access_for(user).roles.get(cluster_id, frozenset())
 
 
-def has_role(user: AnyUser, cluster, *roles: str) -> bool:
+def has_role(user: AnyUser | None, cluster, *roles: str) -> bool:
     """Whether the person holds one of these roles in the cluster (a Cluster or its id); a platform administrator
     holds every role."""
     cluster_id = getattr(cluster, "pk", cluster)

@@ -16,14 +16,14 @@ from .models import ActionItem, Body, Cluster, Meeting, Membership, Responsibili
 from .scoping import VIEW, restrict
 
 if TYPE_CHECKING:
-    from core.typing import StrOrPromise, User
+    from core.typing import AnyUser, StrOrPromise, User
 
     from .models.meetings import ActionItemQuerySet
 
 SESSION_CLUSTER_KEY = "cluster_id"
 
 
-def user_clusters(user) -> QuerySet[Cluster]:
+def user_clusters(user: AnyUser) -> QuerySet[Cluster]:
     return restrict(Cluster.objects.all(), user, VIEW).order_by("name")
 
 
@@ -271,7 +271,7 @@ class LoginLock:
         return self.account_locked or self.address_locked
 
 
-def login_locks(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[LoginLock]:
+def login_locks(*, user: AnyUser, cluster: Cluster, now: datetime.datetime | None = None) -> list[LoginLock]:
     """The failed log-ins of the cluster's people still counted (within the cool-off), for its office: the office
     sees the accounts of its own people only. Three queries."""
     from axes.models import AccessAttempt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +32,10 @@ from .models import (
     Regulation,
 )
 from .scoping import forget_access
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+    from core.typing import User as AuthUser  # `User` below is get_user_model(), a value
 
 User = get_user_model()
 
@@ -115,7 +120,7 @@ def regulation_save(*, regulation: Regulation) -> Regulation:
 
 
 @transaction.atomic
-def cluster_role_grant(*, user, cluster: Cluster, role: str, enterprises: Iterable = ()) -> ClusterRole:
+def cluster_role_grant(*, user: AuthUser, cluster: Cluster, role: str, enterprises: Iterable = ()) -> ClusterRole:
     """Give `user` a role in `cluster` by hand (a withdrawn role comes back with only these enterprises)."""
     enterprises = list(enterprises)
     if role == Role.ENTERPRISE and not enterprises:
@@ -501,7 +506,7 @@ def person_invite(
 
 
 @transaction.atomic
-def login_lock_lift(*, user, cluster: Cluster, attempt_id: int) -> int:
+def login_lock_lift(*, user: AnyUser, cluster: Cluster, attempt_id: int) -> int:
     """The office lifts a lock on one of its people: the person's failed log-ins everywhere, and those of that
     address against the cluster's people, stop counting. Answers how many records went. An address locked by
     failures against other clusters' accounts stays locked (a platform administrator lifts it in the admin)."""

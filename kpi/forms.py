@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ClusterKpi, Correction, DataCollectionRules, DataElement
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 
 def value_field_name(code: str) -> str:
@@ -146,9 +150,11 @@ class CollectionRulesForm(forms.ModelForm):
             "publish_dominance_share",
         ]
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regulation"].queryset = self.fields["regulation"].queryset.filter(cluster=cluster)
+        regulation = cast(forms.ModelChoiceField, self.fields["regulation"])  # a foreign key's field
+        assert regulation.queryset is not None  # a foreign key's field has its model's rows
+        regulation.queryset = regulation.queryset.filter(cluster=cluster)
 
 
 class ClusterKpiForm(forms.ModelForm):

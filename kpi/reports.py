@@ -13,6 +13,7 @@ import datetime
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -37,6 +38,9 @@ from .selectors import (
     timeliness_grid,
     with_coverage,
 )
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 TREND_PERIODS: dict[str, int] = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
 
@@ -96,7 +100,7 @@ def _previous(span: Span) -> Span:
     return Span(span.kind, add_months(span.start, -3 if span.is_quarter else -1))
 
 
-def report_build(*, user, cluster: Cluster, span: Span, period: ComputedPeriod | None = None) -> Report:
+def report_build(*, user: AnyUser, cluster: Cluster, span: Span, period: ComputedPeriod | None = None) -> Report:
     """Everything a report shows, read in a fixed number of queries; `period` says whether it is provisional
     and its coverage (read here when not given)."""
     if period is None:

@@ -37,13 +37,14 @@ class ProjectForm(VersionedFormMixin, forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cluster = cluster
-        self.fields["lead_group"].queryset = Body.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["lead_group"]).queryset = Body.objects.filter(
             cluster=cluster, kind=BodyKind.WORKING_GROUP, is_active=True
         ).order_by("name")
-        self.fields["enterprises"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        enterprises = cast(forms.ModelMultipleChoiceField, self.fields["enterprises"])
+        enterprises.queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
         self.fields["enterprises"].required = False
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
@@ -128,10 +129,12 @@ class CooperationContractForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         enterprises = Enterprise.objects.filter(cluster=cluster).order_by("name")
-        self.fields["supplier"].queryset = self.fields["buyer"].queryset = enterprises
+        supplier = cast(forms.ModelChoiceField, self.fields["supplier"])
+        buyer = cast(forms.ModelChoiceField, self.fields["buyer"])
+        supplier.queryset = buyer.queryset = enterprises
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
 
@@ -142,9 +145,10 @@ class ServiceForm(forms.ModelForm):
         fields = ["name", "description", "provider", "price", "turnaround_days", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        provider = cast(forms.ModelChoiceField, self.fields["provider"])
+        provider.queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,7 +28,8 @@ from .bodies import Body
 from .clusters import Cluster
 
 if TYPE_CHECKING:
-    from core.typing import StrOrPromise
+    from core.scoping import Access
+    from core.typing import AnyUser, StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ class ActionItemQuerySet(models.QuerySet):
         return self.open().filter(deadline__lt=today or timezone.localdate())
 
 
-def _own_action_items(user, access):
+def _own_action_items(user: AnyUser, access: Access) -> Q:
     return Q(owner_person=user) | Q(
         owner_group__memberships__person=user, owner_group__memberships__end_date__isnull=True
     )
