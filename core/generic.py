@@ -6,6 +6,8 @@ answer 404 for rows the user may not see and 403 for rows they may see but not c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,13 @@ from django.views import generic
 
 from .scoping import CHANGE, VIEW, current_cluster, may_create_in, restrict
 from .versioning import StaleVersion, Versioned, VersionedFormMixin, version_claim
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+    from django_filters import FilterSet
+
+    from .typing import AnyUser, StrOrPromise
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -28,7 +37,11 @@ def apply_validation_error(form, error: ValidationError) -> None:
 
 
 class ScopedMixin(LoginRequiredMixin):
-    model = None
+    if TYPE_CHECKING:
+        model: type[Model]  # every view names its model: None on these bases only, as on Django's generic views
+    else:
+        model = None
+    request: HttpRequest
     section = ""  # which navigation entry is current
 
     def base_queryset(self):
@@ -58,11 +71,13 @@ class ScopedMixin(LoginRequiredMixin):
 class ScopedListView(ScopedMixin, generic.ListView):
     """A list of the current cluster's rows, filtered by an optional django-filter FilterSet."""
 
+    model: type[Model]  # as in ScopedMixin (Django's MultipleObjectMixin allows None)
+
     paginate_by = 50
     cluster_field = "cluster"
-    filterset_class = None
+    filterset_class: type[FilterSet] | None = None
     template_name = "generic/object_list.html"
-    columns: list[tuple[str, str]] = []
+    columns: list[tuple[str, StrOrPromise]] = []
     create_url_name = ""
 
     def get_queryset(self):
@@ -103,8 +118,8 @@ class ScopedDetailView(ScopedMixin, generic.DetailView):
 class ScopedFormMixin(ScopedMixin):
     """Create and update pages: the form gets the cluster and user, the save goes through `save()`."""
 
-    template_name = "generic/object_form.html"
-    success_message = ""
+    template_name: str | None = "generic/object_form.html"
+    success_message: StrOrPromise = ""
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -176,7 +191,7 @@ class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
         return context
 
 
-def get_scoped_or_404(model, user, pk, action=VIEW, base=None):
+def get_scoped_or_404(model, user: AnyUser, pk, action=VIEW, base=None):
     """The row `pk` of `base` (default: every row of `model`) if `user` may see it (VIEW) or change it (CHANGE):
     404 for a row they may not see, 403 for one they see but may not change."""
     rows = base if base is not None else model._default_manager.all()

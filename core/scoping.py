@@ -16,10 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Manager, Model, Q, QuerySet
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .typing import AnyUser
+
+_T = TypeVar("_T")
 
 VIEW = "view"
 CHANGE = "change"
@@ -59,7 +66,7 @@ class ScopeRule:
     enterprise: str | None = None
     readers: frozenset[str] | None = None
     editors: frozenset[str] | None = None
-    own: Callable[[Any, Access], Q] | None = None
+    own: Callable[[AnyUser, Access], Q] | None = None
     shared: Q | None = None
 
 
@@ -98,7 +105,7 @@ def register_choices(model: type[Model], chooser: Callable[..., QuerySet]) -> No
     _config.choices[model] = chooser
 
 
-def _ready(what: object) -> object:
+def _ready(what: _T | None) -> _T:
     if what is None:
         raise ImproperlyConfigured("core.scoping is not configured: the governance app calls configure() in ready()")
     return what
@@ -112,31 +119,32 @@ def editors_of(rule: ScopeRule) -> frozenset[str]:
     return _config.administrators if rule.editors is None else rule.editors
 
 
-def access_for(user) -> Access:
+def access_for(user: AnyUser | None) -> Access:
     """The person's roles per cluster, read once per request and kept on the user object."""
     cached = getattr(user, "_cluster_access", None)
     if cached is not None:
         return cached
     if getattr(user, "is_authenticated", False):
         load = _ready(_config.load_access)
-        access = load(user)  # type: ignore[operator]
+        access = load(user)
     else:
         access = Access()
     if user is not None:
-        user._cluster_access = access
+        # Kept on the user object for the request, as Django's backends keep `_perm_cache`: no declared attribute.
+        user._cluster_access = access  # type: ignore[union-attr]
     return access
 
 
-def forget_access(user) -> None:
+def forget_access(user: AnyUser) -> None:
     """Drop the cached access after the person's roles change."""
     if hasattr(user, "_cluster_access"):
         del user._cluster_access
 
 
-def current_cluster(request):
+def current_cluster(request: HttpRequest):
     """The cluster the request works in (None when the person belongs to none)."""
     resolve = _ready(_config.current_cluster)
-    return resolve(request)  # type: ignore[operator]
+    return resolve(request)
 
 
 def rule_for(model: type[Model]) -> ScopeRule:
@@ -150,11 +158,11 @@ def _in(path: str, ids: list[int]) -> Q:
     return Q(**{f"{path}__in": ids})
 
 
-def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
+def restrict(queryset: QuerySet, user: AnyUser | None, action: str = VIEW) -> QuerySet:
     """Limit `queryset` to the rows `user` may see (VIEW) or change (CHANGE)."""
     if action not in (VIEW, CHANGE):
         raise ValueError(f"unknown action {action!r}")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     if user.is_superuser:
         return queryset
@@ -179,7 +187,7 @@ def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
     return queryset.filter(allowed)
 
 
-def scoped_choices(queryset: QuerySet | Manager, user, *, cluster=None) -> QuerySet:
+def scoped_choices(queryset: QuerySet | Manager, user: AnyUser | None, *, cluster=None) -> QuerySet:
     """The rows of `queryset` that `user` may pick in a form, a filter or an API field: scoped models through
     `restrict`, other models (people) through the chooser registered for them.
 
@@ -201,12 +209,12 @@ def scoped_choices(queryset: QuerySet | Manager, user, *, cluster=None) -> Query
     return queryset
 
 
-def is_platform_admin(user) -> bool:
+def is_platform_admin(user: AnyUser) -> bool:
     """Whether the person administers the platform (adds clusters, sees every cluster)."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
 
-def may_create_in(user, model: type[Model], cluster_id: int | None) -> bool:
+def may_create_in(user: AnyUser, model: type[Model], cluster_id: int | None) -> bool:
     """Whether `user` may add a new row of `model` to the cluster (the editors of the model's rule)."""
     if not getattr(user, "is_authenticated", False) or cluster_id is None:
         return False
@@ -215,30 +223,30 @@ def may_create_in(user, model: type[Model], cluster_id: int | None) -> bool:
     return cluster_id in access_for(user).clusters_with(editors_of(rule_for(model)))
 
 
-def may_change(user, obj: Model) -> bool:
+def may_change(user: AnyUser, obj: Model) -> bool:
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, CHANGE).exists()
 
 
-def editable_clusters(user, model: type[Model]) -> list[int] | None:
+def editable_clusters(user: AnyUser, model: type[Model]) -> list[int] | None:
     """Cluster ids where `user` may add rows of `model`; None means every cluster (superuser)."""
     if user.is_superuser:
         return None
     return access_for(user).clusters_with(editors_of(rule_for(model)))
 
 
-def roles_in(user, cluster_id: int) -> frozenset[str]:
+def roles_in(user: AnyUser, cluster_id: int) -> frozenset[str]:
     if getattr(user, "is_superuser", False):
         return _config.roles
     return access_for(user).roles.get(cluster_id, frozenset())
 
 
-def has_role(user, cluster, *roles: str) -> bool:
+def has_role(user: AnyUser | None, cluster, *roles: str) -> bool:
     """Whether the person holds one of these roles in the cluster (a Cluster or its id); a platform administrator
     holds every role."""
     cluster_id = getattr(cluster, "pk", cluster)
     return user is not None and cluster_id is not None and bool(roles_in(user, cluster_id) & set(roles))
 
 
-def represented(user, cluster) -> frozenset[int]:
+def represented(user: AnyUser, cluster) -> frozenset[int]:
     """The enterprises of the cluster (a Cluster or its id) the person represents."""
     return access_for(user).enterprises.get(getattr(cluster, "pk", cluster), frozenset())

@@ -10,8 +10,9 @@ person is shown what changed meanwhile, and saves again knowingly.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -112,6 +113,17 @@ class VersionedFormMixin:
     """
 
     changes: list[Change] = []
+
+    # From the ModelForm this is mixed into.
+    fields: dict[str, forms.Field]
+    initial: MutableMapping[str, Any]
+    data: Any
+    cleaned_data: dict[str, Any]
+    instance: Any
+
+    if TYPE_CHECKING:
+
+        def add_prefix(self, field_name: str) -> str: ...
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

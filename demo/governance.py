@@ -14,6 +14,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -51,6 +52,9 @@ from governance.models import (
     Membership,
     Regulation,
 )
+
+if TYPE_CHECKING:
+    from core.typing import User
 
 DEMO_PASSWORD = "demo12345"
 CLUSTER_NAME = "Buxoro paxta-to'qimachilik klasteri"
@@ -1084,7 +1088,7 @@ class _Loader:
     def __init__(self, today: datetime.date):
         self.today = today
         self.start = months_before(today, CLUSTER_MONTHS)
-        self.users: dict[str, object] = {}
+        self.users: dict[str, User] = {}
         self.enterprises: dict[str, Enterprise] = {}
         self.bodies: dict[str, Body] = {}
         self.regulations: dict[str, Regulation] = {}
@@ -1174,6 +1178,7 @@ class _Loader:
             self.bodies[row.key] = body
         for seat in SEATS:
             body = self.bodies[seat.body]
+            assert body.established_on is not None  # every demo body has its date (_bodies above)
             services.membership_save(
                 membership=Membership(
                     body=body,
@@ -1221,7 +1226,8 @@ class _Loader:
 
     def _number(self, meeting: Meeting) -> str:
         body = meeting.body
-        prefix = {BodyKind.COUNCIL: "KK", BodyKind.OFFICE: "KO"}.get(body.kind) or f"IG-{body.area[:3].upper()}"
+        prefixes: dict[str, str] = {BodyKind.COUNCIL: "KK", BodyKind.OFFICE: "KO"}
+        prefix = prefixes.get(body.kind) or f"IG-{body.area[:3].upper()}"
         key = (prefix, meeting.date.year)
         self.numbers[key] += 1
         return f"{prefix}-{meeting.date.year}/{self.numbers[key]}"
@@ -1342,9 +1348,11 @@ class _Loader:
             meeting.created_at = _aware(meeting.date - datetime.timedelta(days=10))
         Meeting.objects.bulk_update(held, ["created_at"])
         for decision in self.decisions:
+            assert decision.meeting.time is not None  # every demo meeting has its time (MeetingRow)
             decision.created_at = _aware(decision.meeting.date, decision.meeting.time)
         Decision.objects.bulk_update(self.decisions, ["created_at"])
         for item, meeting in self.items:
+            assert meeting.time is not None  # every demo meeting has its time (MeetingRow)
             item.created_at = _aware(meeting.date, meeting.time)
         ActionItem.objects.bulk_update([item for item, _m in self.items], ["created_at"])
         regulations = list(self.regulations.items())

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -308,7 +309,7 @@ ENTERPRISE_PROFILES: dict[str, tuple[str, float]] = {
     "307331457": ("exporter", 0.75),
 }
 # Any other enterprise of the cluster reports like the typical one of its kind.
-KIND_PROFILES = {
+KIND_PROFILES: dict[str, str] = {
     EnterpriseKind.LEADING: "leading",
     EnterpriseKind.SUPPLIER: "farm",
     EnterpriseKind.PROCESSOR: "sewing",
@@ -698,7 +699,10 @@ class _Loader:
                 owners.append((plan, code))
                 history.values.setdefault((plan.enterprise.pk, codes[code]), {})[plan.period.month] = value
         problems = check_rows(rows, {}, codes)
-        fractions = [r for r in rows if r.element.code in INTEGER_CODES and r.value != r.value.to_integral_value()]
+        # Every demo row carries a figure (plan.figures), never None.
+        fractions = [
+            r for r in rows if r.element.code in INTEGER_CODES and r.value != cast(Decimal, r.value).to_integral_value()
+        ]
         broken = [*problems, *fractions]
         if broken:
             raise RuntimeError(f"The demo figures break the hard rules: {broken[:5]}")
@@ -712,6 +716,7 @@ class _Loader:
             if plan.state == "draft":
                 continue
             average, _count = history.average(row.enterprise_id, row.element_id, row.month, rules.history_months)
+            assert row.value is not None  # every demo row carries a figure
             profile, _scale = enterprise_profile(plan.enterprise)
             comments[warning.row] = _comment(code=code, above=row.value > average, profile=profile)
 
@@ -749,7 +754,8 @@ class _Loader:
         Submission.objects.bulk_create(submissions, batch_size=2000)
         counts["submissions"] = len(submissions)
         for submission in submissions:
-            key = {SubmissionStatus.DRAFT: "drafts", SubmissionStatus.APPROVED: "approved"}.get(submission.status)
+            names: dict[str, str] = {SubmissionStatus.DRAFT: "drafts", SubmissionStatus.APPROVED: "approved"}
+            key = names.get(submission.status)
             key = key or str(submission.status)
             counts[key] = counts.get(key, 0) + 1
             counts["late"] += submission.on_time is False
@@ -785,7 +791,7 @@ class _Loader:
             status=status,
             submitted_at=plan.submitted_at,
             submitted_by_id=self.representatives.get(plan.enterprise.pk) if submitted else None,
-            on_time=plan.period.on_time(plan.submitted_at) if submitted else None,
+            on_time=plan.period.on_time(plan.submitted_at) if plan.submitted_at is not None else None,
             returned_reason=RETURN_REASON if plan.state == "returned" else "",
             decided_at=plan.decided_at,
             decided_by_id=self.office_id if plan.decided_at else None,

@@ -184,13 +184,13 @@ def _contracts(cluster: Cluster, today: datetime.date) -> int:
         for buyer in rng.sample(processing, k=min(2, len(processing))):
             pairs.add((firm.pk, buyer.pk, "Logistics and testing services"))
     rows = []
-    for index, (supplier, buyer, subject) in enumerate(sorted(pairs)):
+    for index, (supplier_id, buyer_id, subject) in enumerate(sorted(pairs)):
         start = _add_months(today, -rng.randint(3, 30))
         rows.append(
             CooperationContract(
                 cluster=cluster,
-                supplier_id=supplier,
-                buyer_id=buyer,
+                supplier_id=supplier_id,
+                buyer_id=buyer_id,
                 subject=subject,
                 annual_value=Decimal(rng.randint(20, 900) * 1000),
                 start_date=start,

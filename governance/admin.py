@@ -124,7 +124,7 @@ class ApiTokenAdmin(PlatformAdminOnly, admin.ModelAdmin):
     list_display = ["token_key", "user", "created", "expiry"]
     search_fields = ["token_key", "user__username"]
     readonly_fields = ["token_key", "user", "created", "expiry"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     def has_add_permission(self, request):
         return False

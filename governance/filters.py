@@ -9,6 +9,8 @@ and leave the filter out of their forms.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -43,6 +45,9 @@ from .models import (
 )
 from .scoping import VIEW, is_platform_admin, restrict, scoped_choices
 
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+
 User = get_user_model()
 
 DATE_INPUT = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
@@ -60,14 +65,14 @@ def people_of_clusters(clusters: QuerySet[Cluster]) -> QuerySet:
     )
 
 
-def visible_people(user) -> QuerySet:
+def visible_people(user: AnyUser) -> QuerySet:
     """The people `user` may see: those of the user's clusters (everyone, for a platform administrator)."""
     if is_platform_admin(user):
         return User.objects.all()
     return people_of_clusters(restrict(Cluster.objects.all(), user, VIEW))
 
 
-def choose_people(queryset: QuerySet, user, *, cluster: Cluster | None = None) -> QuerySet:
+def choose_people(queryset: QuerySet, user: AnyUser, *, cluster: Cluster | None = None) -> QuerySet:
     """The people `user` may pick (`core.scoping.scoped_choices` for the user model): those of the user's clusters.
 
     cluster: only that cluster's people.

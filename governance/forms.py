@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -20,6 +22,9 @@ from .models import (
     Membership,
     Regulation,
 )
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 User = get_user_model()
 
@@ -51,7 +56,7 @@ class ClusterModelForm(forms.ModelForm):
 
     cluster_lookups: dict[str, str] = {}  # field name -> lookup from the related model to its cluster
 
-    def __init__(self, *args, cluster: Cluster | None = None, user=None, **kwargs):
+    def __init__(self, *args, cluster: Cluster | None = None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cluster = cluster
         self.user = user
@@ -60,7 +65,9 @@ class ClusterModelForm(forms.ModelForm):
                 self.instance.cluster = cluster
         for name, lookup in self.cluster_lookups.items():
             if name in self.fields:
-                self.fields[name].queryset = self.fields[name].queryset.filter(**{lookup: cluster})
+                field = cast(forms.ModelChoiceField, self.fields[name])  # a foreign key's field
+                assert field.queryset is not None  # a foreign key's field has its model's rows
+                field.queryset = field.queryset.filter(**{lookup: cluster})
         for name in ("person", "owner_person"):
             if name in self.fields:
                 self.fields[name] = PersonChoiceField(
@@ -155,7 +162,7 @@ class RegulationApproveForm(forms.Form):
 
     def __init__(self, *args, cluster: Cluster, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].queryset = Decision.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["decision"]).queryset = Decision.objects.filter(
             meeting__body__cluster=cluster, meeting__body__kind=BodyKind.COUNCIL, outcome=DecisionOutcome.ADOPTED
         ).select_related("meeting")
 
@@ -293,8 +300,12 @@ class ClusterRoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cluster = cluster
         # Only people of this cluster: accounts of other clusters are not listed (a newcomer is invited).
-        self.fields["existing"].queryset = cluster_people(cluster).filter(is_superuser=False)
-        self.fields["enterprises"].queryset = Enterprise.objects.filter(cluster=cluster)
+        cast(forms.ModelChoiceField, self.fields["existing"]).queryset = cluster_people(cluster).filter(
+            is_superuser=False
+        )
+        cast(forms.ModelMultipleChoiceField, self.fields["enterprises"]).queryset = Enterprise.objects.filter(
+            cluster=cluster
+        )
 
     def clean(self):
         data = super().clean()

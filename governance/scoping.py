@@ -11,6 +11,8 @@ Import every one of them from here: `from governance.scoping import restrict, is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
@@ -35,6 +37,9 @@ from core.scoping import (
 )
 
 from .choices import EnterpriseStatus, Role
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser, User
 
 __all__ = [
     "ALL_ROLES",
@@ -70,7 +75,7 @@ OFFICE = frozenset({Role.OFFICE})  # the roles that administer a cluster: the de
 CONTACT_READERS = frozenset({Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP})
 
 
-def load_access(user) -> Access:
+def load_access(user: User) -> Access:
     """The person's active roles per cluster, and the enterprises they represent, in one query."""
     from .models import ClusterRole
 
@@ -87,25 +92,25 @@ def load_access(user) -> Access:
     )
 
 
-def is_office(user, cluster) -> bool:
+def is_office(user: AnyUser | None, cluster) -> bool:
     """Whether the person is office staff of the cluster (a Cluster or its id), or a platform administrator.
     The one question behind "is this the office?" everywhere."""
     return has_role(user, cluster, Role.OFFICE)
 
 
-def require_office(user, cluster) -> None:
+def require_office(user: AnyUser, cluster) -> None:
     """Refuse (403) anyone but the cluster's office and platform administrators."""
     if not is_office(user, cluster):
         raise PermissionDenied
 
 
-def may_act_for(user, cluster, enterprise_id: int | None) -> bool:
+def may_act_for(user: AnyUser, cluster, enterprise_id: int | None) -> bool:
     """Whether the person may act for the enterprise of the cluster: the office for any, a representative
     for the enterprises they represent."""
     return is_office(user, cluster) or (enterprise_id is not None and enterprise_id in represented(user, cluster))
 
 
-def acts_for(user, cluster) -> QuerySet:
+def acts_for(user: AnyUser, cluster) -> QuerySet:
     """The cluster's enterprises the person may act for (request a service, fill a form for): the office for
     every one that has not left, a representative for their own."""
     from .models import Enterprise
@@ -116,7 +121,7 @@ def acts_for(user, cluster) -> QuerySet:
     return enterprises.filter(pk__in=sorted(represented(user, cluster)))
 
 
-def sees_contacts(user, enterprise) -> bool:
+def sees_contacts(user: AnyUser, enterprise) -> bool:
     """Whether `user` may read the enterprise's contact details (address, e-mail, phone).
 
     Representatives see those of the enterprises they represent; viewers none. Everyone in the

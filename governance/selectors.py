@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -13,10 +15,15 @@ from .choices import ActionItemStatus, BodyKind, MatrixArea, MeetingStatus
 from .models import ActionItem, Body, Cluster, Meeting, Membership, ResponsibilityAssignment
 from .scoping import VIEW, restrict
 
+if TYPE_CHECKING:
+    from core.typing import AnyUser, StrOrPromise, User
+
+    from .models.meetings import ActionItemQuerySet
+
 SESSION_CLUSTER_KEY = "cluster_id"
 
 
-def user_clusters(user) -> QuerySet[Cluster]:
+def user_clusters(user: AnyUser) -> QuerySet[Cluster]:
     return restrict(Cluster.objects.all(), user, VIEW).order_by("name")
 
 
@@ -45,7 +52,7 @@ def current_cluster_or_404(request) -> Cluster:
 
 
 def action_items_overdue_first(
-    queryset: QuerySet[ActionItem], today: datetime.date | None = None
+    queryset: ActionItemQuerySet, today: datetime.date | None = None
 ) -> QuerySet[ActionItem]:
     """Overdue items first (oldest deadline first), then open ones by deadline, then closed ones."""
     return (
@@ -80,7 +87,8 @@ def execution_discipline_by_cluster(
 ) -> dict[int, Discipline]:
     """Execution discipline of several clusters at once (items due in [start, end], as below), by cluster id."""
     today = today or timezone.localdate()
-    rows = (
+    # Plain mappings: the Django plugin does not see the names annotated through **.
+    rows: Iterable[Mapping[str, Any]] = (
         ActionItem.objects.filter(cluster__in=clusters, deadline__gte=start, deadline__lte=min(end, today))
         .exclude(status=ActionItemStatus.CANCELLED)
         .order_by()
@@ -104,7 +112,9 @@ def execution_discipline(
         status=ActionItemStatus.CANCELLED
     )
     total = due.aggregate(**_discipline_counts())
-    per_body = {row["body_id"]: row for row in due.values("body_id").annotate(**_discipline_counts())}
+    per_body: dict[int, Mapping[str, Any]] = {
+        row["body_id"]: row for row in due.values("body_id").annotate(**_discipline_counts())
+    }
     bodies = Body.objects.filter(cluster=cluster, pk__in=per_body.keys()).order_by("kind", "name")
     return (
         Discipline(due=total["due"], on_time=total["on_time"]),
@@ -167,7 +177,7 @@ def upcoming_meetings(*, cluster: Cluster, today: datetime.date | None = None, l
 @dataclass(frozen=True)
 class MatrixRow:
     area: str
-    label: str
+    label: StrOrPromise
     cells: list[str]  # responsibility code per body column ("" when none)
 
 
@@ -248,7 +258,7 @@ class LoginLock:
     one, and whether the account, the address or both are locked now (and until when)."""
 
     attempt_id: int
-    person: object
+    person: User
     ip_address: str
     failures: int
     last_attempt: datetime.datetime
@@ -261,7 +271,7 @@ class LoginLock:
         return self.account_locked or self.address_locked
 
 
-def login_locks(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[LoginLock]:
+def login_locks(*, user: AnyUser, cluster: Cluster, now: datetime.datetime | None = None) -> list[LoginLock]:
     """The failed log-ins of the cluster's people still counted (within the cool-off), for its office: the office
     sees the accounts of its own people only. Three queries."""
     from axes.models import AccessAttempt

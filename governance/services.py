@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,10 @@ from .models import (
 )
 from .scoping import forget_access
 
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+    from core.typing import User as AuthUser  # `User` below is get_user_model(), a value
+
 User = get_user_model()
 
 # Hooks that apps above governance fill in from their AppConfig.ready() (governance imports none of them): what
@@ -41,7 +46,7 @@ CLUSTER_CREATED: list[Callable[[Cluster], None]] = []
 ENTERPRISE_MOVED: list[Callable[[Enterprise, datetime.date], None]] = []
 
 # A body membership brings the matching cluster role with it: a council seat makes a council member.
-ROLE_FOR_BODY = {
+ROLE_FOR_BODY: dict[str, Role] = {
     BodyKind.COUNCIL: Role.COUNCIL,
     BodyKind.OFFICE: Role.OFFICE,
     BodyKind.WORKING_GROUP: Role.WORKING_GROUP,
@@ -115,7 +120,7 @@ def regulation_save(*, regulation: Regulation) -> Regulation:
 
 
 @transaction.atomic
-def cluster_role_grant(*, user, cluster: Cluster, role: str, enterprises: Iterable = ()) -> ClusterRole:
+def cluster_role_grant(*, user: AuthUser, cluster: Cluster, role: str, enterprises: Iterable = ()) -> ClusterRole:
     """Give `user` a role in `cluster` by hand (a withdrawn role comes back with only these enterprises)."""
     enterprises = list(enterprises)
     if role == Role.ENTERPRISE and not enterprises:
@@ -348,8 +353,10 @@ def _default_follow_up_body(item: ActionItem) -> None:
     if item.body_id:
         return
     if item.owner_group_id:
+        assert item.owner_group is not None  # its id is set
         item.body = item.owner_group
     elif item.decision_id:
+        assert item.decision is not None  # its id is set
         item.body = item.decision.meeting.body
 
 
@@ -357,6 +364,7 @@ def _default_follow_up_body(item: ActionItem) -> None:
 def action_item_save(*, item: ActionItem) -> ActionItem:
     """Save an action item; an open one goes on the agenda of its body's next planned meeting."""
     if item.decision_id and not item.cluster_id:
+        assert item.decision is not None  # its id is set
         item.cluster_id = item.decision.meeting.body.cluster_id
     _default_follow_up_body(item)
     if not item.body_id:
@@ -429,6 +437,7 @@ def action_item_reminders(*, today: datetime.date | None = None, days_ahead: int
     sent = 0
     for owned in by_owner.values():
         owner = owned[0].owner_person
+        assert owner is not None  # owner_person__isnull=False
         lines = [
             f"- {i.title} ({i.cluster}): {i.deadline.isoformat()}"
             + (f" — {_('overdue')}" if i.deadline < today else "")
@@ -481,7 +490,8 @@ def person_invite(
     form = PasswordResetForm({"email": email})
     if form.is_valid():
         # Unusable passwords are skipped by PasswordResetForm.get_users; send to this user directly.
-        form.get_users = lambda _email: [user]
+        # An instance's own get_users, on purpose (mypy refuses assigning to a method).
+        form.get_users = lambda email: [user]  # type: ignore[method-assign]
         transaction.on_commit(
             lambda: form.save(
                 request=request,
@@ -496,7 +506,7 @@ def person_invite(
 
 
 @transaction.atomic
-def login_lock_lift(*, user, cluster: Cluster, attempt_id: int) -> int:
+def login_lock_lift(*, user: AnyUser, cluster: Cluster, attempt_id: int) -> int:
     """The office lifts a lock on one of its people: the person's failed log-ins everywhere, and those of that
     address against the cluster's people, stop counting. Answers how many records went. An address locked by
     failures against other clusters' accounts stays locked (a platform administrator lifts it in the admin)."""

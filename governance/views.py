@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,6 +44,10 @@ from .models import (
 )
 from .scoping import CHANGE, VIEW, is_platform_admin, may_create_in, restrict, roles_in, sees_contacts
 from .selectors import SESSION_CLUSTER_KEY, current_cluster, user_clusters
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.forms import ModelForm
 
 
 @login_required
@@ -229,9 +234,10 @@ class BodyDetail(ScopedDetailView):
 
 
 class BodyFormMixin:
-    model = Body
+    # Typed as the bases they are mixed into (ScopedMixin, FormMixin) declare them.
+    model: type[Model] = Body
     section = "bodies"
-    form_class = forms.BodyForm
+    form_class: type[ModelForm] | None = forms.BodyForm
 
     def save(self, form):
         return services.body_save(body=form.instance)
@@ -265,9 +271,10 @@ class MembershipList(ScopedListView):
 
 
 class MembershipFormMixin:
-    model = Membership
+    # Typed as the bases they are mixed into (ScopedMixin, FormMixin) declare them.
+    model: type[Model] = Membership
     section = "bodies"
-    form_class = forms.MembershipForm
+    form_class: type[ModelForm] | None = forms.MembershipForm
 
     def get_initial(self):
         initial = super().get_initial()
@@ -333,9 +340,10 @@ class RegulationDetail(ScopedDetailView):
 
 
 class RegulationFormMixin:
-    model = Regulation
+    # Typed as the bases they are mixed into (ScopedMixin, FormMixin) declare them.
+    model: type[Model] = Regulation
     section = "regulations"
-    form_class = forms.RegulationForm
+    form_class: type[ModelForm] | None = forms.RegulationForm
 
     def save(self, form):
         return services.regulation_save(regulation=form.instance)
@@ -434,9 +442,10 @@ class MeetingDetail(ScopedDetailView):
 
 
 class MeetingFormMixin:
-    model = Meeting
+    # Typed as the bases they are mixed into (ScopedMixin, FormMixin) declare them.
+    model: type[Model] = Meeting
     section = "meetings"
-    form_class = forms.MeetingForm
+    form_class: type[ModelForm] | None = forms.MeetingForm
 
     def object_cluster(self, obj):
         return obj.body.cluster
@@ -641,9 +650,10 @@ class ActionItemDetail(ScopedDetailView):
 
 
 class ActionItemFormMixin:
-    model = ActionItem
+    # Typed as the bases they are mixed into (ScopedMixin, FormMixin) declare them.
+    model: type[Model] = ActionItem
     section = "action_items"
-    form_class = forms.ActionItemForm
+    form_class: type[ModelForm] | None = forms.ActionItemForm
 
     def get_initial(self):
         initial = super().get_initial()

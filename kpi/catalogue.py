@@ -389,19 +389,19 @@ def kpi_catalogue_sync(data_element_model, kpi_model) -> None:
     # An early migration's historical model predates the platform KPIs: it gets the data KPIs only.
     fields = {f.name for f in kpi_model._meta.get_fields()}
     specs = KPIS + PLATFORM_KPIS if "source" in fields else KPIS
-    for position, spec in enumerate(specs, start=1):
+    for position, kpi in enumerate(specs, start=1):
         defaults = {
-            "name": str(spec.name),
-            "unit": spec.unit,
-            "direction": spec.direction,
-            "numerator": elements[spec.numerator] if spec.numerator else None,
-            "denominator": elements[spec.denominator] if spec.denominator else None,
-            "multiplier": spec.multiplier,
-            "per_days_in_period": spec.per_days_in_period,
-            "year_over_year": spec.year_over_year,
-            "area": spec.area,
-            "formula": str(spec.formula),
-            "source": spec.source,
+            "name": str(kpi.name),
+            "unit": kpi.unit,
+            "direction": kpi.direction,
+            "numerator": elements[kpi.numerator] if kpi.numerator else None,
+            "denominator": elements[kpi.denominator] if kpi.denominator else None,
+            "multiplier": kpi.multiplier,
+            "per_days_in_period": kpi.per_days_in_period,
+            "year_over_year": kpi.year_over_year,
+            "area": kpi.area,
+            "formula": str(kpi.formula),
+            "source": kpi.source,
             "position": position,
         }
-        kpi_model.objects.update_or_create(code=spec.code, defaults={k: v for k, v in defaults.items() if k in fields})
+        kpi_model.objects.update_or_create(code=kpi.code, defaults={k: v for k, v in defaults.items() if k in fields})

@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import openpyxl
 from django.conf import settings
@@ -45,6 +46,9 @@ from .models import DataElement, DataValue, ReportingPeriod, parse_month
 from .services.ingest import WriteResult, data_values_write, writable_enterprise_ids
 from .services.setup import active_data_elements
 from .validation import Problem
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +162,9 @@ class UploadReport:
 # --- The template ---------------------------------------------------------------------------------
 
 
-def template_workbook(*, cluster: Cluster, period: ReportingPeriod, enterprises: Iterable[Enterprise], user) -> bytes:
+def template_workbook(
+    *, cluster: Cluster, period: ReportingPeriod, enterprises: Iterable[Enterprise], user: AnyUser
+) -> bytes:
     """The .xlsx template of one month for the given enterprises, pre-filled with the stored figures.
 
     The caller passes the enterprises (a representative's own, or all of the cluster for the office);
@@ -661,7 +667,7 @@ def _is_label_row(taxpayer, figures: list) -> bool:
 def excel_upload(
     *,
     cluster: Cluster,
-    user,
+    user: AnyUser,
     uploaded_file,
     period_key: str,
     dry_run: bool = False,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ClusterKpi, Correction, DataCollectionRules, DataElement
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 
 def value_field_name(code: str) -> str:
@@ -42,7 +46,8 @@ class MonthlyForm(forms.Form):
             if value is not None:
                 initial[value_field_name(element.code)] = "" if value.value is None else _plain(value.value)
                 initial[comment_field_name(element.code)] = value.comment
-        super().__init__(*args, initial=initial, **kwargs)
+        # mypy counts *args as reaching BaseForm's `initial` (its fifth parameter); only the data is passed so.
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]
         self.elements = elements
         self.previous = previous
         # The submission's edit version and the figures the form showed: a save over someone else's is refused.
@@ -145,9 +150,11 @@ class CollectionRulesForm(forms.ModelForm):
             "publish_dominance_share",
         ]
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regulation"].queryset = self.fields["regulation"].queryset.filter(cluster=cluster)
+        regulation = cast(forms.ModelChoiceField, self.fields["regulation"])  # a foreign key's field
+        assert regulation.queryset is not None  # a foreign key's field has its model's rows
+        regulation.queryset = regulation.queryset.filter(cluster=cluster)
 
 
 class ClusterKpiForm(forms.ModelForm):

@@ -10,8 +10,9 @@ A higher app that knows a source (the portfolio knows the selected projects) reg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -82,7 +83,8 @@ def _discipline(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
 def _timeliness(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
     """Months submitted by the deadline over months expected (participants that had joined by each month's end)."""
     months = span.months
-    expected = (
+    # Plain mappings: the Django plugin does not see the names annotated through **.
+    expected: Iterable[Mapping[str, Any]] = (
         Enterprise.objects.filter(cluster__in=clusters)
         .exclude(status=EnterpriseStatus.LEFT)
         .order_by()
@@ -90,7 +92,7 @@ def _timeliness(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
         .annotate(**{f"m{i}": Count("pk", filter=Q(joined_on__lte=Span.month(m).end)) for i, m in enumerate(months)})
     )
     # Only months an enterprise was expected to report count, so the share cannot pass 100 %.
-    on_time = (
+    on_time: Iterable[Mapping[str, Any]] = (
         Submission.objects.filter(cluster__in=clusters, on_time=True, period__month__in=months)
         .exclude(enterprise__status=EnterpriseStatus.LEFT)
         .order_by()

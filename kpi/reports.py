@@ -9,9 +9,11 @@ enterprises, nobody else's does.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -26,6 +28,7 @@ from .formatting import STATUS_COLOURS, display, scaled
 from .models import Alert, ClusterKpi, KpiValue, Span, add_months
 from .selectors import (
     ComputedPeriod,
+    Tally,
     active_settings,
     computed_months,
     computed_quarters,
@@ -36,7 +39,10 @@ from .selectors import (
     with_coverage,
 )
 
-TREND_PERIODS = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+
+TREND_PERIODS: dict[str, int] = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
 
 
 @dataclass
@@ -63,8 +69,8 @@ class Report:
     span: Span
     rows: list[ReportRow]
     alerts: list[Alert]
-    completeness: list[tuple[str, object]]  # (month, Tally)
-    generated_at: object
+    completeness: list[tuple[str, Tally]]  # (month, Tally)
+    generated_at: datetime.datetime
     period: ComputedPeriod | None = None
 
     @property
@@ -94,7 +100,7 @@ def _previous(span: Span) -> Span:
     return Span(span.kind, add_months(span.start, -3 if span.is_quarter else -1))
 
 
-def report_build(*, user, cluster: Cluster, span: Span, period: ComputedPeriod | None = None) -> Report:
+def report_build(*, user: AnyUser, cluster: Cluster, span: Span, period: ComputedPeriod | None = None) -> Report:
     """Everything a report shows, read in a fixed number of queries; `period` says whether it is provisional
     and its coverage (read here when not given)."""
     if period is None:
@@ -403,7 +409,9 @@ def report_pdf(report: Report) -> bytes:
     else:
         story.append(Paragraph(_text(_("No KPI is below its minimum.")), styles["Normal"]))
     story += [Spacer(1, 5 * mm), Paragraph(_text(_("Completeness of reporting")), styles["Heading2"])]
-    completeness = [[_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Complete")]]
+    completeness: list[list[str | int]] = [
+        [_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Complete")]
+    ]
     for month, tally in report.completeness:
         share = tally.share_complete
         completeness.append(
@@ -464,6 +472,7 @@ def kpi_values_csv(values, *, every_figure: bool = False) -> str:
         .select_related("kpi", "enterprise")
         .order_by("period_start", "kpi__position", "scope", "link", "enterprise__name")
     ):
+        enterprise = v.enterprise if v.enterprise_id else None
         writer.writerow(
             [
                 v.kpi.code,
@@ -471,8 +480,8 @@ def kpi_values_csv(values, *, every_figure: bool = False) -> str:
                 v.period,
                 v.scope,
                 v.link,
-                v.enterprise.taxpayer_id if v.enterprise_id else "",
-                neutralise(v.enterprise.name) if v.enterprise_id else "",
+                enterprise.taxpayer_id if enterprise is not None else "",
+                neutralise(enterprise.name) if enterprise is not None else "",
                 v.value,
                 v.numerator if every_figure or v.enterprise_id else None,
                 v.denominator if every_figure or v.enterprise_id else None,

@@ -1,9 +1,14 @@
 """Scheduled entry points of data collection: they call a service, and each has a management command."""
 
+from typing import TYPE_CHECKING, cast
+
 from celery import shared_task
 
 from . import services
 from .choices import Trigger
+
+if TYPE_CHECKING:
+    from .models import Span
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
@@ -45,7 +50,9 @@ def kpi_values_compute_periods_task(cluster_id: int, periods: list[str], trigger
     cluster = Cluster.objects.filter(pk=cluster_id).first()
     if cluster is None:
         return 0
-    return sum(r.values for r in services.kpi_values_compute_many(clusters=[cluster], spans=periods, trigger=trigger))
+    # The service reads keys as well as Spans (its list[Span | str] does not take a list[str], being invariant).
+    spans = cast("list[Span | str]", periods)
+    return sum(r.values for r in services.kpi_values_compute_many(clusters=[cluster], spans=spans, trigger=trigger))
 
 
 @shared_task(
@@ -63,7 +70,8 @@ def kpi_values_batch_task(cluster_ids: list[int], periods: list[str], trigger: s
     from governance.models import Cluster
 
     clusters = list(Cluster.objects.filter(pk__in=cluster_ids))
-    return sum(r.values for r in services.kpi_values_compute_many(clusters=clusters, spans=periods, trigger=trigger))
+    spans = cast("list[Span | str]", periods)  # as above
+    return sum(r.values for r in services.kpi_values_compute_many(clusters=clusters, spans=spans, trigger=trigger))
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3, time_limit=60 * 60)

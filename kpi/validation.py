@@ -13,11 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import DataElement, DataValue, add_months
+
+if TYPE_CHECKING:
+    from core.typing import StrOrPromise
 
 QUANTUM = Decimal("0.0001")
 MAX_VALUE = Decimal("1e15")
@@ -111,7 +115,7 @@ class NotAbove:
 
     part: str
     whole: str
-    message: str
+    message: StrOrPromise
 
 
 CROSS_RULES: tuple[NotAbove, ...] = (
@@ -169,6 +173,7 @@ def check_rows(
             if part is None or whole is None or part <= whole:
                 continue
             blamed = part_row or whole_row
+            assert blamed is not None  # one of them is in the batch (see above)
             problems.append(Problem(blamed.index, "value", str(rule.message)))
     return problems
 
@@ -215,6 +220,7 @@ def history_for(
         value__isnull=False,
     ).values_list("enterprise_id", "data_element_id", "period__month", "value")
     for enterprise_id, element_id, month, value in rows.iterator(chunk_size=5000):
+        assert value is not None  # value__isnull=False
         history.values.setdefault((enterprise_id, element_id), {})[month] = value
     for row in overlay:
         series = history.values.setdefault((row.enterprise_id, row.element_id), {})

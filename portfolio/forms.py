@@ -1,5 +1,9 @@
 """Forms of the portfolio pages; choices offer only the current cluster's rows."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +15,9 @@ from kpi.models import Kpi
 
 from .choices import TRANSITIONS, ProjectStatus
 from .models import CooperationContract, Milestone, PortfolioRules, Project, ProjectEffect, ProjectKpi, Service
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 
 class ProjectForm(VersionedFormMixin, forms.ModelForm):
@@ -30,13 +37,14 @@ class ProjectForm(VersionedFormMixin, forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cluster = cluster
-        self.fields["lead_group"].queryset = Body.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["lead_group"]).queryset = Body.objects.filter(
             cluster=cluster, kind=BodyKind.WORKING_GROUP, is_active=True
         ).order_by("name")
-        self.fields["enterprises"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        enterprises = cast(forms.ModelMultipleChoiceField, self.fields["enterprises"])
+        enterprises.queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
         self.fields["enterprises"].required = False
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
@@ -51,12 +59,12 @@ class ProjectTransitionForm(forms.Form):
         help_text=_("Selecting a project takes an adopted strategic decision of the council."),
     )
 
-    def __init__(self, *args, project: Project, user, **kwargs):
+    def __init__(self, *args, project: Project, user: AnyUser, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [
+        cast(forms.ChoiceField, self.fields["to"]).choices = [
             (s, ProjectStatus(s).label) for s in ProjectStatus if s in TRANSITIONS[project.status]
         ]
-        self.fields["decision"].queryset = restrict(
+        cast(forms.ModelChoiceField, self.fields["decision"]).queryset = restrict(
             Decision.objects.filter(
                 meeting__body__cluster_id=project.cluster_id,
                 meeting__body__kind=BodyKind.COUNCIL,
@@ -121,10 +129,12 @@ class CooperationContractForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         enterprises = Enterprise.objects.filter(cluster=cluster).order_by("name")
-        self.fields["supplier"].queryset = self.fields["buyer"].queryset = enterprises
+        supplier = cast(forms.ModelChoiceField, self.fields["supplier"])
+        buyer = cast(forms.ModelChoiceField, self.fields["buyer"])
+        supplier.queryset = buyer.queryset = enterprises
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
 
@@ -135,9 +145,10 @@ class ServiceForm(forms.ModelForm):
         fields = ["name", "description", "provider", "price", "turnaround_days", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, cluster=None, user=None, **kwargs):
+    def __init__(self, *args, cluster=None, user: AnyUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
+        provider = cast(forms.ModelChoiceField, self.fields["provider"])
+        provider.queryset = Enterprise.objects.filter(cluster=cluster).order_by("name")
         if cluster is not None and self.instance.cluster_id is None:
             self.instance.cluster = cluster
 

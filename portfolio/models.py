@@ -5,7 +5,7 @@ contracts that bind the value chain, and the shared-services centre (DESIGN.md, 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -21,6 +21,10 @@ from governance.scoping import ScopeRule
 from kpi.models import Kpi
 
 from .choices import Phase, ProjectCategory, ProjectStatus, RequestStatus, Risk
+
+if TYPE_CHECKING:
+    from core.scoping import Access
+    from core.typing import AnyUser
 
 # Money is never negative: the validator puts the error at the field in forms, the constraints keep the table right.
 MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -175,7 +179,7 @@ class Milestone(Versioned):
 # --- Cooperation contracts ----------------------------------------------------------------------------
 
 
-def _own_contracts(user, access) -> Q:
+def _own_contracts(user: AnyUser, access: Access) -> Q:
     """An enterprise's representatives read the contracts it is a party to."""
     own = Q(pk__in=[])
     for cluster_id, enterprise_ids in access.enterprises.items():
@@ -293,11 +297,13 @@ class Service(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.provider_id and self.cluster_id and self.provider.cluster_id != self.cluster_id:
-            raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
+        if self.provider_id and self.cluster_id:
+            assert self.provider is not None  # its id is set
+            if self.provider.cluster_id != self.cluster_id:
+                raise ValidationError({"provider": _("The provider must be a participant of this cluster.")})
 
 
-def _provided_requests(user, access) -> Q:
+def _provided_requests(user: AnyUser, access: Access) -> Q:
     own = Q(pk__in=[])
     for cluster_id, enterprise_ids in access.enterprises.items():
         own |= Q(service__cluster_id=cluster_id, service__provider_id__in=sorted(enterprise_ids))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -15,8 +16,24 @@ from governance.scoping import VIEW, restrict
 from .choices import CARRIED, OPEN_REQUESTS, RequestStatus
 from .models import CooperationContract, Milestone, Project, ProjectEffect, ProjectKpi, ServiceRequest
 
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
 
-def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    from django_stubs_ext import WithAnnotations
+
+    from core.typing import AnyUser
+
+    class _Progress(TypedDict):
+        progress: float
+        overdue_milestones: int
+
+    # A project annotated by projects_with_progress().
+    ProjectWithProgress: TypeAlias = WithAnnotations[Project, _Progress]
+
+
+def projects_with_progress(
+    *, user: AnyUser, queryset: QuerySet[Project] | None = None
+) -> QuerySet[ProjectWithProgress]:
     """The projects `user` may see, each with its progress (mean of its milestones, %) and overdue milestones."""
     today = timezone.localdate()
     queryset = restrict(queryset if queryset is not None else Project.objects.all(), user, VIEW)
@@ -28,7 +45,7 @@ def projects_with_progress(*, user, queryset: QuerySet[Project] | None = None) -
     )
 
 
-def portfolio_progress(*, user, cluster) -> Decimal | None:
+def portfolio_progress(*, user: AnyUser, cluster) -> Decimal | None:
     """Progress of the projects the council carries (selected, active, completed), weighted by budget, %.
 
     One query: a row per carried project (a portfolio holds tens of them), summed here.
@@ -43,14 +60,14 @@ def portfolio_progress(*, user, cluster) -> Decimal | None:
     return sum((budget * progress for budget, progress in pairs), Decimal(0)) / total
 
 
-def overdue_milestones(*, user, cluster, today: datetime.date | None = None) -> QuerySet[Milestone]:
+def overdue_milestones(*, user: AnyUser, cluster, today: datetime.date | None = None) -> QuerySet[Milestone]:
     today = today or timezone.localdate()
     return restrict(
         Milestone.objects.filter(project__cluster=cluster, due_on__lt=today, done_on__isnull=True), user, VIEW
     ).select_related("project")
 
 
-def milestones_of(*, user, projects) -> QuerySet[Milestone]:
+def milestones_of(*, user: AnyUser, projects) -> QuerySet[Milestone]:
     return restrict(Milestone.objects.filter(project__in=[p.pk for p in projects]), user, VIEW).order_by("due_on", "pk")
 
 
@@ -69,7 +86,7 @@ def selected_project_counts(*, clusters, on: datetime.date) -> dict[int, int]:
 # --- Cooperation contracts ----------------------------------------------------------------------------
 
 
-def contracts_in_force(*, user, cluster, on: datetime.date | None = None) -> QuerySet[CooperationContract]:
+def contracts_in_force(*, user: AnyUser, cluster, on: datetime.date | None = None) -> QuerySet[CooperationContract]:
     on = on or timezone.localdate()
     return restrict(
         CooperationContract.objects.filter(cluster=cluster, start_date__lte=on).filter(
@@ -88,7 +105,7 @@ class Edge:
     contracts: int
 
 
-def value_chain_network(*, user, cluster, on: datetime.date | None = None) -> list[Edge]:
+def value_chain_network(*, user: AnyUser, cluster, on: datetime.date | None = None) -> list[Edge]:
     """The contracts in force as weighted edges between enterprises (one per supplier and buyer), summed in SQL."""
     rows = (
         contracts_in_force(user=user, cluster=cluster, on=on)
@@ -100,7 +117,7 @@ def value_chain_network(*, user, cluster, on: datetime.date | None = None) -> li
     return [Edge(r["supplier_id"], r["buyer_id"], r["value"], r["contracts"]) for r in rows]
 
 
-def enterprise_partners(*, user, enterprise, on: datetime.date | None = None) -> tuple[list, list]:
+def enterprise_partners(*, user: AnyUser, enterprise, on: datetime.date | None = None) -> tuple[list, list]:
     """The enterprise's in-cluster suppliers and buyers under contracts in force, largest first."""
     contracts = contracts_in_force(user=user, cluster=enterprise.cluster, on=on)
     suppliers = (
@@ -121,7 +138,7 @@ def enterprise_partners(*, user, enterprise, on: datetime.date | None = None) ->
 # --- Shared-services centre ---------------------------------------------------------------------------
 
 
-def service_queue(*, user, cluster) -> QuerySet[ServiceRequest]:
+def service_queue(*, user: AnyUser, cluster) -> QuerySet[ServiceRequest]:
     """Open requests in the order they are served: priority first (the incentive tier), then arrival."""
     return (
         restrict(ServiceRequest.objects.filter(service__cluster=cluster, status__in=OPEN_REQUESTS), user, VIEW)
@@ -138,7 +155,7 @@ class ServiceRecord:
     mean_turnaround_days: float | None
 
 
-def service_record(*, user, cluster, now: datetime.datetime | None = None) -> dict[int, ServiceRecord]:
+def service_record(*, user: AnyUser, cluster, now: datetime.datetime | None = None) -> dict[int, ServiceRecord]:
     """Per service: requests, done, promises missed (done late, or open past the promise), mean turnaround."""
     now = now or timezone.now()
     rows = (
@@ -225,7 +242,7 @@ class KpiTrend:
     series: list  # the cluster's monthly KPI values, oldest first
 
 
-def project_kpi_trends(*, user, project: Project) -> list[KpiTrend]:
+def project_kpi_trends(*, user: AnyUser, project: Project) -> list[KpiTrend]:
     """For each KPI the project should move: the cluster's monthly values from a year before its start on."""
     from kpi.choices import PeriodKind, Scope
     from kpi.models import add_months
@@ -234,7 +251,10 @@ def project_kpi_trends(*, user, project: Project) -> list[KpiTrend]:
     targets = list(restrict(project.kpis.select_related("kpi"), user, VIEW))
     if not targets:
         return []
-    start = project.started_on or (project.selection_decision.meeting.date if project.selection_decision_id else None)
+    start = project.started_on
+    if not start and project.selection_decision_id:
+        assert project.selection_decision is not None  # its id is set
+        start = project.selection_decision.meeting.date
     first = add_months((start or timezone.localdate()).replace(day=1), -TREND_MONTHS_BEFORE)
     rows = (
         kpi_values(user)
@@ -262,7 +282,7 @@ class EffectYear:
     projects: int
 
 
-def expected_against_actual(*, user, cluster) -> list[EffectYear]:
+def expected_against_actual(*, user: AnyUser, cluster) -> list[EffectYear]:
     """Per year with recorded effects: what the projects that recorded it expected a year, and what they did."""
     rows = (
         restrict(ProjectEffect.objects.filter(project__cluster=cluster), user, VIEW)

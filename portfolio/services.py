@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,6 +35,9 @@ from .models import (
     ServiceRequest,
 )
 
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+
 # --- The priority score -------------------------------------------------------------------------------
 
 # Out of 100: economic effect against cost 50, time to the first result 30, risk 20. An effect of twice
@@ -41,7 +45,7 @@ from .models import (
 EFFECT_POINTS, SPEED_POINTS, RISK_POINTS = 50, 30, 20
 FULL_EFFECT_RATIO = Decimal(2)
 SLOWEST_MONTHS = 24
-RISK_SHARE = {Risk.LOW: Decimal(1), Risk.MEDIUM: Decimal("0.5"), Risk.HIGH: Decimal(0)}
+RISK_SHARE: dict[str, Decimal] = {Risk.LOW: Decimal(1), Risk.MEDIUM: Decimal("0.5"), Risk.HIGH: Decimal(0)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def project_score(*, project: Project, quick_win_max_budget: Decimal = DEFAULT_Q
 
 
 @transaction.atomic
-def portfolio_rules_save(*, rules: PortfolioRules, user) -> PortfolioRules:
+def portfolio_rules_save(*, rules: PortfolioRules, user: AnyUser) -> PortfolioRules:
     """The office sets the largest budget a quick win may have."""
     _require_office(user, rules.cluster)
     rules.full_clean()
@@ -93,13 +97,13 @@ def quick_win_max_budget(cluster) -> Decimal:
 # --- Projects -----------------------------------------------------------------------------------------
 
 
-def _require_office(user, cluster) -> None:
+def _require_office(user: AnyUser, cluster) -> None:
     if not is_office(user, cluster):
         raise PermissionDenied
 
 
 @transaction.atomic
-def project_save(*, project: Project, user, enterprises=None) -> Project:
+def project_save(*, project: Project, user: AnyUser, enterprises=None) -> Project:
     """The office proposes or edits a project; its participants must be the cluster's enterprises."""
     _require_office(user, project.cluster)
     if project.pk is None and project.status != ProjectStatus.PROPOSED:
@@ -126,7 +130,7 @@ def _check_selection(project: Project, decision: Decision | None) -> None:
 
 @transaction.atomic
 def project_transition(
-    *, project: Project, to: str, user, decision: Decision | None = None, on: datetime.date | None = None
+    *, project: Project, to: str, user: AnyUser, decision: Decision | None = None, on: datetime.date | None = None
 ) -> Project:
     """Move a project along proposed → selected → active → completed, or cancel it; nothing else.
 
@@ -158,7 +162,7 @@ def project_transition(
 
 
 @transaction.atomic
-def milestone_save(*, milestone: Milestone, user, expected_version: int | None = None) -> Milestone:
+def milestone_save(*, milestone: Milestone, user: AnyUser, expected_version: int | None = None) -> Milestone:
     """Record a milestone or its progress; 100 % marks it done (today unless a date is given). With
     `expected_version`, only over the version the person saw (else StaleVersion, nothing saved)."""
     _require_office(user, milestone.project.cluster)
@@ -176,7 +180,7 @@ def milestone_save(*, milestone: Milestone, user, expected_version: int | None =
 
 
 @transaction.atomic
-def contract_save(*, contract: CooperationContract, user) -> CooperationContract:
+def contract_save(*, contract: CooperationContract, user: AnyUser) -> CooperationContract:
     """The office registers a contract between two participants of the cluster."""
     _require_office(user, contract.cluster)
     contract.full_clean()
@@ -199,7 +203,7 @@ def request_priority(enterprise_id: int) -> int:
 
 
 @transaction.atomic
-def service_save(*, service: Service, user) -> Service:
+def service_save(*, service: Service, user: AnyUser) -> Service:
     _require_office(user, service.cluster)
     service.full_clean()
     service.save()
@@ -208,7 +212,7 @@ def service_save(*, service: Service, user) -> Service:
 
 @transaction.atomic
 def service_request_create(
-    *, service: Service, enterprise, user, note: str = "", now: datetime.datetime | None = None
+    *, service: Service, enterprise, user: AnyUser, note: str = "", now: datetime.datetime | None = None
 ) -> ServiceRequest:
     """An enterprise (its representative, or the office for it) asks for a service; the promise runs from now."""
     now = now or timezone.now()
@@ -233,7 +237,7 @@ def service_request_create(
 
 @transaction.atomic
 def service_request_move(
-    *, request: ServiceRequest, to: str, user, now: datetime.datetime | None = None
+    *, request: ServiceRequest, to: str, user: AnyUser, now: datetime.datetime | None = None
 ) -> ServiceRequest:
     """The office (or the providing enterprise) takes a request on, marks it done or cancels it."""
     request = ServiceRequest.objects.select_for_update().select_related("service").get(pk=request.pk)
@@ -261,7 +265,7 @@ def service_request_move(
 
 
 @transaction.atomic
-def project_kpi_save(*, target: ProjectKpi, user) -> ProjectKpi:
+def project_kpi_save(*, target: ProjectKpi, user: AnyUser) -> ProjectKpi:
     """Name a KPI the project should move and the change expected."""
     _require_office(user, target.project.cluster)
     target.full_clean()
@@ -270,7 +274,7 @@ def project_kpi_save(*, target: ProjectKpi, user) -> ProjectKpi:
 
 
 @transaction.atomic
-def project_effect_save(*, effect: ProjectEffect, user) -> ProjectEffect:
+def project_effect_save(*, effect: ProjectEffect, user: AnyUser) -> ProjectEffect:
     """Record (or correct) the effect a project had in a year."""
     _require_office(user, effect.project.cluster)
     existing = ProjectEffect.objects.filter(project=effect.project, year=effect.year).first()

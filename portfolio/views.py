@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -278,13 +279,14 @@ def milestone_progress(request, pk: int):
                 milestone=form.save(commit=False), user=request.user, expected_version=form.cleaned_data["lock_version"]
             )
         except StaleVersion as stale:
+            current = cast(Milestone, stale.current)  # the milestone, as it is now
             messages.error(
                 request,
                 _(
                     "Someone else changed “%(title)s” after you opened the page (it is now at %(progress)s %%): "
                     "nothing was saved."
                 )
-                % {"title": stale.current.title, "progress": stale.current.progress},
+                % {"title": current.title, "progress": current.progress},
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -305,7 +307,9 @@ def project_kpi_create(request, pk: int):
 
 def _effect_form(request, project) -> ProjectEffectForm:
     form = ProjectEffectForm(request.POST, instance=ProjectEffect(project=project))
-    form.validate_unique = lambda: None  # a year already recorded is corrected by the service, not refused
+    # A year already recorded is corrected by the service, not refused: this form's own validate_unique, on purpose
+    # (mypy refuses assigning to a method).
+    form.validate_unique = lambda: None  # type: ignore[method-assign]
     return form
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -171,6 +172,10 @@ class ModelCleanMixin:
     clean_exclude: tuple[str, ...] = ()  # model fields a service fills in (e.g. a decision's outcome)
     constraint_error_fields: dict[str, str] = {}  # constraint name -> field its error belongs to
     create_only_fields: tuple[str, ...] = ()  # fields set when a row is created and never changed after
+
+    # From the ModelSerializer this is mixed into.
+    Meta: Any
+    instance: Any
 
     def get_validators(self):
         # Only the declared ones: the model's constraints are checked by the model itself below,
@@ -329,6 +334,7 @@ class ScopedModelViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     annotations as a read.
     """
 
+    queryset: QuerySet  # every viewset names its rows (a QuerySet, not a Manager)
     owner_fields: frozenset[str] = frozenset()  # what an owner may change with PUT/PATCH
     owner_refusal = _("You may change only these fields of this record: %(fields)s.")
 

@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils.formats import localize
+
+if TYPE_CHECKING:
+    from core.typing import User
 
 register = template.Library()
 
@@ -42,7 +49,7 @@ def url_with(context, **changes):
 
 
 @register.filter
-def person(user) -> str:
+def person(user: User | None) -> str:
     """A person as pages name them: full name, else username; "the platform" for a change no person made
     (demo history, figures carried over from an earlier system, scheduled jobs)."""
     from django.utils.translation import gettext

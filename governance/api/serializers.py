@@ -34,7 +34,7 @@ from ..models.meetings import Quorum, quorum_required
 from ..scoping import sees_contacts
 
 
-def _is_person_of_cluster(person, cluster_id: int | None) -> bool:
+def _is_person_of_cluster(person, cluster_id: int) -> bool:
     return people_of_clusters(Cluster.objects.filter(pk=cluster_id)).filter(pk=person.pk).exists()
 
 
@@ -247,7 +247,9 @@ class QuorumSerializer(serializers.Serializer):
 
     eligible = serializers.IntegerField(label=_("Members on the meeting's date"))
     present = serializers.IntegerField(label=_("Members present"))
-    required = serializers.IntegerField(label=_("Members needed"))
+    # A declared field, which DRF's metaclass takes off the class: it does not replace Field.required (the stubs
+    # read it as that attribute).
+    required = serializers.IntegerField(label=_("Members needed"))  # type: ignore[assignment]
     met = serializers.BooleanField(label=_("Quorum met"))
 
 
@@ -331,7 +333,9 @@ class DecisionSerializer(ScopedModelSerializer):
 
     body = serializers.IntegerField(source="meeting.body_id", read_only=True, label=_("Body"))
     cluster = serializers.IntegerField(source="meeting.body.cluster_id", read_only=True, label=_("Cluster"))
-    action_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True, label=_("Action items"))
+    action_items: serializers.PrimaryKeyRelatedField[ActionItem] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, label=_("Action items")
+    )
 
     class Meta:
         model = Decision

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
+if TYPE_CHECKING:
+    from core.typing import User
 
-def password_fingerprint(user) -> str:
+
+def password_fingerprint(user: User) -> str:
     """A keyed digest of the person's password hash: it changes whenever the password does (and tells nothing)."""
     return salted_hmac("cluster_platform.api_token", user.password or "", algorithm="sha256").hexdigest()
 

@@ -111,8 +111,10 @@ class Membership(models.Model):
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
     def clean(self) -> None:
-        if self.enterprise_id and self.body_id and self.enterprise.cluster_id != self.body.cluster_id:
-            raise ValidationError({"enterprise": _("The enterprise must be a participant of the body's cluster.")})
+        if self.enterprise_id and self.body_id:
+            assert self.enterprise is not None  # its id is set
+            if self.enterprise.cluster_id != self.body.cluster_id:
+                raise ValidationError({"enterprise": _("The enterprise must be a participant of the body's cluster.")})
 
 
 class Regulation(Versioned):
@@ -193,10 +195,14 @@ class Regulation(Versioned):
 
     def clean(self) -> None:
         errors = {}
-        if self.body_id and self.cluster_id and self.body.cluster_id != self.cluster_id:
-            errors["body"] = _("The body must belong to the regulation's cluster.")
-        if self.approved_by_id and self.cluster_id and self.approved_by.meeting.body.cluster_id != self.cluster_id:
-            errors["approved_by"] = _("The decision must be one of this cluster's.")
+        if self.body_id and self.cluster_id:
+            assert self.body is not None  # its id is set
+            if self.body.cluster_id != self.cluster_id:
+                errors["body"] = _("The body must belong to the regulation's cluster.")
+        if self.approved_by_id and self.cluster_id:
+            assert self.approved_by is not None  # its id is set
+            if self.approved_by.meeting.body.cluster_id != self.cluster_id:
+                errors["approved_by"] = _("The decision must be one of this cluster's.")
         if self.status != RegulationStatus.DRAFT and not self.approved_by_id:
             errors["approved_by"] = _("An approved regulation names the decision that approved it.")
         if errors:

@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 import datetime
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,12 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import EnterpriseKind, EnterpriseStatus, Role, ValueChainLink
 from ..scoping import ScopeRule
 
+if TYPE_CHECKING:
+    from core.scoping import Access
+    from core.typing import AnyUser
+
 taxpayer_id_validator = RegexValidator(
     r"^[0-9]{9}$", _("The taxpayer id (STIR) has exactly 9 digits."), code="taxpayer_id"
 )
 
 
-def _own_enterprises(user, access):
+def _own_enterprises(user: AnyUser, access: Access) -> Q:
     # Per cluster: a grant in one cluster never reaches an enterprise of another.
     own = Q(pk__in=[])
     for cluster_id, enterprise_ids in access.enterprises.items():
@@ -63,10 +70,12 @@ class Cluster(models.Model):
         return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def clean(self) -> None:
-        if self.leading_enterprise_id and self.pk and self.leading_enterprise.cluster_id != self.pk:
-            raise ValidationError(
-                {"leading_enterprise": _("The leading enterprise must be a participant of this cluster.")}
-            )
+        if self.leading_enterprise_id and self.pk:
+            assert self.leading_enterprise is not None  # its id is set
+            if self.leading_enterprise.cluster_id != self.pk:
+                raise ValidationError(
+                    {"leading_enterprise": _("The leading enterprise must be a participant of this cluster.")}
+                )
 
 
 class Enterprise(models.Model):

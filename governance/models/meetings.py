@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +26,10 @@ from ..choices import (
 from ..scoping import ScopeRule
 from .bodies import Body
 from .clusters import Cluster
+
+if TYPE_CHECKING:
+    from core.scoping import Access
+    from core.typing import AnyUser, StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -232,7 +239,7 @@ class ActionItemQuerySet(models.QuerySet):
         return self.open().filter(deadline__lt=today or timezone.localdate())
 
 
-def _own_action_items(user, access):
+def _own_action_items(user: AnyUser, access: Access) -> Q:
     return Q(owner_person=user) | Q(
         owner_group__memberships__person=user, owner_group__memberships__end_date__isnull=True
     )
@@ -322,36 +329,44 @@ class ActionItem(Versioned):
     @property
     def owner_name(self) -> str:
         if self.owner_person_id:
+            assert self.owner_person is not None  # its id is set
             return self.owner_person.get_full_name() or self.owner_person.username
         return str(self.owner_group) if self.owner_group_id else ""
 
     def _owner_is_of_cluster(self) -> bool:
         person = self.owner_person
+        assert person is not None  # called when the item has an owner person
         return (
             person.cluster_roles.filter(cluster_id=self.cluster_id).exists()
             or person.body_memberships.filter(body__cluster_id=self.cluster_id).exists()
         )
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         has_person, has_group = bool(self.owner_person_id), bool(self.owner_group_id)
         if has_person == has_group:
             errors["owner_person"] = _("An action item has one owner: a person or a working group.")
         if has_person and self.cluster_id and not self._owner_is_of_cluster():
             errors["owner_person"] = _("The owner must be a person of this cluster.")
-        if has_group and self.owner_group.kind != BodyKind.WORKING_GROUP:
-            errors["owner_group"] = _("Choose a working group.")
+        if has_group:
+            assert self.owner_group is not None  # its id is set
+            if self.owner_group.kind != BodyKind.WORKING_GROUP:
+                errors["owner_group"] = _("Choose a working group.")
         if self.cluster_id:
             for field in ("body", "owner_group"):
                 body = getattr(self, field) if getattr(self, f"{field}_id") else None
                 if body is not None and body.cluster_id != self.cluster_id:
                     errors[field] = _("The body must belong to this cluster.")
-            if self.decision_id and self.decision.meeting.body.cluster_id != self.cluster_id:
-                errors["decision"] = _("The decision must be one of this cluster's.")
-        if self.decision_id and self.deadline and self.deadline < self.decision.meeting.date:
-            errors["deadline"] = _("The deadline cannot be before the meeting (%(date)s).") % {
-                "date": self.decision.meeting.date.isoformat()
-            }
+            if self.decision_id:
+                assert self.decision is not None  # its id is set
+                if self.decision.meeting.body.cluster_id != self.cluster_id:
+                    errors["decision"] = _("The decision must be one of this cluster's.")
+        if self.decision_id and self.deadline:
+            assert self.decision is not None  # its id is set
+            if self.deadline < self.decision.meeting.date:
+                errors["deadline"] = _("The deadline cannot be before the meeting (%(date)s).") % {
+                    "date": self.decision.meeting.date.isoformat()
+                }
         if self.status == ActionItemStatus.DONE and not self.done_on:
             errors["done_on"] = _("Give the date the item was done.")
         if self.status != ActionItemStatus.DONE and self.done_on:

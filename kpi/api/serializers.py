@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +40,9 @@ class ClusterKpiSerializer(ScopedModelSerializer):
     unit = serializers.CharField(source="kpi.unit", read_only=True)
     direction = serializers.CharField(source="kpi.direction", read_only=True)
     formula = serializers.CharField(source="kpi.formula_label", read_only=True)
-    source = serializers.CharField(source="kpi.source", read_only=True)
+    # A declared field, which DRF's metaclass takes off the class: it does not replace Field.source (the stubs
+    # read it as that attribute).
+    source = serializers.CharField(source="kpi.source", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ClusterKpi
@@ -364,7 +368,9 @@ class AlertSerializer(serializers.ModelSerializer):
 
     def get_contributors(self, alert) -> list[dict]:
         visible = self.context.get("visible_contributors", {})
-        return AlertContributorSerializer(visible.get(alert.pk, []), many=True, context=self.context).data
+        # many=True makes a ListSerializer (DRF's __new__), which the stubs do not follow.
+        contributors = AlertContributorSerializer(visible.get(alert.pk, []), many=True, context=self.context)
+        return cast(serializers.ListSerializer, contributors).data
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -234,7 +234,7 @@ class AlertViewSet(ScopedReadOnlyViewSet):
         rows = restrict(
             AlertContributor.objects.filter(alert__in=[a.pk for a in alerts]), self.request.user, VIEW
         ).select_related("enterprise", "alert")
-        self._contributors = {}
+        self._contributors: dict[int, list[AlertContributor]] = {}
         for row in rows.order_by("alert_id", "rank"):
             self._contributors.setdefault(row.alert_id, []).append(row)
 

@@ -162,10 +162,10 @@ class ClusterKpi(models.Model):
         return f"{self.kpi} · {self.cluster}"
 
     def clean(self) -> None:
-        if self.working_group_id and (
-            self.working_group.cluster_id != self.cluster_id or self.working_group.kind != BodyKind.WORKING_GROUP
-        ):
-            raise ValidationError({"working_group": _("Choose a working group of this cluster.")})
+        if self.working_group_id:
+            assert self.working_group is not None  # its id is set
+            if self.working_group.cluster_id != self.cluster_id or self.working_group.kind != BodyKind.WORKING_GROUP:
+                raise ValidationError({"working_group": _("Choose a working group of this cluster.")})
         if self.target is None or self.minimum is None or not self.kpi_id:
             return
         if self.kpi.direction == Direction.HIGHER and self.minimum > self.target:
@@ -296,7 +296,7 @@ class DataCollectionRules(models.Model):
         return str(self.cluster)
 
     def clean(self) -> None:
-        if self.regulation_id and (
-            self.regulation.cluster_id != self.cluster_id or self.regulation.kind != RegulationKind.DATA_COLLECTION
-        ):
-            raise ValidationError({"regulation": _("Choose a data-collection regulation of this cluster.")})
+        if self.regulation_id:
+            assert self.regulation is not None  # its id is set
+            if self.regulation.cluster_id != self.cluster_id or self.regulation.kind != RegulationKind.DATA_COLLECTION:
+                raise ValidationError({"regulation": _("Choose a data-collection regulation of this cluster.")})

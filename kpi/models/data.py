@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,8 +19,12 @@ from ..choices import Channel, CorrectionStatus, SubmissionStatus
 from .catalog import DataElement
 from .periods import ReportingPeriod
 
+if TYPE_CHECKING:
+    from core.scoping import Access
+    from core.typing import AnyUser
 
-def _own_enterprise_rows(user, access) -> Q:
+
+def _own_enterprise_rows(user: AnyUser, access: Access) -> Q:
     """Rows of the enterprises the user represents, per cluster (a grant never reaches another cluster)."""
     own = Q(pk__in=[])
     for cluster_id, enterprise_ids in access.enterprises.items():

@@ -6,6 +6,7 @@ import calendar
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,9 @@ from governance.models import Cluster
 from governance.scoping import ScopeRule
 
 from ..choices import PeriodKind, PeriodStatus
+
+if TYPE_CHECKING:
+    from core.typing import StrOrPromise
 
 
 def month_key(month: datetime.date) -> str:
@@ -172,7 +176,7 @@ class ReportingPeriod(models.Model):
     def status(self) -> str:
         return self.status_at()
 
-    def get_status_display(self) -> str:
+    def get_status_display(self) -> StrOrPromise:
         return PeriodStatus(self.status).label
 
     def is_locked(self, now: datetime.datetime | None = None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
@@ -15,6 +15,10 @@ from governance.scoping import ScopeRule
 
 from ..choices import AlertStatus, Disclosure, KpiStatus, PeriodKind, Scope, Trigger
 from .catalog import Kpi
+
+if TYPE_CHECKING:
+    from core.scoping import Access
+    from core.typing import AnyUser
 
 DECIMAL: dict[str, Any] = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
 
@@ -215,7 +219,7 @@ class PendingComputation(models.Model):
         return f"{self.cluster} · {self.period}"
 
 
-def _alert_group_members(user, access) -> Q:
+def _alert_group_members(user: AnyUser, access: Access) -> Q:
     return Q(working_group__memberships__person=user, working_group__memberships__end_date__isnull=True)
 
 

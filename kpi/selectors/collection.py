@@ -19,8 +19,9 @@ counts as submitted, on time or late as it first was.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -30,6 +31,19 @@ from governance.models import Cluster, Enterprise, link_in, past_links
 
 from ..choices import SubmissionStatus, Timeliness
 from ..models import DataValue, DataValueChange, ReportingPeriod, Submission, add_months
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    from core.typing import StrOrPromise
+
+    class _LastSubmitted(TypedDict):
+        last_submitted: datetime.date | None
+
+    # An enterprise annotated with `last_submitted=last_submitted_month()`.
+    SubmittingEnterprise: TypeAlias = WithAnnotations[Enterprise, _LastSubmitted]
 
 DEFAULT_MONTHS = 12
 PARTICIPANTS = (EnterpriseStatus.ACTIVE, EnterpriseStatus.SUSPENDED)
@@ -136,7 +150,7 @@ def last_submitted_month() -> Subquery:
     )
 
 
-def participates(enterprise: Enterprise, month: datetime.date) -> bool:
+def participates(enterprise: SubmittingEnterprise, month: datetime.date) -> bool:
     """Whether the enterprise was a participant during `month` (needs the `last_submitted` annotation)."""
     if enterprise.joined_on >= add_months(month, 1):
         return False
@@ -195,16 +209,18 @@ def _periods(cluster: Cluster, months: list[datetime.date] | None) -> list[Repor
     return periods
 
 
-def _candidates(cluster: Cluster, enterprises, first: datetime.date) -> QuerySet[Enterprise]:
+def _candidates(cluster: Cluster, enterprises, first: datetime.date) -> QuerySet[SubmittingEnterprise]:
     """The cluster's enterprises that may have a cell in months from `first` on (one query when listed)."""
     queryset = Enterprise.objects.filter(cluster=cluster).annotate(last_submitted=last_submitted_month())
     if enterprises is not None:
-        ids = enterprises.values("pk") if isinstance(enterprises, QuerySet) else [e.pk for e in enterprises]
+        ids: QuerySet | list[int] = (
+            enterprises.values("pk") if isinstance(enterprises, QuerySet) else [e.pk for e in enterprises]
+        )
         queryset = queryset.filter(pk__in=ids)
     return queryset.filter(Q(status__in=PARTICIPANTS) | Q(last_submitted__gte=first)).order_by("name", "pk")
 
 
-def _submissions(periods: list[ReportingPeriod]) -> dict[tuple[int, int], tuple]:
+def _submissions(periods: list[ReportingPeriod]) -> dict[tuple[int, int], list[Any]]:
     # order_by(): the model's default ordering would join periods and enterprises for nothing.
     rows = (
         Submission.objects.filter(period__in=[p.pk for p in periods])
@@ -214,11 +230,14 @@ def _submissions(periods: list[ReportingPeriod]) -> dict[tuple[int, int], tuple]
     return {(enterprise_id, period_id): rest for enterprise_id, period_id, *rest in rows}
 
 
-def _cell(enterprise: Enterprise, period: ReportingPeriod, submission: tuple | None, now: datetime.datetime) -> Cell:
+def _cell(
+    enterprise: SubmittingEnterprise, period: ReportingPeriod, submission: Sequence[Any] | None, now: datetime.datetime
+) -> Cell:
     """The timeliness of one enterprise in one month, as the module docstring defines it."""
     pk, status, on_time, submitted_at = submission or (None, None, None, None)
     if status not in (None, SubmissionStatus.DRAFT):
         if on_time is None:  # rows written before on_time was recorded: measure it now
+            assert submitted_at is not None  # past draft (constraint submission_submitted_at_set)
             on_time = period.on_time(submitted_at)
         return Cell(Timeliness.ON_TIME if on_time else Timeliness.LATE, pk)
     if not participates(enterprise, period.month):
@@ -342,12 +361,12 @@ def figures_changed_since(
     stored = figures_of(enterprise=enterprise, month=period.month)
     submission = Submission.objects.filter(enterprise=enterprise, period=period).first()
     now = figures_snapshot(elements, stored, submission.status if submission else "")
-    last = {}
+    last: dict[int, DataValueChange] = {}
     for change in DataValueChange.objects.filter(enterprise=enterprise, period=period).select_related("changed_by"):
         last.setdefault(change.data_element_id, change)  # newest first
     changes = []
     if loaded.get("status", now["status"]) != now["status"]:
-        labels = dict(SubmissionStatus.choices)
+        labels: dict[str | None, StrOrPromise] = dict(SubmissionStatus.choices)
         changes.append(
             FigureChange(
                 label=str(Submission._meta.get_field("status").verbose_name).capitalize(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, JSONField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -17,13 +18,16 @@ from governance.scoping import VIEW, is_office, restrict
 from ..choices import AlertStatus, Direction, KpiStatus, PeriodKind, Scope
 from ..models import Alert, AlertContributor, ClusterKpi, Kpi, KpiComputation, KpiValue, Span, add_months
 
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+
 # Worst first: a link is coloured by the worst status of its KPIs.
 STATUS_RANK = {KpiStatus.BELOW_MINIMUM: 3, KpiStatus.BELOW_TARGET: 2, KpiStatus.ON_TARGET: 1, "": 0}
 SPARKLINE_MONTHS = 12
 HISTORY_MONTHS = 36
 
 
-def kpi_values(user) -> QuerySet[KpiValue]:
+def kpi_values(user: AnyUser) -> QuerySet[KpiValue]:
     return restrict(KpiValue.objects.all(), user, VIEW)
 
 
@@ -50,7 +54,7 @@ def expected_enterprises_of(value: KpiValue) -> int | None:
     return int(expected.get(value.link or "", 0))
 
 
-def active_settings(*, user, cluster: Cluster) -> list[ClusterKpi]:
+def active_settings(*, user: AnyUser, cluster: Cluster) -> list[ClusterKpi]:
     return list(
         restrict(ClusterKpi.objects.filter(cluster=cluster, active=True), user, VIEW)
         .select_related("kpi", "working_group")
@@ -101,7 +105,9 @@ class ComputedPeriod:
         return self.coverage()[1]
 
 
-def _computed(*, user, cluster: Cluster, kind: str, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+def _computed(
+    *, user: AnyUser, cluster: Cluster, kind: str, now: datetime.datetime | None = None
+) -> list[ComputedPeriod]:
     now = now or timezone.now()
     rows = restrict(KpiComputation.objects.filter(cluster=cluster, period_kind=kind), user, VIEW).order_by(
         "-period_start"
@@ -128,12 +134,12 @@ def _day_before(moment: datetime.datetime | None, cluster: Cluster) -> datetime.
     return (timezone.localtime(moment, zoneinfo.ZoneInfo(cluster.time_zone)) - datetime.timedelta(days=1)).date()
 
 
-def computed_months(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+def computed_months(*, user: AnyUser, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
     """The months with stored KPI values, newest first (the period pickers), each provisional or final."""
     return _computed(user=user, cluster=cluster, kind=PeriodKind.MONTH, now=now)
 
 
-def computed_quarters(*, user, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
+def computed_quarters(*, user: AnyUser, cluster: Cluster, now: datetime.datetime | None = None) -> list[ComputedPeriod]:
     return _computed(user=user, cluster=cluster, kind=PeriodKind.QUARTER, now=now)
 
 
@@ -177,7 +183,7 @@ class Tile:
         return self.current.status if self.current else ""
 
 
-def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
+def council_overview(*, user: AnyUser, cluster: Cluster, span: Span) -> list[Tile]:
     """A tile per active KPI: this month's cluster value and status, 12 months of history, open alerts."""
     tiles = {s.kpi_id: Tile(setting=s) for s in active_settings(user=user, cluster=cluster)}
     first = add_months(span.start, -(SPARKLINE_MONTHS - 1))
@@ -206,7 +212,7 @@ def council_overview(*, user, cluster: Cluster, span: Span) -> list[Tile]:
     return list(tiles.values())
 
 
-def open_alerts(*, user, cluster: Cluster, limit: int | None = None) -> list[Alert]:
+def open_alerts(*, user: AnyUser, cluster: Cluster, limit: int | None = None) -> list[Alert]:
     """The cluster's open alerts the user may read; where an alert's value is not published (disclosure control),
     only the office reads it: for others `value` is None and `value_hidden` is set (the reports print "hidden")."""
 
@@ -245,7 +251,7 @@ class KpiDetail:
         return self.setting.kpi
 
 
-def kpi_detail(*, user, cluster: Cluster, setting: ClusterKpi, span: Span) -> KpiDetail:
+def kpi_detail(*, user: AnyUser, cluster: Cluster, setting: ClusterKpi, span: Span) -> KpiDetail:
     """Monthly line, quarterly bars, the links, and the distribution over enterprises of one KPI."""
     first = add_months(span.start, -(HISTORY_MONTHS - 1))
     values = kpi_values(user).filter(cluster=cluster, kpi_id=setting.kpi_id)
@@ -310,7 +316,7 @@ class LinkView:
         return max((v.reporting_enterprises or 0 for v in self.values), default=0)
 
 
-def value_chain(*, user, cluster: Cluster, span: Span) -> list[LinkView]:
+def value_chain(*, user: AnyUser, cluster: Cluster, span: Span) -> list[LinkView]:
     """Supply → processing → service → innovation, each link with its KPI values and worst status."""
     links = {link: LinkView(link, str(label)) for link, label in ValueChainLink.choices}
     active = ClusterKpi.objects.filter(cluster=cluster, active=True).values("kpi_id")
@@ -347,7 +353,7 @@ class SelfRow:
         return "middle"
 
 
-def enterprise_view(*, user, enterprise: Enterprise, span: Span) -> list[SelfRow]:
+def enterprise_view(*, user: AnyUser, enterprise: Enterprise, span: Span) -> list[SelfRow]:
     """The enterprise's own KPI values beside the cluster value and its quartiles (where three firms report)."""
     values = kpi_values(user).filter(cluster_id=enterprise.cluster_id, period=span.key)
     own = list(
@@ -357,7 +363,9 @@ def enterprise_view(*, user, enterprise: Enterprise, span: Span) -> list[SelfRow
     return [SelfRow(v, clusters.get(v.kpi_id)) for v in own]
 
 
-def enterprise_trend(*, user, enterprise: Enterprise, kpi: Kpi, span: Span) -> tuple[list[KpiValue], list[KpiValue]]:
+def enterprise_trend(
+    *, user: AnyUser, enterprise: Enterprise, kpi: Kpi, span: Span
+) -> tuple[list[KpiValue], list[KpiValue]]:
     """Twelve months of the enterprise's value of one KPI, and the cluster's rows (with quartiles) beside it."""
     first = add_months(span.start, -(SPARKLINE_MONTHS - 1))
     values = kpi_values(user).filter(
@@ -375,7 +383,7 @@ def enterprise_trend(*, user, enterprise: Enterprise, kpi: Kpi, span: Span) -> t
 # --- Alerts --------------------------------------------------------------------------------------------
 
 
-def alert_contributors(*, user, alert: Alert) -> list[AlertContributor]:
+def alert_contributors(*, user: AnyUser, alert: Alert) -> list[AlertContributor]:
     return list(
         restrict(AlertContributor.objects.filter(alert=alert), user, VIEW).select_related("enterprise").order_by("rank")
     )

@@ -7,6 +7,7 @@ uses the same validation as the Excel upload and the API.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -102,7 +103,7 @@ def report_form(request, enterprise_pk: int, month: str):
     elements = services.active_data_elements(cluster=cluster)
     stored = selectors.figures_of(enterprise=enterprise, month=period.month)
     previous = selectors.previous_values(enterprise=enterprise, month=period.month)
-    form_kwargs = {
+    form_kwargs: dict[str, Any] = {
         "elements": elements,
         "stored": stored,
         "previous": previous,
@@ -141,6 +142,7 @@ def report_form(request, enterprise_pk: int, month: str):
                 )
             else:
                 result = saved.result
+                assert result is not None  # written, as it was not stale
                 codes = [e.code for e in elements]
                 for problem in result.conflicts:
                     field = (
@@ -433,13 +435,13 @@ def excel_template(request, month: str):
     """The month's template: a representative's own enterprises, or (office) every participant or one."""
     cluster = current_cluster_or_404(request)
     period = _period_of(request, cluster, month)
-    enterprises = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(
+    scoped = restrict(Enterprise.objects.filter(cluster=cluster), request.user, CHANGE).exclude(
         status=EnterpriseStatus.LEFT
     )
     chosen = request.GET.get("enterprise", "")
     if chosen.isdigit():
-        enterprises = enterprises.filter(pk=chosen)
-    enterprises = list(enterprises.order_by("name"))
+        scoped = scoped.filter(pk=chosen)
+    enterprises = list(scoped.order_by("name"))
     if not enterprises:
         raise PermissionDenied
     content = excel.template_workbook(cluster=cluster, period=period, enterprises=enterprises, user=request.user)

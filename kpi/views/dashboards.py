@@ -140,12 +140,12 @@ def enterprise_view(request, enterprise_pk: int | None = None):
     if span is not None:
         rows = selectors.enterprise_view(user=request.user, enterprise=enterprise, span=span)
         context["rows"] = rows
-        chosen = next((r.own.kpi for r in rows if r.own.kpi.code == request.GET.get("kpi")), None)
+        kpi = next((r.own.kpi for r in rows if r.own.kpi.code == request.GET.get("kpi")), None)
         worst = sorted(rows, key=lambda r: -selectors.STATUS_RANK.get(r.own.status, 0))
-        chosen = chosen or (worst[0].own.kpi if worst else None)
-        if chosen is not None:
-            own, peers = selectors.enterprise_trend(user=request.user, enterprise=enterprise, kpi=chosen, span=span)
-            context.update(chosen=chosen, trend_chart=charts.enterprise_against_cluster(chosen, own, peers))
+        kpi = kpi or (worst[0].own.kpi if worst else None)
+        if kpi is not None:
+            own, peers = selectors.enterprise_trend(user=request.user, enterprise=enterprise, kpi=kpi, span=span)
+            context.update(chosen=kpi, trend_chart=charts.enterprise_against_cluster(kpi, own, peers))
     return render(request, "kpi/dashboards/enterprise.html", context)
 
 
