@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from core.scoping import Access
     from core.typing import AnyUser
 
-DECIMAL: dict[str, Any] = {"max_digits": 30, "decimal_places": 8, "null": True, "blank": True}
+
+# Computed values: 30 digits, 8 after the point; None where nothing was counted. A helper rather than a dict of
+# keyword arguments, so that type checking sees the fields are nullable.
+def decimal_field(verbose_name) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=30, decimal_places=8, null=True, blank=True)
 
 
 class KpiValue(models.Model):
@@ -65,16 +69,16 @@ class KpiValue(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    value = models.DecimalField(_("value"), **DECIMAL)
-    numerator = models.DecimalField(_("numerator"), **DECIMAL)
-    denominator = models.DecimalField(_("denominator"), **DECIMAL)
-    target = models.DecimalField(_("target"), **DECIMAL)
-    minimum = models.DecimalField(_("minimum"), **DECIMAL)
+    value = decimal_field(_("value"))
+    numerator = decimal_field(_("numerator"))
+    denominator = decimal_field(_("denominator"))
+    target = decimal_field(_("target"))
+    minimum = decimal_field(_("minimum"))
     status = models.CharField(_("status"), max_length=16, choices=KpiStatus.choices, blank=True)
     reporting_enterprises = models.PositiveIntegerField(_("reporting enterprises"), null=True, blank=True)
-    p25 = models.DecimalField(_("lower quartile"), **DECIMAL)
-    median = models.DecimalField(_("median"), **DECIMAL)
-    p75 = models.DecimalField(_("upper quartile"), **DECIMAL)
+    p25 = decimal_field(_("lower quartile"))
+    median = decimal_field(_("median"))
+    p75 = decimal_field(_("upper quartile"))
     # Commercial secrecy: why a cluster or link value is shown only to the office ("" = published).
     disclosure = models.CharField(
         _("disclosure"), max_length=12, choices=Disclosure.choices, blank=True, default=Disclosure.PUBLISHED
@@ -249,8 +253,8 @@ class Alert(models.Model):
     opened_period = models.CharField(_("first month below the minimum"), max_length=7)
     period = models.CharField(_("latest month"), max_length=7)
     period_start = models.DateField(_("first day of the latest month"))
-    value = models.DecimalField(_("value"), **DECIMAL)
-    minimum = models.DecimalField(_("minimum"), **DECIMAL)
+    value = decimal_field(_("value"))
+    minimum = decimal_field(_("minimum"))
     reporting_enterprises = models.PositiveIntegerField(_("reporting enterprises"), null=True, blank=True)
     closed_period = models.CharField(_("month back above the minimum"), max_length=7, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
@@ -319,8 +323,8 @@ class AlertContributor(models.Model):
     alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="contributors")
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(_("rank"))
-    value = models.DecimalField(_("value"), **DECIMAL)
-    shortfall = models.DecimalField(_("shortfall"), **DECIMAL)
+    value = decimal_field(_("value"))
+    shortfall = decimal_field(_("shortfall"))
     share = models.DecimalField(_("share of the shortfall"), max_digits=9, decimal_places=6)
 
     # Naming the firms behind a weak figure is for those who act on it; a firm sees its own row.

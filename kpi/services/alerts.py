@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
@@ -31,6 +33,9 @@ from ..models import (
     month_key,
 )
 from .formula import Term
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
 
 # How many enterprises an alert names: the ones that pull the value down most.
 CONTRIBUTORS_NAMED = 10
@@ -220,7 +225,7 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     # stays with the same months, and a run it no longer covers becomes an alert of its own.
     for run in sorted(runs, key=lambda r: r.last[0], reverse=True):
         candidates = stored.get(run.key, [])
-        alert = (
+        held: Alert | None = (
             max(
                 (a for a in candidates if run.first <= a.period <= run.last[0]),
                 key=lambda a: (a.period_start, a.pk),
@@ -229,11 +234,11 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
             or next((a for a in candidates if a.opened_period == run.first), None)
             or next((a for a in candidates if _overlaps(a, run)), None)
         )
-        if alert is None:
+        if held is None:
             new_runs.append(run)
         else:
-            candidates.remove(alert)
-            matched.append((alert, run))
+            candidates.remove(held)
+            matched.append((held, run))
     # Alerts no run supports any more (figures corrected, a minimum changed), except those of inactive KPIs: one
     # that nobody was told of goes; one e-mailed or made an action item is closed, so what people saw stays.
     gone = [a for alerts in stored.values() for a in alerts if (a.cluster_id, a.kpi_id) in active]
@@ -299,7 +304,7 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     ]
     Alert.objects.filter(pk__in=[a.pk for a in mail]).update(notified_at=now)
     for alert in mail:
-        transaction.on_commit(lambda alert=alert: _notify_group(alert))
+        transaction.on_commit(partial(_notify_group, alert))
 
 
 def _apply(alert: Alert, run: Run, now: datetime.datetime) -> None:
@@ -353,7 +358,9 @@ def _refresh_contributors(alerts: list[Alert], active: dict[tuple[int, int], Clu
 
 
 @transaction.atomic
-def alert_to_action_item(*, alert: Alert, user, deadline: datetime.date | None = None, title: str = "") -> ActionItem:
+def alert_to_action_item(
+    *, alert: Alert, user: AnyUser, deadline: datetime.date | None = None, title: str = ""
+) -> ActionItem:
     """Make the alert an action item of its working group (once); the item names the link and the enterprises."""
     alert = Alert.objects.select_for_update(of=("self",)).select_related("kpi", "working_group").get(pk=alert.pk)
     if alert.action_item_id:

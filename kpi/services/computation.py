@@ -13,6 +13,7 @@ the number of queries does not depend on the number of enterprises. What a KPI's
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -329,7 +330,10 @@ FROM valued v JOIN spans sp ON sp.si = v.si
 
 
 def batch_of(
-    work: list[tuple[Cluster, Span]], settings: dict[int, list[ClusterKpi]], period_ids: list[int]
+    work: list[tuple[Cluster, Span]],
+    settings: dict[int, list[ClusterKpi]],
+    rules: dict[int, DataCollectionRules],
+    period_ids: list[int],
 ) -> Batch | None:
     """The parameter tables of a statement for every (cluster, span) of `work` (None when no data KPI is active)."""
     terms = [
@@ -380,10 +384,10 @@ def batch_of(
         rules=[
             RulesRow(
                 cluster_id=c.pk,
-                with_submitted=int(c._rules.count_submitted),
-                min_n=c._rules.publish_min_enterprises,
-                min_q=c._rules.publish_min_enterprises_quartiles,
-                dominance=c._rules.publish_dominance_share,
+                with_submitted=int(rules[c.pk].count_submitted),
+                min_n=rules[c.pk].publish_min_enterprises,
+                min_q=rules[c.pk].publish_min_enterprises_quartiles,
+                dominance=rules[c.pk].publish_dominance_share,
             )
             for c in clusters.values()
         ],
@@ -392,10 +396,13 @@ def batch_of(
 
 
 def insert_data_kpis(
-    work: list[tuple[Cluster, Span]], settings: dict[int, list[ClusterKpi]], period_ids: list[int]
+    work: list[tuple[Cluster, Span]],
+    settings: dict[int, list[ClusterKpi]],
+    rules: dict[int, DataCollectionRules],
+    period_ids: list[int],
 ) -> int:
     """Insert the data KPIs of every (cluster, span) of `work` in one statement; answers the rows written."""
-    batch = batch_of(work, settings, period_ids)
+    batch = batch_of(work, settings, rules, period_ids)
     if batch is None:
         return 0
     sql, params = data_sql(batch)
@@ -495,14 +502,14 @@ def span_check_begun(*, cluster: Cluster, span: Span, now: datetime.datetime | N
         )
 
 
-def _spans_of(spans) -> list[Span]:
+def _spans_of(spans: Iterable[Span | str]) -> list[Span]:
     return sorted({Span.parse(s) if isinstance(s, str) else s for s in spans}, key=lambda s: (s.start, s.kind))
 
 
 def kpi_values_compute_many(
     *,
-    clusters: list[Cluster],
-    spans: list[Span | str],
+    clusters: Sequence[Cluster],
+    spans: Iterable[Span | str],
     trigger: str = Trigger.MANUAL,
     now: datetime.datetime | None = None,
 ) -> list[Computed]:
@@ -514,11 +521,15 @@ def kpi_values_compute_many(
     or the new ones, never a mix; two computations of one cluster wait for each other (the clusters are
     locked in id order).
     """
-    spans = _spans_of(spans)
+    periods_asked = _spans_of(spans)
     now = now or timezone.now()
-    clusters = sorted({c.pk: c for c in clusters}.values(), key=lambda c: c.pk)
-    if not clusters or not spans:
+    batch = sorted({c.pk: c for c in clusters}.values(), key=lambda c: c.pk)
+    if not batch or not periods_asked:
         return []
+    return _compute(batch, periods_asked, trigger, now)
+
+
+def _compute(clusters: list[Cluster], spans: list[Span], trigger: str, now: datetime.datetime) -> list[Computed]:
     for cluster in clusters:
         for span in spans:
             span_check_begun(cluster=cluster, span=span, now=now)
@@ -541,9 +552,8 @@ def kpi_values_compute_many(
         settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
         for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):
             settings[s.cluster_id].append(s)
-        rules = {r.cluster_id: r for r in DataCollectionRules.objects.filter(cluster__in=clusters)}
-        for c in clusters:
-            c._rules = rules.get(c.pk) or DataCollectionRules(cluster=c)
+        stored = {r.cluster_id: r for r in DataCollectionRules.objects.filter(cluster__in=clusters)}
+        rules = {c.pk: stored.get(c.pk) or DataCollectionRules(cluster=c) for c in clusters}
         # Only periods the cluster has opened a month of are computed.
         months = {m for s in spans for m in s.months}
         periods = list(
@@ -554,7 +564,7 @@ def kpi_values_compute_many(
         opened = {(c, m) for _pk, c, m in periods if m in months}
         work = [(c, s) for s in spans for c in clusters if any((c.pk, m) in opened for m in s.months)]
         KpiValue.objects.filter(cluster__in=clusters, period__in=keys).delete()
-        insert_data_kpis(work, settings, [pk for pk, _c, _m in periods])
+        insert_data_kpis(work, settings, rules, [pk for pk, _c, _m in periods])
         platform_rows = [row for s in spans for row in _platform_values(clusters, s, settings)]
         KpiValue.objects.bulk_create(platform_rows, batch_size=1000)
         counts = {
@@ -566,7 +576,7 @@ def kpi_values_compute_many(
         }
         every = [(c, s) for s in spans for c in clusters]
         results = [Computed(c.pk, s.key, counts.get((c.pk, s.key), 0)) for c, s in every]
-        coverage = _coverage(clusters, every)
+        coverage = _coverage(clusters, every, rules)
         deadlines = _deadlines(clusters, spans)
         KpiComputation.objects.bulk_create(
             [
@@ -600,7 +610,7 @@ def kpi_values_compute_many(
             ],
             batch_size=1000,
         )
-        _disclose(clusters, spans, now)
+        _disclose(clusters, spans, rules, now)
         if any(s.kind == PeriodKind.MONTH for s in spans):
             alerts_sync(clusters=clusters, settings=settings, now=now)
         if requested:
@@ -631,7 +641,7 @@ def _deadlines(
             cluster__in=clusters, month__in={m for s in spans for m in s.months}
         ).values_list("cluster_id", "month", "deadline", "lock_date")
     }
-    deadlines = {}
+    deadlines: dict[tuple[int, str], tuple[datetime.datetime | None, datetime.datetime | None]] = {}
     for cluster in clusters:
         tz = by_pk[cluster.pk].time_zone
         for span in spans:
@@ -643,7 +653,9 @@ def _deadlines(
     return deadlines
 
 
-def _coverage(clusters: list[Cluster], work: list[tuple[Cluster, Span]]) -> dict[tuple[int, str], tuple[dict, dict]]:
+def _coverage(
+    clusters: list[Cluster], work: list[tuple[Cluster, Span]], rules: dict[int, DataCollectionRules]
+) -> dict[tuple[int, str], tuple[dict, dict]]:
     """(expected, counted) per cluster and span, each {link: enterprises, "": all}: an enterprise counts when its
     figures count in every month of the span (approved, or submitted where the cluster counts those)."""
     from ..selectors.collection import expected_enterprises
@@ -652,7 +664,7 @@ def _coverage(clusters: list[Cluster], work: list[tuple[Cluster, Span]]) -> dict
         return {}
     spans = list({s.key: s for _c, s in work}.values())
     expected = expected_enterprises(clusters=clusters, spans=spans)
-    with_submitted = [c.pk for c in clusters if c._rules.count_submitted]
+    with_submitted = [c.pk for c in clusters if rules[c.pk].count_submitted]
     counting = Q(status__in=counted_statuses(count_submitted=False)) | Q(
         status=SubmissionStatus.SUBMITTED, cluster_id__in=with_submitted
     )

@@ -50,7 +50,8 @@ secondary ones to the rows just computed. The office reads every value, and sees
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -81,8 +82,8 @@ def _protect(
     parts: list[KpiValue],
     rules: DataCollectionRules,
     contributions: dict[str, list[tuple]],
-    left_out: list[dict[str, list[tuple]]] = (),
-    known: set[str] = frozenset(),
+    left_out: Sequence[dict[str, list[tuple]]] = (),
+    known: AbstractSet[str] = frozenset(),
 ) -> None:
     """Hide further links of one KPI and period until the hidden ones together pass the primary rules: then the
     cluster minus the links shown gives nothing that could be read back to one enterprise. Where no link is left
@@ -134,10 +135,12 @@ def _cells(rows: Iterable[KpiValue]) -> dict[tuple, tuple[KpiValue | None, list[
     return {key: (wholes[0] if wholes else None, parts) for key, (wholes, parts) in grouped.items()}
 
 
-def disclose(clusters: list[Cluster], spans: list[Span], now: datetime.datetime) -> None:
-    """Add the secondary rules to the cluster and link values of these clusters and periods (just computed)."""
+def disclose(
+    clusters: list[Cluster], spans: list[Span], rules: dict[int, DataCollectionRules], now: datetime.datetime
+) -> None:
+    """Add the secondary rules to the cluster and link values of these clusters and periods (just computed), by
+    each cluster's rules."""
     keys = [s.key for s in spans]
-    rules = {c.pk: getattr(c, "_rules", None) or DataCollectionRules(cluster=c) for c in clusters}
     rows = list(
         KpiValue.objects.filter(
             cluster__in=clusters, period__in=keys, enterprise__isnull=True, reporting_enterprises__isnull=False
@@ -263,7 +266,7 @@ def _hide_where_the_difference_shows(
     targets: list[KpiValue],
     differences: dict[tuple, dict[int, list]],
     rules_of: dict[int, DataCollectionRules],
-    unsure: set[tuple] = frozenset(),
+    unsure: AbstractSet[tuple] = frozenset(),
 ) -> None:
     """Hide each shown value whose difference with a linked value is a few enterprises' figures: `differences`
     gives, per (cluster, period, KPI), the enterprises in the linked value but not in this one, as
@@ -307,7 +310,7 @@ def _by_link(differences: list[dict[int, list]] | None) -> list[dict[str, list[t
     return found
 
 
-def _counts(clusters, periods, kpis=None) -> dict[tuple, int]:
+def _counts(clusters, periods, kpis=None) -> dict[tuple, int | None]:
     """How many enterprises each stored cluster and link value of these periods counts: (cluster, period, KPI,
     scope, link) → reporting enterprises."""
     rows = KpiValue.objects.filter(

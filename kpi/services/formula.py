@@ -142,5 +142,5 @@ def judges_every_scope(setting: ClusterKpi) -> bool:
 
 def counted_statuses(*, count_submitted: bool) -> list[str]:
     """Approved (and then locked) figures always count; submitted ones only where the cluster says so."""
-    statuses = [SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]
+    statuses: list[str] = [SubmissionStatus.APPROVED, SubmissionStatus.LOCKED]
     return [SubmissionStatus.SUBMITTED, *statuses] if count_submitted else statuses

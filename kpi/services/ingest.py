@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -36,6 +36,9 @@ from ..models import (
 from ..validation import MAX_COMMENT, Problem, Row, check_rows, history_for, parse_value, soft_warnings
 from .formula import counted_statuses
 from .scheduling import kpi_values_changed
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser, User
 
 CHUNK = 2000
 
@@ -76,7 +79,7 @@ def collection_rules(cluster: Cluster) -> DataCollectionRules:
     return rules or DataCollectionRules(cluster=cluster)
 
 
-def writable_enterprise_ids(user, cluster: Cluster, enterprise_ids) -> set[int]:
+def writable_enterprise_ids(user: AnyUser, cluster: Cluster, enterprise_ids) -> set[int]:
     """Of `enterprise_ids`, those whose figures `user` may write: the office all, a representative their own."""
     queryset = Enterprise.objects.filter(cluster=cluster, pk__in=list(enterprise_ids))
     return set(restrict(queryset, user, CHANGE).values_list("pk", flat=True))
@@ -85,7 +88,7 @@ def writable_enterprise_ids(user, cluster: Cluster, enterprise_ids) -> set[int]:
 def data_values_write(
     *,
     cluster: Cluster,
-    user,
+    user: AnyUser | None,
     rows: Sequence[Mapping],
     channel: str,
     dry_run: bool = False,
@@ -308,7 +311,7 @@ def _parse_row(index, raw, enterprises, writable, months, periods, elements, pro
         problems.append(
             Problem(index, "comment", _("A comment is at most %(limit)s characters.") % {"limit": MAX_COMMENT})
         )
-    if len(problems) > before:
+    if len(problems) > before or period is None:
         return None
     return Row(index, enterprise_id, period.pk, month, element, value, comment.strip() if comment else comment)
 
@@ -352,7 +355,7 @@ class ChangeRow(NamedTuple):
 
 
 @transaction.atomic
-def _write(*, cluster, user, changed, channel, now) -> None:
+def _write(*, cluster, user: User | None, changed, channel, now) -> None:
     """Upsert the changed figures, record each change and make sure each month has its submission."""
     user_id = user.pk if user is not None else None
     values = []
@@ -430,14 +433,14 @@ def _copy_field(value) -> str:
     return str(value)
 
 
-def _copy_text(rows: list[tuple]) -> io.StringIO:
+def _copy_text(rows: Sequence[tuple]) -> io.StringIO:
     """Rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, special characters escaped."""
     if not rows:
         return io.StringIO("")
     # Columns that hold the same value in every row (cluster, user, time, channel) are formatted once.
     constant = [all(row[i] == rows[0][i] for row in rows) for i in range(len(rows[0]))]
-    fixed = [_copy_field(v) if same else None for v, same in zip(rows[0], constant, strict=True)]
-    lines = ["\t".join(fixed[i] if constant[i] else _copy_field(v) for i, v in enumerate(row)) for row in rows]
+    first = [_copy_field(v) for v in rows[0]]
+    lines = ["\t".join(first[i] if constant[i] else _copy_field(v) for i, v in enumerate(row)) for row in rows]
     return io.StringIO("\n".join(lines) + "\n")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -60,7 +61,7 @@ def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
 
     pending_record(cluster_id=cluster_id, keys=keys, trigger=trigger)
     for key in keys:
-        transaction.on_commit(lambda key=key: kpi_values_compute_task.delay(cluster_id, key, trigger))
+        transaction.on_commit(partial(kpi_values_compute_task.delay, cluster_id, key, trigger))
 
 
 def kpi_values_sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = SWEEP_GRACE) -> int:
@@ -149,9 +150,12 @@ def kpi_values_due(*, now: datetime.datetime | None = None, clusters=None) -> li
     computations, periods = KpiComputation.objects.all(), ReportingPeriod.objects.select_related("cluster")
     if clusters is not None:
         computations, periods = computations.filter(cluster__in=clusters), periods.filter(cluster__in=clusters)
-    computed, locked = {}, {}
-    for cluster_id, key, at, locked_at in computations.values_list("cluster_id", "period", "computed_at", "locked_at"):
-        computed[(cluster_id, key)], locked[(cluster_id, key)] = at, locked_at
+    computed: dict[tuple[int, str], datetime.datetime] = {}
+    locked: dict[tuple[int, str], datetime.datetime | None] = {}
+    for cluster_id, key, computed_at, locked_at in computations.values_list(
+        "cluster_id", "period", "computed_at", "locked_at"
+    ):
+        computed[(cluster_id, key)], locked[(cluster_id, key)] = computed_at, locked_at
     due = []
     for period in periods.order_by("cluster_id", "month"):
         deadline_at, locks_at = period.deadline_at, period.locks_at

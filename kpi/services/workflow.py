@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -27,6 +28,9 @@ from .ingest import (
 from .scheduling import kpi_values_changed
 from .setup import active_data_elements
 
+if TYPE_CHECKING:
+    from core.typing import User
+
 
 @dataclass
 class MonthlySave:
@@ -44,7 +48,7 @@ def monthly_figures_save(
     *,
     enterprise,
     period,
-    user,
+    user: User,
     rows: list[dict],
     expected_version: int,
     submit: bool = False,
@@ -133,7 +137,7 @@ def _notify_representatives(submission: Submission, subject: str, body: str) -> 
 
 
 @transaction.atomic
-def submission_submit(*, submission: Submission, user, now: datetime.datetime | None = None) -> Submission:
+def submission_submit(*, submission: Submission, user: User, now: datetime.datetime | None = None) -> Submission:
     """Hand the month's figures to the office: every active figure filled, unusual values explained."""
     # The enterprise first, as every write of its figures takes it: a write under way finishes before the
     # submission is judged, and none starts on a status read before the submission changes it.
@@ -170,7 +174,7 @@ def submission_submit(*, submission: Submission, user, now: datetime.datetime | 
 
 
 def _office_decision(
-    submission: Submission, user, now: datetime.datetime | None, expected_version: int | None
+    submission: Submission, user: User, now: datetime.datetime | None, expected_version: int | None
 ) -> tuple[Submission, datetime.datetime]:
     """The submission locked and read again, and the time of the decision (read once the locks are held: the month
     may have locked while this waited)."""
@@ -193,7 +197,7 @@ def _office_decision(
 
 @transaction.atomic
 def submission_approve(
-    *, submission: Submission, user, now: datetime.datetime | None = None, expected_version: int | None = None
+    *, submission: Submission, user: User, now: datetime.datetime | None = None, expected_version: int | None = None
 ) -> Submission:
     """Approve submitted figures; with `expected_version`, only those the office saw (else nothing is done)."""
     submission, now = _office_decision(submission, user, now, expected_version)
@@ -210,7 +214,7 @@ def submission_approve(
 def submission_return(
     *,
     submission: Submission,
-    user,
+    user: User,
     reason: str,
     now: datetime.datetime | None = None,
     expected_version: int | None = None,
@@ -241,7 +245,7 @@ def submission_return(
 
 
 @transaction.atomic
-def correction_request(*, correction: Correction, user, now: datetime.datetime | None = None) -> Correction:
+def correction_request(*, correction: Correction, user: User, now: datetime.datetime | None = None) -> Correction:
     """Ask the office to change a figure of a locked month."""
     now = now or timezone.now()
     if correction.enterprise_id not in writable_enterprise_ids(
@@ -260,7 +264,7 @@ def correction_request(*, correction: Correction, user, now: datetime.datetime |
 
 @transaction.atomic
 def correction_decide(
-    *, correction: Correction, user, approve: bool, note: str = "", now: datetime.datetime | None = None
+    *, correction: Correction, user: User, approve: bool, note: str = "", now: datetime.datetime | None = None
 ) -> Correction:
     """Approve (the figure changes, recorded through the "correction" channel) or reject a correction."""
     now = now or timezone.now()
