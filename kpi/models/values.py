@@ -30,12 +30,12 @@ def decimal_field(verbose_name) -> models.DecimalField:
 class KpiValue(models.Model):
     """One KPI for one cluster, period (month or quarter) and scope (cluster, value-chain link, enterprise).
 
-    Written only by the aggregation service, a period at a time, and read by dashboards, reports and the
+    Written only by kpi/services/computation.py, a period at a time, and read by dashboards, reports and the
     API: nothing downstream reads raw figures. The numerator and denominator are the sums the value is
     the ratio of; target and minimum are the cluster's as they stood when the value was computed.
     """
 
-    # Derived rows, written a few hundred thousand at a time by the aggregation statement from rows that exist
+    # Derived rows, written a few hundred thousand at a time by the computation's statement from rows that exist
     # (it joins them): the foreign keys carry no database check, which would cost a lookup per row at commit.
     # Deleting a cluster, KPI or enterprise still cascades or is refused through Django's collector.
     cluster = models.ForeignKey(

@@ -43,7 +43,7 @@ that are the cluster's settings (`DataCollectionRules.publish_*`):
   year before is the sum) and the quartiles' shifts would tell their
   places apart. After the lock only an approved correction changes a figure.
 
-The primary rules (few, dominated) are decided in the aggregation statement itself; this module adds the
+The primary rules (few, dominated) are decided in the computation's statement itself; this module adds the
 secondary ones to the rows just computed. The office reads every value, and sees why a value is hidden.
 """
 
