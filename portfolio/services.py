@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core.versioning import version_claim
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Decision
-from governance.scoping import is_office, may_act_for, represented
+from governance.scoping import is_office, may_act_for, represented, require_office
 
 from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
 from .models import (
@@ -83,7 +83,7 @@ def project_score(*, project: Project, quick_win_max_budget: Decimal = DEFAULT_Q
 @transaction.atomic
 def portfolio_rules_save(*, rules: PortfolioRules, user: AnyUser) -> PortfolioRules:
     """The office sets the largest budget a quick win may have."""
-    _require_office(user, rules.cluster)
+    require_office(user, rules.cluster)
     rules.full_clean()
     rules.save()
     return rules
@@ -97,15 +97,10 @@ def quick_win_max_budget(cluster) -> Decimal:
 # --- Projects -----------------------------------------------------------------------------------------
 
 
-def _require_office(user: AnyUser, cluster) -> None:
-    if not is_office(user, cluster):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def project_save(*, project: Project, user: AnyUser, enterprises=None) -> Project:
     """The office proposes or edits a project; its participants must be the cluster's enterprises."""
-    _require_office(user, project.cluster)
+    require_office(user, project.cluster)
     if project.pk is None and project.status != ProjectStatus.PROPOSED:
         raise ValidationError({"status": _("A new project starts as proposed.")})
     project.full_clean()
@@ -137,7 +132,7 @@ def project_transition(
     Selection names the adopted council decision that took it; starting and completing record the date.
     """
     project = Project.objects.select_for_update().select_related("cluster").get(pk=project.pk)
-    _require_office(user, project.cluster)
+    require_office(user, project.cluster)
     if to not in ProjectStatus.values:
         raise ValidationError({"status": _("Choose one of the project's states.")})
     if to not in TRANSITIONS.get(project.status, ()):
@@ -165,7 +160,7 @@ def project_transition(
 def milestone_save(*, milestone: Milestone, user: AnyUser, expected_version: int | None = None) -> Milestone:
     """Record a milestone or its progress; 100 % marks it done (today unless a date is given). With
     `expected_version`, only over the version the person saw (else StaleVersion, nothing saved)."""
-    _require_office(user, milestone.project.cluster)
+    require_office(user, milestone.project.cluster)
     version_claim(milestone, expected=expected_version)
     if milestone.progress is not None and milestone.progress >= 100 and milestone.done_on is None:
         milestone.done_on = timezone.localdate()
@@ -182,7 +177,7 @@ def milestone_save(*, milestone: Milestone, user: AnyUser, expected_version: int
 @transaction.atomic
 def contract_save(*, contract: CooperationContract, user: AnyUser) -> CooperationContract:
     """The office registers a contract between two participants of the cluster."""
-    _require_office(user, contract.cluster)
+    require_office(user, contract.cluster)
     contract.full_clean()
     contract.save()
     return contract
@@ -204,7 +199,7 @@ def request_priority(enterprise_id: int) -> int:
 
 @transaction.atomic
 def service_save(*, service: Service, user: AnyUser) -> Service:
-    _require_office(user, service.cluster)
+    require_office(user, service.cluster)
     service.full_clean()
     service.save()
     return service
@@ -267,7 +262,7 @@ def service_request_move(
 @transaction.atomic
 def project_kpi_save(*, target: ProjectKpi, user: AnyUser) -> ProjectKpi:
     """Name a KPI the project should move and the change expected."""
-    _require_office(user, target.project.cluster)
+    require_office(user, target.project.cluster)
     target.full_clean()
     target.save()
     return target
@@ -276,7 +271,7 @@ def project_kpi_save(*, target: ProjectKpi, user: AnyUser) -> ProjectKpi:
 @transaction.atomic
 def project_effect_save(*, effect: ProjectEffect, user: AnyUser) -> ProjectEffect:
     """Record (or correct) the effect a project had in a year."""
-    _require_office(user, effect.project.cluster)
+    require_office(user, effect.project.cluster)
     existing = ProjectEffect.objects.filter(project=effect.project, year=effect.year).first()
     if existing is not None:
         existing.actual_effect = effect.actual_effect

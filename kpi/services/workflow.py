@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.versioning import StaleVersion
-from governance.scoping import is_office
+from governance.scoping import require_office
 
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus, Trigger
 from ..models import Correction, DataValue, Submission
@@ -185,8 +185,7 @@ def _office_decision(
         Submission.objects.select_for_update().select_related("period__cluster", "enterprise").get(pk=submission.pk)
     )
     now = now or timezone.now()
-    if not is_office(user, submission.period.cluster):
-        raise PermissionDenied
+    require_office(user, submission.period.cluster)
     if submission.period.is_locked(now):
         raise ValidationError(_("This month is locked: its figures change only through a correction."))
     if expected_version is not None and submission.lock_version != expected_version:
@@ -273,8 +272,7 @@ def correction_decide(
         .select_related("enterprise", "period__cluster", "data_element")
         .get(pk=correction.pk)
     )
-    if not is_office(user, correction.period.cluster):
-        raise PermissionDenied
+    require_office(user, correction.period.cluster)
     if correction.status != CorrectionStatus.PENDING:
         raise ValidationError(_("This correction was already decided."))
     if approve:
