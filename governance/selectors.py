@@ -75,28 +75,55 @@ class Discipline:
         return self.on_time / self.due if self.due else None
 
 
+def _done_on_time() -> Q:
+    """An action item done by its deadline."""
+    return Q(status=ActionItemStatus.DONE, done_on__lte=F("deadline"))
+
+
 def _discipline_counts():
-    return {
-        "due": Count("pk"),
-        "on_time": Count("pk", filter=Q(status=ActionItemStatus.DONE, done_on__lte=F("deadline"))),
-    }
+    return {"due": Count("pk"), "on_time": Count("pk", filter=_done_on_time())}
 
 
 def execution_discipline_by_cluster(
     *, clusters, start: datetime.date, end: datetime.date, today: datetime.date | None = None
 ) -> dict[int, Discipline]:
     """Execution discipline of several clusters at once (items due in [start, end], as below), by cluster id."""
+    found = execution_discipline_by_period(clusters=clusters, periods={"": (start, end)}, today=today)
+    return {cluster_id: discipline for (cluster_id, _key), discipline in found.items()}
+
+
+def execution_discipline_by_period(
+    *, clusters, periods: Mapping[str, tuple[datetime.date, datetime.date]], today: datetime.date | None = None
+) -> dict[tuple[int, str], Discipline]:
+    """Execution discipline of several clusters over several periods (key → first and last day) in one query, by
+    (cluster id, period key): items due in the period and by today, cancelled ones left out."""
     today = today or timezone.localdate()
+    clusters = list(clusters)
+    if not clusters or not periods:
+        return {}
+    keys = list(periods)
+    columns: dict[str, Any] = {}
+    for i, key in enumerate(keys):
+        start, end = periods[key]
+        due = Q(deadline__gte=start, deadline__lte=min(end, today))
+        columns[f"due{i}"] = Count("pk", filter=due)
+        columns[f"on_time{i}"] = Count("pk", filter=due & _done_on_time())
     # Plain mappings: the Django plugin does not see the names annotated through **.
     rows: Iterable[Mapping[str, Any]] = (
-        ActionItem.objects.filter(cluster__in=clusters, deadline__gte=start, deadline__lte=min(end, today))
+        ActionItem.objects.filter(cluster__in=clusters)
         .exclude(status=ActionItemStatus.CANCELLED)
         .order_by()
         .values("cluster_id")
-        .annotate(**_discipline_counts())
+        .annotate(**columns)
     )
-    found = {row["cluster_id"]: Discipline(due=row["due"], on_time=row["on_time"]) for row in rows}
-    return {c.pk: found.get(c.pk, Discipline(due=0, on_time=0)) for c in clusters}
+    found = {row["cluster_id"]: row for row in rows}
+    return {
+        (c.pk, key): Discipline(due=found[c.pk][f"due{i}"], on_time=found[c.pk][f"on_time{i}"])
+        if c.pk in found
+        else Discipline(due=0, on_time=0)
+        for c in clusters
+        for i, key in enumerate(keys)
+    }
 
 
 def execution_discipline(

@@ -14,16 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from governance.choices import BodyKind, EnterpriseStatus, RegulationStatus
 from governance.models import Body, Cluster, Enterprise, Regulation
-from governance.selectors import execution_discipline_by_cluster
+from governance.selectors import execution_discipline_by_period
 
 from .models import Span, Submission
 
 Figures = tuple[Decimal | int, Decimal | int | None]
-Source = Callable[[list[Cluster], Span], dict[int, Figures]]
+# A source answers every (cluster id, span key) of a batch at once, with a fixed number of queries.
+Source = Callable[[list[Cluster], list[Span]], dict[tuple[int, str], Figures]]
 
 _SOURCES: dict[str, Source] = {}
 
@@ -33,81 +34,105 @@ def register_platform_source(code: str, source: Source) -> None:
     _SOURCES[code] = source
 
 
-def platform_figures(code: str, clusters: list[Cluster], span: Span) -> dict[int, Figures] | None:
-    """The KPI's figures for each of the clusters, or None where no source knows the KPI."""
+def platform_figures(code: str, clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures] | None:
+    """The KPI's figures for each cluster and span of the batch, or None where no source knows the KPI."""
     source = _SOURCES.get(code)
-    return source(clusters, span) if source else None
+    return source(clusters, spans) if source else None
 
 
-def _counts(queryset, clusters: list[Cluster]) -> dict[int, Figures]:
-    """Rows per cluster (zero where none), as numerators without a denominator."""
-    found = dict(queryset.order_by().values("cluster_id").annotate(n=Count("pk")).values_list("cluster_id", "n"))
-    return {c.pk: (found.get(c.pk, 0), None) for c in clusters}
-
-
-def _participants(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    return _counts(
-        Enterprise.objects.filter(cluster__in=clusters, joined_on__lte=span.end).exclude(status=EnterpriseStatus.LEFT),
-        clusters,
-    )
-
-
-def _regulations(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    return _counts(
-        Regulation.objects.filter(cluster__in=clusters, status=RegulationStatus.APPROVED).filter(
-            Q(effective_from__lte=span.end) | Q(effective_from__isnull=True)
-        ),
-        clusters,
-    )
-
-
-def _working_groups(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    return _counts(
-        Body.objects.filter(cluster__in=clusters, kind=BodyKind.WORKING_GROUP, is_active=True).filter(
-            Q(established_on__lte=span.end) | Q(established_on__isnull=True)
-        ),
-        clusters,
-    )
-
-
-def _selected_projects(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    """Zero until the portfolio registers its own source."""
-    return {c.pk: (0, None) for c in clusters}
-
-
-def _discipline(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    found = execution_discipline_by_cluster(clusters=clusters, start=span.start, end=span.end)
-    return {pk: (d.on_time, d.due) for pk, d in found.items()}
-
-
-def _timeliness(clusters: list[Cluster], span: Span) -> dict[int, Figures]:
-    """Months submitted by the deadline over months expected (participants that had joined by each month's end)."""
-    months = span.months
+def counts_by_span(
+    queryset: QuerySet, clusters: list[Cluster], spans: list[Span], counted: Callable[[Span], Q]
+) -> dict[tuple[int, str], int]:
+    """Rows per cluster and span (zero where none) in one query: a conditional count per span, `counted(span)`
+    saying which rows count for it."""
+    if not spans or not clusters:
+        return {}
+    columns = {f"s{i}": Count("pk", filter=counted(span)) for i, span in enumerate(spans)}
     # Plain mappings: the Django plugin does not see the names annotated through **.
-    expected: Iterable[Mapping[str, Any]] = (
-        Enterprise.objects.filter(cluster__in=clusters)
-        .exclude(status=EnterpriseStatus.LEFT)
-        .order_by()
-        .values("cluster_id")
-        .annotate(**{f"m{i}": Count("pk", filter=Q(joined_on__lte=Span.month(m).end)) for i, m in enumerate(months)})
+    rows: Iterable[Mapping[str, Any]] = (
+        queryset.filter(cluster__in=clusters).order_by().values("cluster_id").annotate(**columns)
     )
-    # Only months an enterprise was expected to report count, so the share cannot pass 100 %.
-    on_time: Iterable[Mapping[str, Any]] = (
-        Submission.objects.filter(cluster__in=clusters, on_time=True, period__month__in=months)
-        .exclude(enterprise__status=EnterpriseStatus.LEFT)
-        .order_by()
-        .values("cluster_id")
-        .annotate(
-            **{
-                f"m{i}": Count("pk", filter=Q(period__month=m, enterprise__joined_on__lte=Span.month(m).end))
-                for i, m in enumerate(months)
-            }
+    found = {row["cluster_id"]: row for row in rows}
+    return {
+        (c.pk, span.key): found[c.pk][f"s{i}"] if c.pk in found else 0 for c in clusters for i, span in enumerate(spans)
+    }
+
+
+def _numerators(counts: dict[tuple[int, str], int]) -> dict[tuple[int, str], Figures]:
+    return {key: (n, None) for key, n in counts.items()}
+
+
+def _participants(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    return _numerators(
+        counts_by_span(
+            Enterprise.objects.exclude(status=EnterpriseStatus.LEFT),
+            clusters,
+            spans,
+            lambda span: Q(joined_on__lte=span.end),
         )
     )
-    keys = [f"m{i}" for i in range(len(months))]
-    expected_by = {row["cluster_id"]: sum(row[k] for k in keys) for row in expected}
-    on_time_by = {row["cluster_id"]: sum(row[k] for k in keys) for row in on_time}
-    return {c.pk: (on_time_by.get(c.pk, 0), expected_by.get(c.pk, 0)) for c in clusters}
+
+
+def _regulations(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    return _numerators(
+        counts_by_span(
+            Regulation.objects.filter(status=RegulationStatus.APPROVED),
+            clusters,
+            spans,
+            lambda span: Q(effective_from__lte=span.end) | Q(effective_from__isnull=True),
+        )
+    )
+
+
+def _working_groups(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    return _numerators(
+        counts_by_span(
+            Body.objects.filter(kind=BodyKind.WORKING_GROUP, is_active=True),
+            clusters,
+            spans,
+            lambda span: Q(established_on__lte=span.end) | Q(established_on__isnull=True),
+        )
+    )
+
+
+def _selected_projects(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    """Zero until the portfolio registers its own source."""
+    return {(c.pk, span.key): (0, None) for c in clusters for span in spans}
+
+
+def _discipline(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    found = execution_discipline_by_period(clusters=clusters, periods={s.key: (s.start, s.end) for s in spans})
+    return {key: (d.on_time, d.due) for key, d in found.items()}
+
+
+def _timeliness(clusters: list[Cluster], spans: list[Span]) -> dict[tuple[int, str], Figures]:
+    """Months submitted by the deadline over months expected (participants that had joined by each month's end),
+    from one count per month of the batch."""
+    months = sorted({m for span in spans for m in span.months})
+    as_spans = [Span.month(m) for m in months]
+    expected = counts_by_span(
+        Enterprise.objects.exclude(status=EnterpriseStatus.LEFT),
+        clusters,
+        as_spans,
+        lambda month: Q(joined_on__lte=month.end),
+    )
+    # Only months an enterprise was expected to report count, so the share cannot pass 100 %.
+    on_time = counts_by_span(
+        Submission.objects.filter(on_time=True, period__month__in=months).exclude(
+            enterprise__status=EnterpriseStatus.LEFT
+        ),
+        clusters,
+        as_spans,
+        lambda month: Q(period__month=month.start, enterprise__joined_on__lte=month.end),
+    )
+    return {
+        (c.pk, span.key): (
+            sum(on_time[(c.pk, Span.month(m).key)] for m in span.months),
+            sum(expected[(c.pk, Span.month(m).key)] for m in span.months),
+        )
+        for c in clusters
+        for span in spans
+    }
 
 
 # Defaults; setdefault, so a source another app registered first is kept.

@@ -10,9 +10,10 @@ class PortfolioConfig(AppConfig):
         # kpi sits below the portfolio: the portfolio tells it how many projects the council selected.
         from kpi.platform import register_platform_source
 
-        from .selectors import selected_project_counts
+        from .selectors import selected_project_counts_by_date
 
-        def selected_projects(clusters, span):
-            return {pk: (n, None) for pk, n in selected_project_counts(clusters=clusters, on=span.end).items()}
+        def selected_projects(clusters, spans):
+            found = selected_project_counts_by_date(clusters=clusters, dates={s.key: s.end for s in spans})
+            return {key: (n, None) for key, n in found.items()}
 
         register_platform_source("PROJSEL", selected_projects)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -71,16 +72,25 @@ def milestones_of(*, user: AnyUser, projects) -> QuerySet[Milestone]:
     return restrict(Milestone.objects.filter(project__in=[p.pk for p in projects]), user, VIEW).order_by("due_on", "pk")
 
 
-def selected_project_counts(*, clusters, on: datetime.date) -> dict[int, int]:
-    """Projects the council had selected by `on` and that are not cancelled, per cluster (the PROJSEL KPI)."""
-    rows = (
-        Project.objects.filter(cluster__in=clusters, status__in=CARRIED, selection_decision__meeting__date__lte=on)
+def selected_project_counts_by_date(*, clusters, dates: Mapping[str, datetime.date]) -> dict[tuple[int, str], int]:
+    """Projects the council had selected by each date (key → date) and that are not cancelled, by (cluster id, key),
+    in one query (the PROJSEL KPI)."""
+    clusters = list(clusters)
+    if not clusters or not dates:
+        return {}
+    keys = list(dates)
+    columns = {
+        f"n{i}": Count("pk", filter=Q(selection_decision__meeting__date__lte=dates[k])) for i, k in enumerate(keys)
+    }
+    # Plain mappings: the Django plugin does not see the names annotated through **.
+    rows: Iterable[Mapping[str, Any]] = (
+        Project.objects.filter(cluster__in=clusters, status__in=CARRIED)
         .order_by()
         .values("cluster_id")
-        .annotate(n=Count("pk"))
+        .annotate(**columns)
     )
-    found = {row["cluster_id"]: row["n"] for row in rows}
-    return {c.pk: found.get(c.pk, 0) for c in clusters}
+    found = {row["cluster_id"]: row for row in rows}
+    return {(c.pk, key): found[c.pk][f"n{i}"] if c.pk in found else 0 for c in clusters for i, key in enumerate(keys)}
 
 
 # --- Cooperation contracts ----------------------------------------------------------------------------

@@ -447,39 +447,46 @@ def _top_two(column: str, top: str) -> str:
     )
 
 
-def _platform_values(clusters: list[Cluster], span: Span, settings: dict[int, list[ClusterKpi]]) -> list[KpiValue]:
-    """The active platform KPIs of every cluster for the span: a query per source for the whole batch."""
+def _platform_values(
+    clusters: list[Cluster], spans: list[Span], settings: dict[int, list[ClusterKpi]]
+) -> list[KpiValue]:
+    """The active platform KPIs of every cluster for every span of the batch: a fixed number of queries per source,
+    whatever the number of clusters and spans."""
     rows = []
     active = {s.kpi.code: s.kpi for c in clusters for s in settings[c.pk] if s.kpi.is_platform}
     for code, kpi in active.items():
-        figures = platform.platform_figures(code, clusters, span)
+        figures = platform.platform_figures(code, clusters, spans)
         if figures is None:
             continue
+        term = Term.of(kpi)
         for cluster in clusters:
             setting = next((s for s in settings[cluster.pk] if s.kpi_id == kpi.pk), None)
-            if setting is None or cluster.pk not in figures:
+            if setting is None:
                 continue
-            numerator, denominator = figures[cluster.pk]
-            numerator = Decimal(numerator)
-            denominator = None if denominator is None else Decimal(denominator)
-            value = Term.of(kpi).value(numerator, denominator, span.days)
-            rows.append(
-                KpiValue(
-                    cluster=cluster,
-                    kpi=kpi,
-                    period=span.key,
-                    period_kind=span.kind,
-                    period_start=span.start,
-                    scope=Scope.CLUSTER,
-                    link="",
-                    value=value,
-                    numerator=numerator,
-                    denominator=denominator,
-                    target=setting.target,
-                    minimum=setting.minimum,
-                    status=kpi_status(value, setting.target, setting.minimum, kpi.direction),
+            for span in spans:
+                if (cluster.pk, span.key) not in figures:
+                    continue
+                numerator, denominator = figures[(cluster.pk, span.key)]
+                numerator = Decimal(numerator)
+                denominator = None if denominator is None else Decimal(denominator)
+                value = term.value(numerator, denominator, span.days)
+                rows.append(
+                    KpiValue(
+                        cluster=cluster,
+                        kpi=kpi,
+                        period=span.key,
+                        period_kind=span.kind,
+                        period_start=span.start,
+                        scope=Scope.CLUSTER,
+                        link="",
+                        value=value,
+                        numerator=numerator,
+                        denominator=denominator,
+                        target=setting.target,
+                        minimum=setting.minimum,
+                        status=kpi_status(value, setting.target, setting.minimum, kpi.direction),
+                    )
                 )
-            )
     return rows
 
 
@@ -565,7 +572,7 @@ def _compute(clusters: list[Cluster], spans: list[Span], trigger: str, now: date
         work = [(c, s) for s in spans for c in clusters if any((c.pk, m) in opened for m in s.months)]
         KpiValue.objects.filter(cluster__in=clusters, period__in=keys).delete()
         insert_data_kpis(work, settings, rules, [pk for pk, _c, _m in periods])
-        platform_rows = [row for s in spans for row in _platform_values(clusters, s, settings)]
+        platform_rows = _platform_values(clusters, spans, settings)
         KpiValue.objects.bulk_create(platform_rows, batch_size=1000)
         counts = {
             (row["cluster_id"], row["period"]): row["n"]
