@@ -354,7 +354,8 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
     # read to the response written), latency is what a client waited, queueing included.
     import tempfile
 
-    port = 8765
+    # BENCH_PORT: another bench or server may hold the default port on a shared machine.
+    port = int(os.environ.get("BENCH_PORT", "8765"))
     log = Path(tempfile.mkdtemp()) / "access.log"
     server = subprocess.Popen(
         [
