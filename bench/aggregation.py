@@ -279,6 +279,13 @@ def measure_aggregation(label: str, ids: list[int], months: int) -> dict:
             flush=True,
         )
     stored = KpiValue.objects.filter(cluster_id__in=ids).count()
+    # What the history computed, as one digest per kind of row: a change of how values are computed (issue 12)
+    # must leave the cluster and link rows, and the enterprise values however they are read, the same.
+    for kind, rows in (
+        ("cluster and link rows", "enterprise_id IS NULL"),
+        ("enterprise rows", "enterprise_id IS NOT NULL"),
+    ):
+        print(f"  checksum of the {kind}: {values_checksum(ids, rows)}", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('kpi_datavalue'))")
         size = cursor.fetchone()[0]
@@ -302,6 +309,27 @@ def measure_aggregation(label: str, ids: list[int], months: int) -> dict:
         flush=True,
     )
     return result
+
+
+def values_checksum(ids: list[int], rows: str) -> str:
+    """md5 of the stored KPI values of these clusters (`rows`: a condition on kpi_kpivalue), in a fixed order,
+    each value as PostgreSQL prints its numeric (so the digest is the same on any machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*), md5(string_agg(concat_ws('|', k.code, v.period, v.scope, v.link, v.enterprise_id,
+                   v.value, v.numerator, v.denominator, v.target, v.minimum, v.status, v.reporting_enterprises,
+                   v.p25, v.median, v.p75, v.disclosure),
+                   E'\\n' ORDER BY c.name, k.code, v.period, v.scope, v.link, v.enterprise_id))
+            FROM kpi_kpivalue v JOIN kpi_kpi k ON k.id = v.kpi_id JOIN governance_cluster c ON c.id = v.cluster_id
+            WHERE v.cluster_id = ANY(%s) AND {rows}
+            """,
+            [ids],
+        )
+        count, digest = cursor.fetchone()
+    return f"{digest} ({count:,} rows)"
 
 
 # --- Dashboards ------------------------------------------------------------------------------------------
