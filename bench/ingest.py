@@ -32,6 +32,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=28)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--uploaders", type=int, default=2, help="concurrent uploaders in the second round")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="only: where the time of posting new rows goes, against COPY"
+    )
     args = parser.parse_args()
 
     import django
@@ -167,6 +170,9 @@ def main() -> None:
 
     shape = f"{args.enterprises} enterprises × {len(codes)} data elements × {args.months} months"
     print(f"{shape}, batches of {args.batch}")
+    if args.breakdown:
+        breakdown(post_all, list(rows(0)))
+        return
     for uploaders in (1, args.uploaders) if args.uploaders > 1 else (1,):
         if uploaders > 1:
             from kpi.models import DataValue, DataValueChange, Submission
@@ -191,6 +197,100 @@ def main() -> None:
             f"  batch {size:>6}: {peak / 1e6:7.1f} MB peak, {peak / size / 1e3:5.2f} kB per row "
             f"(request body {len(body) / 1e6:.1f} MB)"
         )
+
+
+# Functions whose cumulative time the breakdown reports, in the order a request reaches them.
+PHASES = [
+    ("the whole request (test client, DRF, service)", "django/test/client.py", "generic"),
+    ("  JSON body parsed (DRF)", "rest_framework/request.py", "_parse"),
+    ("  request serializer validated", "rest_framework/serializers.py", "is_valid"),
+    ("    each row's shape checked (row_shape_problems)", "kpi/api/serializers.py", "row_shape_problems"),
+    ("  data_values_write (the service)", "kpi/services/ingest.py", "data_values_write"),
+    ("    rows parsed one by one (_parse_row)", "kpi/services/ingest.py", "_parse_row"),
+    ("    hard rules and history (_judge)", "kpi/services/ingest.py", "_judge"),
+    ("      history read (history_for)", "kpi/validation.py", "history_for"),
+    ("      soft warnings", "kpi/validation.py", "soft_warnings"),
+    ("      write (_write)", "kpi/services/ingest.py", "_write"),
+    ("        COPY + upsert + change log", "kpi/services/ingest.py", "_insert_postgresql"),
+    ("        rows formatted for COPY", "kpi/services/ingest.py", "_copy_text"),
+    ("      months queued for recomputation", "kpi/services/scheduling.py", "kpi_values_changed"),
+    (
+        "  commit: the deferred foreign-key checks run here",
+        "~",
+        "<method 'commit' of 'psycopg2.extensions.connection' objects>",
+    ),
+]
+
+
+def breakdown(post_all, rows: list[dict]) -> None:
+    """Post the new rows once under cProfile and report the cumulative time of each phase, then COPY the same rows
+    into the same table (the floor: no API, no validation, no change log) and into a copy without its foreign keys
+    and indexes. The profiler slows Python down; compare the phases with each other, the floors with the timed run."""
+    import cProfile
+    import io as _io
+    import pstats
+
+    from django.db import connection
+
+    from kpi.models import DataValue, DataValueChange, Submission
+
+    post_all(0, "new", 1)  # without the profiler: the rate to compare the floors with
+    DataValueChange.objects.all().delete()
+    DataValue.objects.all().delete()
+    Submission.objects.all().delete()
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    post_all(0, "new", 1)
+    profile.disable()
+    profiled = time.perf_counter() - started
+    stats = pstats.Stats(profile, stream=_io.StringIO())
+    found: dict[tuple[str, str], float] = {}
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        for _label, path, function in PHASES:
+            if filename.endswith(path) and name == function:
+                found[(path, function)] = found.get((path, function), 0.0) + cumulative
+    print(f"profiled run: {profiled:.2f} s (cProfile's own cost included); the functions that take most of it:")
+    top = io_stats = _io.StringIO()
+    pstats.Stats(profile, stream=io_stats).sort_stats("tottime").print_stats(12)
+    print("\n".join(line for line in top.getvalue().splitlines() if line.strip()[:1].isdigit()))
+    for label, path, function in PHASES:
+        share = found.get((path, function), 0.0)
+        print(f"  {label:<52} {share:7.2f} s  {100 * share / profiled:5.1f} %")
+
+    # The same figures in COPY's text format, into the table as it is, after emptying it.
+    values = list(
+        DataValue.objects.order_by("pk").values_list(
+            "cluster_id",
+            "enterprise_id",
+            "period_id",
+            "data_element_id",
+            "value",
+            "comment",
+            "updated_at",
+            "updated_by_id",
+        )
+    )
+    DataValueChange.objects.all().delete()
+    DataValue.objects.all().delete()
+    Submission.objects.all().delete()
+    text = "".join(
+        "\t".join("\\N" if v is None else (v.isoformat() if isinstance(v, datetime.datetime) else str(v)) for v in row)
+        + "\n"
+        for row in values
+    )
+    columns = "cluster_id, enterprise_id, period_id, data_element_id, value, comment, updated_at, updated_by_id"
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.cursor.copy_expert(f"COPY kpi_datavalue ({columns}) FROM STDIN", _io.StringIO(text))
+        copy_floor = time.perf_counter() - started
+        cursor.execute("CREATE TEMPORARY TABLE bare (LIKE kpi_datavalue INCLUDING DEFAULTS INCLUDING IDENTITY)")
+        started = time.perf_counter()
+        cursor.cursor.copy_expert(f"COPY bare ({columns}) FROM STDIN", _io.StringIO(text))
+        bare_floor = time.perf_counter() - started
+        cursor.execute("DROP TABLE bare")
+    print(f"  COPY of the {len(values):,} figures into kpi_datavalue     {copy_floor:7.2f} s")
+    print(f"  COPY into a copy without foreign keys or indexes  {bare_floor:7.2f} s")
 
 
 if __name__ == "__main__":
