@@ -433,15 +433,26 @@ def _copy_field(value) -> str:
     return str(value)
 
 
+def _copy_column(values: list) -> list[str]:
+    """One column in COPY's text format: once where every row holds the same value (cluster, user, time,
+    channel), by the plain formatter where it holds only numbers (ids, figures), else cell by cell."""
+    if all(v == values[0] for v in values):
+        return [_copy_field(values[0])] * len(values)
+    kinds = {type(v) for v in values}
+    if kinds <= {int, Decimal}:
+        return list(map(str, values))
+    if kinds <= {int, Decimal, type(None)}:
+        return ["\\N" if v is None else str(v) for v in values]
+    return [_copy_field(v) for v in values]
+
+
 def _copy_text(rows: Sequence[tuple]) -> io.StringIO:
-    """Rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, special characters escaped."""
+    """Rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, special characters escaped. Formatted
+    column by column: the per-cell type tests were a tenth of a batch's time."""
     if not rows:
         return io.StringIO("")
-    # Columns that hold the same value in every row (cluster, user, time, channel) are formatted once.
-    constant = [all(row[i] == rows[0][i] for row in rows) for i in range(len(rows[0]))]
-    first = [_copy_field(v) for v in rows[0]]
-    lines = ["\t".join(first[i] if constant[i] else _copy_field(v) for i, v in enumerate(row)) for row in rows]
-    return io.StringIO("\n".join(lines) + "\n")
+    columns = [_copy_column(list(column)) for column in zip(*rows, strict=True)]
+    return io.StringIO("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
 
 
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
