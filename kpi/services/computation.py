@@ -522,11 +522,11 @@ def kpi_values_compute_many(
 ) -> list[Computed]:
     """Compute every active KPI of these clusters for these months and quarters, replacing their values.
 
-    The data KPIs of the whole batch come from one statement (over the months the clusters opened);
-    platform KPIs follow per period, and the clusters' alerts are derived again from their stored monthly
-    values at the end. A month or quarter that has not begun is refused. Atomic: readers see the old rows
-    or the new ones, never a mix; two computations of one cluster wait for each other (the clusters are
-    locked in id order).
+    The data KPIs of the whole batch come from one statement (over the months the clusters opened), the
+    platform KPIs from a fixed number of queries per source, and the clusters' alerts are derived again from
+    their stored monthly values at the end. A month or quarter that has not begun is refused. Atomic: readers
+    see the old rows or the new ones, never a mix; two computations of one cluster wait for each other (the
+    clusters are locked in id order).
     """
     periods_asked = _spans_of(spans)
     now = now or timezone.now()
