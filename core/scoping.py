@@ -187,6 +187,28 @@ def restrict(queryset: QuerySet, user: AnyUser | None, action: str = VIEW) -> Qu
     return queryset.filter(allowed)
 
 
+def readable_enterprise_rows(
+    user: AnyUser | None, model: type[Model], cluster_ids: Iterable[int]
+) -> tuple[frozenset[int], frozenset[int]]:
+    """For rows of `model` that belong to an enterprise but are computed when read, not stored: what `restrict`
+    would let through, as (clusters whose every enterprise's rows the user reads, enterprises whose rows the user
+    reads in the others). The shared rows of a rule are never an enterprise's."""
+    wanted = set(cluster_ids)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset(), frozenset()
+    if user.is_superuser:
+        return frozenset(wanted), frozenset()
+    rule = rule_for(model)
+    access = access_for(user)
+    full = frozenset(set(access.clusters_with(readers_of(rule))) & wanted)
+    own: set[int] = set()
+    if rule.enterprise is not None:
+        for cluster_id, enterprise_ids in access.enterprises.items():
+            if cluster_id in wanted and cluster_id not in full:
+                own |= enterprise_ids
+    return full, frozenset(own)
+
+
 def scoped_choices(queryset: QuerySet | Manager, user: AnyUser | None, *, cluster=None) -> QuerySet:
     """The rows of `queryset` that `user` may pick in a form, a filter or an API field: scoped models through
     `restrict`, other models (people) through the chooser registered for them.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -440,8 +441,9 @@ def neutralise(text) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def kpi_values_csv(values, *, every_figure: bool = False) -> str:
+def kpi_values_csv(values, *, computed: Iterable[KpiValue] = (), every_figure: bool = False) -> str:
     """KPI values as CSV rows in the API's shape, names added; text cells neutralised against formula injection.
+    `values`: the stored rows (a queryset); `computed`: enterprises' own values computed on read, merged in.
 
     Numerators and denominators of cluster and link values only with `every_figure` (the office): as in the API,
     two KPIs sharing an element would otherwise give one enterprise's figure as a difference."""
@@ -467,10 +469,10 @@ def kpi_values_csv(values, *, every_figure: bool = False) -> str:
         ]
     )
     now = timezone.now()
-    for v in (
-        with_coverage(values)
-        .select_related("kpi", "enterprise")
-        .order_by("period_start", "kpi__position", "scope", "link", "enterprise__name")
+    stored = with_coverage(values).select_related("kpi", "enterprise")
+    for v in sorted(
+        [*stored, *computed],
+        key=lambda v: (v.period_start, v.kpi.position, v.scope, v.link, v.enterprise.name if v.enterprise else ""),
     ):
         enterprise = v.enterprise if v.enterprise_id else None
         writer.writerow(

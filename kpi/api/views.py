@@ -6,8 +6,12 @@ a representative their own, other roles none (they see the KPI values, which are
 
 from __future__ import annotations
 
+import heapq
+from functools import cached_property
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +25,7 @@ from governance.models import Cluster
 from governance.scoping import VIEW, has_role, is_office, may_change, restrict
 
 from .. import selectors, services
-from ..choices import Channel, Trigger
+from ..choices import Channel, Scope, Trigger
 from ..filters import (
     AlertFilterSet,
     ClusterKpiFilterSet,
@@ -31,6 +35,8 @@ from ..filters import (
     SubmissionFilterSet,
 )
 from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
+from ..services.enterprise_values import ORDER_SQL as ENTERPRISE_ORDER
+from ..services.enterprise_values import EnterpriseValues
 from . import serializers
 
 
@@ -174,6 +180,58 @@ class DataValueViewSet(ScopedListViewSet):
         return Response(result.as_dict(), status=status.HTTP_400_BAD_REQUEST if rejected_batch else status.HTTP_200_OK)
 
 
+class _Descending:
+    """A sort key's part in reverse."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.value < self.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and other.value == self.value
+
+
+def _sort_value(row: KpiValue, field: str):
+    if field == "kpi__position":
+        return row.kpi.position
+    if field == "enterprise__taxpayer_id":
+        return row.enterprise.taxpayer_id if row.enterprise else ""
+    return getattr(row, field) or ""
+
+
+class MergedRows:
+    """Stored KPI values and enterprises' values computed on read, as one list in one order that a paginator pages:
+    a page [a, b) reads the first b rows of each (one COUNT and one page of each) and merges them."""
+
+    def __init__(self, stored, computed: EnterpriseValues | None, order: tuple[str, ...]) -> None:
+        self.stored, self.computed, self.order = stored, computed, order
+        self._count: int | None = None
+
+    def key(self, row: KpiValue) -> tuple:
+        return tuple(
+            _Descending(_sort_value(row, o[1:])) if o.startswith("-") else _sort_value(row, o) for o in self.order
+        )
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.stored.count() + (self.computed.count() if self.computed is not None else 0)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[KpiValue]:
+        if not isinstance(index, slice) or index.stop is None:
+            raise TypeError("KPI values are read a page at a time")
+        stored = list(self.stored[: index.stop])
+        computed = self.computed.rows(limit=index.stop) if self.computed is not None else []
+        return list(heapq.merge(stored, computed, key=self.key))[index]
+
+
 class KpiValueViewSet(ScopedListViewSet):
     """KPI values per cluster, period, scope, link and enterprise (read only; computed by the platform).
 
@@ -193,7 +251,36 @@ class KpiValueViewSet(ScopedListViewSet):
         return selectors.with_coverage(queryset)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "now": timezone.now()}
+        return {**super().get_serializer_context(), "now": self.now}
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    def list(self, request, *args, **kwargs):
+        """Cluster and link values are stored; enterprises' own values are computed for the page asked for, and
+        merged with the stored rows in the same order."""
+        stored = self.filter_queryset(self.get_queryset())
+        filters = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        asked = filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+        order = tuple(stored.query.order_by) or self.order
+        computed = None
+        if asked.get("scope") in (None, "", Scope.ENTERPRISE):
+            computed = selectors.enterprise_kpi_values(
+                request.user,
+                cluster=asked.get("cluster"),
+                kpi_code=asked.get("kpi") or None,
+                period=asked.get("period") or None,
+                period_kind=asked.get("period_kind") or None,
+                link=asked.get("link") or None,
+                taxpayer_id=asked.get("enterprise") or None,
+                status=asked.get("status") or None,
+                provisional=asked.get("provisional"),
+                order=tuple(o for o in order if o.lstrip("-") in ENTERPRISE_ORDER),
+                now=self.now,
+            )
+        page = self.paginate_queryset(MergedRows(stored, computed, order))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=serializers.RecomputeSerializer, responses={202: serializers.RecomputedSerializer})
     @action(detail=False, methods=["post"])

@@ -30,9 +30,10 @@ def decimal_field(verbose_name) -> models.DecimalField:
 class KpiValue(models.Model):
     """One KPI for one cluster, period (month or quarter) and scope (cluster, value-chain link, enterprise).
 
-    Written only by kpi/services/computation.py, a period at a time, and read by dashboards, reports and the
-    API: nothing downstream reads raw figures. The numerator and denominator are the sums the value is
-    the ratio of; target and minimum are the cluster's as they stood when the value was computed.
+    Cluster and link values are stored: written only by kpi/services/computation.py, a period at a time, and read
+    by dashboards, reports and the API. An enterprise's own values are never stored: they are computed when read,
+    as unsaved rows of this model (kpi/services/enterprise_values.py). The numerator and denominator are the sums
+    the value is the ratio of; target and minimum are the cluster's as they stood when the value was computed.
     """
 
     # Derived rows, written a few hundred thousand at a time by the computation's statement from rows that exist
@@ -104,15 +105,10 @@ class KpiValue(models.Model):
                 condition=Q(enterprise__isnull=True),
                 name="kpi_value_one_per_cluster_or_link",
             ),
-            models.UniqueConstraint(
-                fields=["cluster", "period", "kpi", "enterprise"],
-                condition=Q(enterprise__isnull=False),
-                name="kpi_value_one_per_enterprise",
-            ),
+            # Enterprises' own values are computed on read, never stored.
             models.CheckConstraint(
-                condition=(Q(scope=Scope.ENTERPRISE) & Q(enterprise__isnull=False))
-                | (~Q(scope=Scope.ENTERPRISE) & Q(enterprise__isnull=True)),
-                name="kpi_value_enterprise_iff_enterprise_scope",
+                condition=~Q(scope=Scope.ENTERPRISE) & Q(enterprise__isnull=True),
+                name="kpi_value_stores_no_enterprise_value",
             ),
             models.CheckConstraint(
                 condition=(Q(scope=Scope.CLUSTER) & Q(link="")) | ~Q(scope=Scope.CLUSTER),
@@ -122,17 +118,10 @@ class KpiValue(models.Model):
         indexes = [
             # A period's rows are replaced and read together (the unique constraints above are partial).
             models.Index(fields=["cluster", "period"], name="kpi_value_period"),
-            # Partial: the aggregation writes ~15 rows per enterprise and period, and no series is read
-            # across enterprises, so each index holds only the rows its readers look for.
             models.Index(
                 fields=["cluster", "period_kind", "scope", "kpi", "period_start"],
                 name="kpi_value_series",
                 condition=Q(enterprise__isnull=True),
-            ),
-            models.Index(
-                fields=["enterprise", "period_kind", "period_start"],
-                name="kpi_value_enterprise",
-                condition=Q(enterprise__isnull=False),
             ),
         ]
 

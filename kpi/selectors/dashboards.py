@@ -1,5 +1,6 @@
-"""Reads of the KPI dashboards. They read stored KPI values only (never raw figures), always through the
-scoping helper, in a fixed number of queries whatever the number of enterprises."""
+"""Reads of the KPI dashboards, always through the scoping helper, in a fixed number of queries whatever the number
+of enterprises. Cluster and link values are stored; an enterprise's own values are computed when read, from the
+figures (`services.enterprise_values`), by one statement per page."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from governance.choices import ValueChainLink
 from governance.models import Cluster, Enterprise
-from governance.scoping import VIEW, is_office, restrict
+from governance.scoping import VIEW, is_office, readable_enterprise_rows, restrict
 
 from ..choices import AlertStatus, Direction, KpiStatus, PeriodKind, Scope
 from ..models import Alert, AlertContributor, ClusterKpi, Kpi, KpiComputation, KpiValue, Span, add_months
+from ..services.enterprise_values import EnterpriseValues, Readable, enterprise_values
 
 if TYPE_CHECKING:
     from core.typing import AnyUser
@@ -29,6 +31,67 @@ HISTORY_MONTHS = 36
 
 def kpi_values(user: AnyUser) -> QuerySet[KpiValue]:
     return restrict(KpiValue.objects.all(), user, VIEW)
+
+
+def readable_values(user: AnyUser, clusters) -> Readable:
+    """Whose own KPI values the user reads in these clusters (computed on read, scoped as `kpi_values` scopes
+    stored rows): the office every enterprise's, a representative its enterprises'."""
+    full, own = readable_enterprise_rows(user, KpiValue, [getattr(c, "pk", c) for c in clusters])
+    return Readable(clusters=full, enterprises=own)
+
+
+def enterprise_kpi_values(
+    user: AnyUser,
+    *,
+    cluster: Cluster | None = None,
+    kpi_code: str | None = None,
+    period: str | None = None,
+    period_kind: str | None = None,
+    link: str | None = None,
+    taxpayer_id: str | None = None,
+    status: str | None = None,
+    provisional: bool | None = None,
+    order: tuple[str, ...] = (),
+    now: datetime.datetime | None = None,
+) -> EnterpriseValues | None:
+    """The enterprises' own values the user may read, over the periods computed in the clusters the user sees
+    (`kpi-values?scope=enterprise`), each row with its period's `final_at` once read; None when there are none to
+    read. A fixed number of small reads, then one statement per page."""
+    now = now or timezone.now()
+    computations = restrict(KpiComputation.objects.all(), user, VIEW)
+    if cluster is not None:
+        computations = computations.filter(cluster=cluster)
+    if period:
+        computations = computations.filter(period=period)
+    if period_kind:
+        computations = computations.filter(period_kind=period_kind)
+    if provisional is not None:
+        final = Q(final_at__isnull=False, final_at__lte=now)
+        computations = computations.exclude(final) if provisional else computations.filter(final)
+    computed = list(computations.select_related("cluster").only("cluster", "period", "final_at"))
+    readable = readable_values(user, {c.cluster_id for c in computed})
+    if not computed or not readable:
+        return None
+    kpi_ids = None
+    if kpi_code:
+        kpi_ids = list(Kpi.objects.filter(code=kpi_code).values_list("pk", flat=True))
+    enterprise_ids = None
+    if taxpayer_id:
+        enterprise_ids = list(
+            Enterprise.objects.filter(
+                cluster__in={c.cluster_id for c in computed}, taxpayer_id=taxpayer_id
+            ).values_list("pk", flat=True)
+        )
+    return EnterpriseValues(
+        work=[(c.cluster, Span.parse(c.period)) for c in computed],
+        readable=readable,
+        kpi_ids=kpi_ids,
+        enterprise_ids=enterprise_ids,
+        link=link or None,
+        status=status or None,
+        order=order,
+        final_at={(c.cluster_id, c.period): c.final_at for c in computed},
+    )
 
 
 def with_coverage(queryset: QuerySet[KpiValue]) -> QuerySet[KpiValue]:
@@ -273,8 +336,11 @@ def kpi_detail(*, user: AnyUser, cluster: Cluster, setting: ClusterKpi, span: Sp
     links = sorted(
         (v for v in series if v.scope == Scope.LINK and v.period == span.key), key=lambda v: order.index(v.link)
     )
-    enterprises = list(
-        values.filter(scope=Scope.ENTERPRISE, period=span.key).select_related("enterprise").order_by("value")
+    enterprises = sorted(
+        enterprise_values(
+            clusters=[cluster], spans=[span], readable=readable_values(user, [cluster]), kpi_ids=[setting.kpi_id]
+        ),
+        key=lambda v: (v.value is None, v.value or 0, v.enterprise.name if v.enterprise else ""),
     )
     current = next((v for v in series if v.scope == Scope.CLUSTER and v.period == span.key), None)
     # Which values this period has (not the values): the page says which are not shown, and why.
@@ -355,10 +421,14 @@ class SelfRow:
 
 def enterprise_view(*, user: AnyUser, enterprise: Enterprise, span: Span) -> list[SelfRow]:
     """The enterprise's own KPI values beside the cluster value and its quartiles (where three firms report)."""
-    values = kpi_values(user).filter(cluster_id=enterprise.cluster_id, period=span.key)
-    own = list(
-        values.filter(scope=Scope.ENTERPRISE, enterprise=enterprise).select_related("kpi").order_by("kpi__position")
+    cluster = enterprise.cluster
+    own = sorted(
+        enterprise_values(
+            clusters=[cluster], spans=[span], readable=readable_values(user, [cluster]), enterprise_ids=[enterprise.pk]
+        ),
+        key=lambda v: v.kpi.position,
     )
+    values = kpi_values(user).filter(cluster_id=enterprise.cluster_id, period=span.key)
     clusters = {v.kpi_id: v for v in values.filter(scope=Scope.CLUSTER)}
     return [SelfRow(v, clusters.get(v.kpi_id)) for v in own]
 
@@ -375,7 +445,14 @@ def enterprise_trend(
         period_start__gte=first,
         period_start__lte=span.start,
     )
-    own = list(values.filter(scope=Scope.ENTERPRISE, enterprise=enterprise).order_by("period_start"))
+    home = enterprise.cluster
+    own = enterprise_values(
+        clusters=[home],
+        spans=[Span.month(add_months(first, i)) for i in range(SPARKLINE_MONTHS) if add_months(first, i) <= span.start],
+        readable=readable_values(user, [home]),
+        kpi_ids=[kpi.pk],
+        enterprise_ids=[enterprise.pk],
+    )
     cluster = list(values.filter(scope=Scope.CLUSTER, enterprise__isnull=True).order_by("period_start"))
     return own, cluster
 

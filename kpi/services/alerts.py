@@ -32,6 +32,7 @@ from ..models import (
     end_of_day,
     month_key,
 )
+from .enterprise_values import Readable, enterprise_values
 from .formula import Term
 
 if TYPE_CHECKING:
@@ -322,7 +323,8 @@ def _apply(alert: Alert, run: Run, now: datetime.datetime) -> None:
 
 
 def _refresh_contributors(alerts: list[Alert], active: dict[tuple[int, int], ClusterKpi]) -> None:
-    """Name again the enterprises that pull each alert's latest month down (two queries for all of them)."""
+    """Name again the enterprises that pull each alert's latest month down (a fixed number of queries for all of
+    them: their enterprises' values are computed by one statement)."""
     if not alerts:
         return
     AlertContributor.objects.filter(alert__in=[a.pk for a in alerts]).delete()
@@ -337,12 +339,12 @@ def _refresh_contributors(alerts: list[Alert], active: dict[tuple[int, int], Clu
         )
     }
     enterprises: dict[tuple[int, str, int], list[KpiValue]] = {}
-    for e in KpiValue.objects.filter(
-        cluster__in={a.cluster_id for a in alerts},
-        period__in={a.period for a in alerts},
-        kpi__in={a.kpi_id for a in alerts},
-        scope=Scope.ENTERPRISE,
-        enterprise__isnull=False,  # the enterprise rows' unique index
+    clusters = Cluster.objects.filter(pk__in={a.cluster_id for a in alerts}).order_by("pk")
+    for e in enterprise_values(
+        clusters=list(clusters),
+        spans={a.period for a in alerts},
+        readable=Readable.everything({a.cluster_id for a in alerts}),
+        kpi_ids={a.kpi_id for a in alerts},
     ):
         if (e.cluster_id, e.period, e.kpi_id) in wanted:
             enterprises.setdefault((e.cluster_id, e.period, e.kpi_id), []).append(e)

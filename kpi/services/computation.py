@@ -5,9 +5,11 @@ enterprises both are summed; an enterprise counts for a KPI only when it reporte
 formula reads in every month of the period (for EXPGR: in both years); ratio KPIs are ratios of the
 sums, never averages of enterprise ratios. Which submissions count is the cluster's setting.
 
-One INSERT … SELECT computes every active KPI for the clusters, each value-chain link and each enterprise, so
-the number of queries does not depend on the number of enterprises. What a KPI's value and status are is
-`formula.py`; when a period is computed is `scheduling.py`.
+One INSERT … SELECT computes every active KPI for the clusters and each value-chain link, so the number of
+queries does not depend on the number of enterprises. It reads each enterprise's sums from the common table
+expressions of `statement.py` (a month's figures side by side, then each span's sums) and stores only what is
+read across enterprises: enterprises' own values are computed when read (`enterprise_values.py`). What a KPI's
+value and status are is `formula.py`; when a period is computed is `scheduling.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -24,16 +25,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.sql import SqlParams
-from governance.models import Cluster, Enterprise, EnterprisePastLink, link_in, past_links
+from governance.models import Cluster, link_in, past_links
 
 from .. import platform
-from ..choices import Aggregation, Disclosure, PeriodKind, Scope, SubmissionStatus, Trigger
+from ..choices import PeriodKind, Scope, SubmissionStatus, Trigger
 from ..models import (
     ClusterKpi,
     DataCollectionRules,
-    DataElement,
-    DataValue,
     KpiComputation,
     KpiValue,
     PendingComputation,
@@ -46,224 +44,28 @@ from .alerts import alerts_sync
 from .cluster_kpis import cluster_kpis_ensure_many
 from .disclosure import disclose as _disclose
 from .formula import (
-    DENOMINATOR,
-    NUMERATOR,
-    STATUS_PARAMS,
-    THIS_PERIOD,
-    YEAR_BEFORE,
     Term,
     counted_statuses,
-    judges_every_scope,
     kpi_status,
     status_sql,
     value_sql,
 )
+from .statement import SETTING_RELATED, Batch, batch_of, figure_ctes, sql_params, table_name
 
 # How many clusters one statement takes: the monthly job of a national installation (hundreds of clusters)
 # runs in a few batches, each in its own transaction, so no one transaction grows without bound.
 BATCH_CLUSTERS = 50
 
 
-# --- The statement -------------------------------------------------------------------------------------
-#
-# One INSERT … SELECT computes every active data KPI for a batch of clusters and periods (months and
-# quarters): the monthly job takes every cluster at once, a history recomputation every period. Small
-# tables of parameters (the rows below: the KPI terms per cluster, the periods and their months) ride along
-# as VALUES, so the statement and its number of queries do not depend on the number of enterprises.
-
-
-class TermRow(NamedTuple):
-    """A KPI's term (formula.Term) as one cluster runs it, with the cluster's target and minimum."""
-
-    cluster_id: int
-    kpi_id: int
-    numerator: int | None
-    numerator_year: int
-    denominator: int | None
-    denominator_year: int
-    multiplier: Decimal
-    per_days: int
-    shift: Decimal
-    target: Decimal | None
-    minimum: Decimal | None
-    direction: str
-    judged: int  # link and enterprise values judged too (formula.judges_every_scope)
-
-
-class ElementRow(NamedTuple):
-    """An element a cluster's KPI reads, in which year, on which side of the fraction."""
-
-    cluster_id: int
-    kpi_id: int
-    element_id: int
-    yr: int
-    side: int
-
-
-class SpanRow(NamedTuple):
-    """A month or quarter computed, by its index `si` in the batch."""
-
-    si: int
-    span_key: str
-    kind: str
-    start: datetime.date
-    days: int
-    months: int
-    last_month: datetime.date
-
-
-class SpanMonthRow(NamedTuple):
-    """A month a span reads: of the span itself (yr 0) or a year before it (yr 1, for growth)."""
-
-    si: int
-    month: datetime.date
-    yr: int
-
-
-class WorkRow(NamedTuple):
-    """A cluster and a span computed."""
-
-    cluster_id: int
-    si: int
-
-
-class RulesRow(NamedTuple):
-    """A cluster's rules: whether submitted figures count, and the primary rules of disclosure control."""
-
-    cluster_id: int
-    with_submitted: int
-    min_n: int
-    min_q: int
-    dominance: Decimal
-
-
-TYPES = {
-    "cluster_id": "integer",
-    "kpi_id": "integer",
-    "numerator": "integer",
-    "numerator_year": "integer",
-    "denominator": "integer",
-    "denominator_year": "integer",
-    "multiplier": "numeric",
-    "per_days": "integer",
-    "shift": "numeric",
-    "target": "numeric",
-    "minimum": "numeric",
-    "judged": "integer",
-    "element_id": "integer",
-    "yr": "integer",
-    "side": "integer",
-    "si": "integer",
-    "span_key": "varchar(7)",
-    "kind": "varchar(8)",
-    "start": "date",
-    "days": "integer",
-    "months": "integer",
-    "last_month": "date",
-    "month": "date",
-    "with_submitted": "integer",
-    "min_n": "integer",
-    "min_q": "integer",
-    "dominance": "numeric",
-}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What one statement computes: the parameter tables and the periods whose figures it reads."""
-
-    terms: list[TermRow]
-    elements: list[ElementRow]
-    spans: list[SpanRow]
-    span_months: list[SpanMonthRow]
-    work: list[WorkRow]
-    rules: list[RulesRow]
-    period_ids: list[int]
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def data_sql(batch: Batch) -> tuple[str, dict]:
-    """The INSERT … SELECT for every data KPI, scope and enterprise of a batch of clusters and periods."""
-    p = SqlParams(
-        **STATUS_PARAMS,
-        submitted=SubmissionStatus.SUBMITTED.value,
-        stock=Aggregation.STOCK.value,
-        scope_cluster=Scope.CLUSTER.value,
-        scope_link=Scope.LINK.value,
-        scope_enterprise=Scope.ENTERPRISE.value,
-        no_link="",
-        published=Disclosure.PUBLISHED.value,
-        few=Disclosure.FEW.value,
-        dominated=Disclosure.DOMINATED.value,
-        numerator=NUMERATOR,
-        denominator=DENOMINATOR,
-    )
-    tables = ",\n".join(
-        [
-            p.table("terms", batch.terms, casts=TYPES),
-            p.table("term_elements", batch.elements, casts=TYPES),
-            p.table("spans", batch.spans, casts=TYPES),
-            p.table("span_months", batch.span_months, casts=TYPES),
-            p.table("work", batch.work, casts=TYPES),
-            p.table("counted", batch.rules, casts=TYPES),
-        ]
-    )
-    clusters = p.in_list("cluster", sorted({w.cluster_id for w in batch.work}))
-    periods = p.in_list("period", sorted(batch.period_ids))
-    elements = p.in_list("element", sorted({e.element_id for e in batch.elements}))
-    final = p.in_list("final", counted_statuses(count_submitted=False))
+    """The INSERT … SELECT of every data KPI of a batch of clusters and periods, for the clusters and their links.
+
+    Enterprises' own values are not stored: `enterprise_sql` computes them when they are read, from the same
+    common table expressions."""
+    p = sql_params()
     judged = "v.judged = 1 OR v.scope = %(scope_cluster)s"
     sql = f"""
-WITH {tables},
-sums AS (
-    SELECT dv.cluster_id, sm.si, dv.enterprise_id, dv.data_element_id AS element_id, sm.yr,
-           SUM(dv.value) AS total, COUNT(dv.value) AS months
-    FROM {_table(DataValue)} dv
-    JOIN {_table(ReportingPeriod)} p ON p.id = dv.period_id
-    JOIN {_table(Submission)} s ON s.enterprise_id = dv.enterprise_id AND s.period_id = dv.period_id
-    JOIN counted c ON c.cluster_id = dv.cluster_id
-    JOIN span_months sm ON sm.month = p.month
-    WHERE dv.cluster_id IN ({clusters}) AND dv.period_id IN ({periods}) AND dv.data_element_id IN ({elements})
-      AND s.cluster_id IN ({clusters}) AND s.period_id IN ({periods}) AND p.id IN ({periods})
-      AND (s.status IN ({final}) OR (c.with_submitted = 1 AND s.status = %(submitted)s))
-    GROUP BY dv.cluster_id, sm.si, dv.enterprise_id, dv.data_element_id, sm.yr
-),
-el AS (
-    SELECT sums.cluster_id, sums.si, sums.enterprise_id, sums.element_id, sums.yr,
-           CASE WHEN de.aggregation = %(stock)s THEN 1.0 * sums.total / sums.months ELSE sums.total END AS v
-    FROM sums
-    JOIN {_table(DataElement)} de ON de.id = sums.element_id
-    JOIN spans sp ON sp.si = sums.si
-    WHERE sums.months = sp.months
-),
-pairs AS (
-    -- Numerator and denominator side by side per enterprise, in one pass over the element sums.
-    SELECT te.cluster_id, el.si, te.kpi_id, el.enterprise_id,
-           MAX(CASE WHEN te.side = %(numerator)s THEN el.v END) AS num,
-           MAX(CASE WHEN te.side = %(denominator)s THEN el.v END) AS den
-    FROM el
-    JOIN term_elements te ON te.cluster_id = el.cluster_id AND te.element_id = el.element_id AND te.yr = el.yr
-    GROUP BY te.cluster_id, el.si, te.kpi_id, el.enterprise_id
-),
-ent AS (
-    -- The link of the span's last month: a past link where the enterprise has moved since (EnterprisePastLink).
-    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id,
-           COALESCE(
-               (SELECT pl.link FROM {_table(EnterprisePastLink)} pl
-                WHERE pl.enterprise_id = p.enterprise_id AND pl.until > sp.last_month
-                ORDER BY pl.until LIMIT 1),
-               e.value_chain_link
-           ) AS link,
-           p.num, p.den, {value_sql("p")} AS v
-    FROM pairs p
-    JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
-    JOIN spans sp ON sp.si = p.si
-    JOIN {_table(Enterprise)} e ON e.id = p.enterprise_id
-    WHERE p.num IS NOT NULL AND (t.denominator IS NULL OR p.den IS NOT NULL)
-),
+WITH {figure_ctes(batch, p)},
 ranked AS (
     -- Each enterprise's place among its link's and its cluster's (for the quartiles), and the largest
     -- contributions of each (for the dominance rule).
@@ -281,16 +83,13 @@ ranked AS (
     FROM ent
 ),
 scoped AS (
-    SELECT cluster_id, si, kpi_id, %(scope_enterprise)s AS scope, link, enterprise_id, num, den, 1 AS n,
-           NULL AS p25, NULL AS p50, NULL AS p75, NULL AS top2_num, NULL AS top2_den
-    FROM ent
-    UNION ALL
-    SELECT r.cluster_id, r.si, r.kpi_id, %(scope_link)s, r.link, NULL, SUM(r.num), SUM(r.den), COUNT(*),
-           {_quartile_columns("rn_l", "nv_l")}, {_top_two("num", "top_num_l")}, {_top_two("den", "top_den_l")}
+    SELECT r.cluster_id, r.si, r.kpi_id, %(scope_link)s AS scope, r.link, SUM(r.num) AS num, SUM(r.den) AS den,
+           COUNT(*) AS n, {_quartile_columns("rn_l", "nv_l")},
+           {_top_two("num", "top_num_l")} AS top2_num, {_top_two("den", "top_den_l")} AS top2_den
     FROM ranked r JOIN counted c ON c.cluster_id = r.cluster_id
     GROUP BY r.cluster_id, r.si, r.kpi_id, r.link
     UNION ALL
-    SELECT w.cluster_id, w.si, t.kpi_id, %(scope_cluster)s, %(no_link)s, NULL, a.num, a.den, COALESCE(a.n, 0),
+    SELECT w.cluster_id, w.si, t.kpi_id, %(scope_cluster)s, %(no_link)s, a.num, a.den, COALESCE(a.n, 0),
            a.p25, a.p50, a.p75, a.top2_num, a.top2_den
     FROM work w
     JOIN terms t ON t.cluster_id = w.cluster_id
@@ -303,12 +102,11 @@ scoped AS (
     ) a ON a.cluster_id = w.cluster_id AND a.si = w.si AND a.kpi_id = t.kpi_id
 ),
 valued AS (
-    SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.enterprise_id, s.num, s.den, s.n,
+    SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.num, s.den, s.n,
            s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.denominator, t.judged,
            CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {value_sql("s")} END AS value,
            -- The primary rules of disclosure control; kpi.services.disclosure adds the secondary ones.
-           CASE WHEN s.scope = %(scope_enterprise)s THEN %(published)s
-                WHEN s.n < c.min_n THEN %(few)s
+           CASE WHEN s.n < c.min_n THEN %(few)s
                 WHEN s.top2_num > c.dominance * s.num OR s.top2_den > c.dominance * s.den THEN %(dominated)s
                 ELSE %(published)s END AS disclosure
     FROM scoped s
@@ -316,83 +114,17 @@ valued AS (
     JOIN spans sp ON sp.si = s.si
     JOIN counted c ON c.cluster_id = s.cluster_id
 )
-INSERT INTO {_table(KpiValue)} (
+INSERT INTO {table_name(KpiValue)} (
     cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
     value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75, disclosure
 )
-SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, v.enterprise_id,
+SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, NULL,
        v.value, v.num, CASE WHEN v.denominator IS NOT NULL THEN v.den END, v.target, v.minimum,
        {status_sql("v", judged=judged)},
        v.n, v.p25, v.p50, v.p75, v.disclosure
 FROM valued v JOIN spans sp ON sp.si = v.si
 """
     return sql, p.values
-
-
-def batch_of(
-    work: list[tuple[Cluster, Span]],
-    settings: dict[int, list[ClusterKpi]],
-    rules: dict[int, DataCollectionRules],
-    period_ids: list[int],
-) -> Batch | None:
-    """The parameter tables of a statement for every (cluster, span) of `work` (None when no data KPI is active)."""
-    terms = [
-        (cluster_id, setting, Term.of(setting.kpi))
-        for cluster_id, rows in settings.items()
-        for setting in rows
-        if not setting.kpi.is_platform
-    ]
-    with_terms = {cluster_id for cluster_id, _s, _t in terms}
-    work = [(c, s) for c, s in work if c.pk in with_terms]
-    if not work:
-        return None
-    index = {key: i for i, key in enumerate(dict.fromkeys(s.key for _c, s in work))}
-    spans = {s.key: s for _c, s in work}
-    clusters = {c.pk: c for c, _s in work}
-    return Batch(
-        terms=[
-            TermRow(
-                cluster_id=cluster_id,
-                kpi_id=term.kpi_id,
-                numerator=term.numerator,
-                numerator_year=term.numerator_year,
-                denominator=term.denominator,
-                denominator_year=term.denominator_year,
-                multiplier=term.multiplier,
-                per_days=int(term.per_days),
-                shift=term.shift,
-                target=setting.target,
-                minimum=setting.minimum,
-                direction=setting.kpi.direction,
-                judged=int(judges_every_scope(setting)),
-            )
-            for cluster_id, setting, term in terms
-        ],
-        elements=[
-            ElementRow(cluster_id, term.kpi_id, element, year, side)
-            for cluster_id, _setting, term in terms
-            for element, year, side in term.elements()
-        ],
-        spans=[
-            SpanRow(index[s.key], s.key, s.kind, s.start, s.days, len(s.months), s.months[-1]) for s in spans.values()
-        ],
-        span_months=sorted(
-            {SpanMonthRow(index[s.key], m, THIS_PERIOD) for s in spans.values() for m in s.months}
-            | {SpanMonthRow(index[s.key], m, YEAR_BEFORE) for s in spans.values() for m in s.year_before.months}
-        ),
-        work=[WorkRow(c.pk, index[s.key]) for c, s in work],
-        rules=[
-            RulesRow(
-                cluster_id=c.pk,
-                with_submitted=int(rules[c.pk].count_submitted),
-                min_n=rules[c.pk].publish_min_enterprises,
-                min_q=rules[c.pk].publish_min_enterprises_quartiles,
-                dominance=rules[c.pk].publish_dominance_share,
-            )
-            for c in clusters.values()
-        ],
-        period_ids=sorted(period_ids),
-    )
 
 
 def insert_data_kpis(
@@ -557,7 +289,7 @@ def _compute(clusters: list[Cluster], spans: list[Span], trigger: str, now: date
         )
         cluster_kpis_ensure_many(clusters=clusters)
         settings: dict[int, list[ClusterKpi]] = {c.pk: [] for c in clusters}
-        for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related("kpi"):
+        for s in ClusterKpi.objects.filter(cluster__in=clusters, active=True).select_related(*SETTING_RELATED):
             settings[s.cluster_id].append(s)
         stored = {r.cluster_id: r for r in DataCollectionRules.objects.filter(cluster__in=clusters)}
         rules = {c.pk: stored.get(c.pk) or DataCollectionRules(cluster=c) for c in clusters}

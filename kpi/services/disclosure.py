@@ -54,12 +54,11 @@ from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Min, Q, Sum
-
 from governance.models import Cluster
 
 from ..choices import Disclosure, PeriodKind, Scope
 from ..models import DataCollectionRules, Kpi, KpiComputation, KpiValue, Span
+from .enterprise_values import Readable, enterprise_values
 
 PRIMARY = (Disclosure.FEW, Disclosure.DOMINATED)
 
@@ -204,17 +203,24 @@ def _contributions(clusters, keys: list[tuple]) -> dict[tuple, dict[str, list[tu
     if not keys:
         return found
     wanted = set(keys)
-    rows = KpiValue.objects.filter(
-        cluster__in=clusters,
-        period__in={k[1] for k in keys},
-        kpi__in={k[2] for k in keys},
-        scope=Scope.ENTERPRISE,
-        enterprise__isnull=False,  # the enterprise rows' index
-    ).values_list("cluster_id", "period", "kpi_id", "link", "numerator", "denominator")
-    for cluster_id, period, kpi_id, link, numerator, denominator in rows.iterator(chunk_size=5000):
-        if (cluster_id, period, kpi_id) in wanted:
-            found.setdefault((cluster_id, period, kpi_id), {}).setdefault(link, []).append((numerator, denominator))
+    rows = _enterprise_rows(clusters, {k[0] for k in keys}, {k[1] for k in keys}, {k[2] for k in keys})
+    for row in rows:
+        key = (row.cluster_id, row.period, row.kpi_id)
+        if key in wanted:
+            found.setdefault(key, {}).setdefault(row.link, []).append((row.numerator, row.denominator))
     return found
+
+
+def _enterprise_rows(clusters, cluster_ids, periods, kpi_ids) -> list[KpiValue]:
+    """The enterprises' own values behind these clusters' values (computed on read, by one statement)."""
+    chosen = [c for c in clusters if c.pk in set(cluster_ids)]
+    return enterprise_values(clusters=chosen, spans=periods, readable=Readable.everything(chosen), kpi_ids=kpi_ids)
+
+
+def _total(amounts: list) -> Decimal | None:
+    """SUM in SQL: None where every amount is."""
+    present = [a for a in amounts if a is not None]
+    return sum(present, Decimal(0)) if present else None
 
 
 def _hidden_months(clusters, quarters: list[Span], computed: list[KpiValue]) -> set[tuple]:
@@ -365,47 +371,33 @@ def _quarters_against_months(
         }
         if not differ:
             continue
-        in_quarter, in_months = Q(period=quarter.key), ~Q(period=quarter.key)
-        enterprises = (
-            KpiValue.objects.filter(
-                cluster__in=sorted({c for c, _k in differ}),
-                kpi__in=sorted({k for _c, k in differ}),
-                period__in=[quarter.key, *month_keys],
-                scope=Scope.ENTERPRISE,
-                enterprise__isnull=False,  # the enterprise rows' index
-            )
-            .order_by()
-            .values("cluster_id", "kpi_id", "enterprise_id")
-            .annotate(
-                quarter_rows=Count("pk", filter=in_quarter),
-                month_rows=Count("pk", filter=in_months),
-                quarter_link=Max("link", filter=in_quarter),
-                first_link=Min("link", filter=in_months),
-                last_link=Max("link", filter=in_months),
-                num=Sum("numerator", filter=in_months),
-                den=Sum("denominator", filter=in_months),
-            )
-            .filter(
-                Q(quarter_rows=0)
-                | Q(month_rows__lt=len(month_keys))
-                | ~Q(first_link=F("last_link"))
-                | ~Q(first_link=F("quarter_link"))
-            )
-            .values_list(
-                "cluster_id", "kpi_id", "enterprise_id", "quarter_rows", "month_rows", "quarter_link",
-                "first_link", "last_link", "num", "den",
-            )
-        )  # fmt: skip
-        for cluster_id, kpi_id, enterprise_id, q_rows, m_rows, q_link, first, last, num, den in enterprises.iterator(
-            chunk_size=5000
+        per_enterprise: dict[tuple, dict] = {}
+        for row in _enterprise_rows(
+            clusters, {c for c, _k in differ}, [quarter.key, *month_keys], {k for _c, k in differ}
         ):
+            if (row.cluster_id, row.kpi_id) not in differ:
+                continue
+            seen = per_enterprise.setdefault(
+                (row.cluster_id, row.kpi_id, row.enterprise_id), {"quarter": [], "months": []}
+            )
+            seen["quarter" if row.period == quarter.key else "months"].append(row)
+        for (cluster_id, kpi_id, enterprise_id), seen in sorted(per_enterprise.items()):
+            in_quarter, in_months = seen["quarter"], seen["months"]
+            q_rows, m_rows = len(in_quarter), len(in_months)
+            q_link = max((r.link for r in in_quarter), default=None)
+            first = min((r.link for r in in_months), default=None)
+            last = max((r.link for r in in_months), default=None)
+            if q_rows and m_rows == len(month_keys) and first == last == q_link:
+                continue  # in the quarter and in each of its months, under one link
+            num = _total([r.numerator for r in in_months])
+            den = _total([r.denominator for r in in_months])
             key = (cluster_id, quarter.key, kpi_id)
             if q_rows and m_rows < len(month_keys):  # not among each month's: figures changed since
                 unsure |= {(*key, None), (*key, q_link)}
             if first != last or (q_rows and first != q_link):  # counted under another link
                 unsure |= {(*key, link) for link in (first, last, q_link) if link is not None}
             if not q_rows:  # missed a month (under whichever link: the cluster's difference holds it all the same)
-                _add(differences, key, enterprise_id, last, num, den)
+                _add(differences, key, enterprise_id, last or "", num, den)
     _hide_where_the_difference_shows(rows, differences, rules_of, unsure)
     return {key: [difference] for key, difference in differences.items()}
 
@@ -444,7 +436,6 @@ def _growth_against_sums(
         growth_id = kpi.pk
         for span in spans:
             shown = [r for r in targets if r.kpi_id == growth_id and r.period == span.key]
-            in_growth = Q(kpi_id=growth_id, period=span.key)
             # This period and the year before: two differences, each checked on its own.
             for period in (span.key, span.year_before.key):
                 differ = sorted(
@@ -456,35 +447,34 @@ def _growth_against_sums(
                 )
                 if not differ:
                     continue
-                in_sum = Q(kpi_id=sum_id, period=period)
-                enterprises = (
-                    KpiValue.objects.filter(
-                        in_growth | in_sum,
-                        cluster__in=differ,
-                        period__in=[span.key, period],
-                        kpi__in=[growth_id, sum_id],
-                        scope=Scope.ENTERPRISE,
-                        enterprise__isnull=False,
-                    )
-                    .order_by()
-                    .values("cluster_id", "enterprise_id")
-                    .annotate(
-                        growth_rows=Count("pk", filter=in_growth),
-                        sum_rows=Count("pk", filter=in_sum),
-                        growth_link=Max("link", filter=in_growth),
-                        link=Max("link", filter=in_sum),
-                        num=Sum("numerator", filter=in_sum),
-                        den=Sum("denominator", filter=in_sum),
-                    )
-                    .filter(Q(growth_rows=0) | Q(sum_rows=0) | ~Q(growth_link=F("link")))
-                    .values_list("cluster_id", "enterprise_id", "growth_rows", "growth_link", "link", "num", "den")
-                )
+                per_enterprise: dict[tuple, dict] = {}
+                for row in _enterprise_rows(clusters, differ, {span.key, period}, [growth_id, sum_id]):
+                    if row.cluster_id not in differ:
+                        continue
+                    sides = [
+                        side
+                        for side, (kpi_id, key) in (("growth", (growth_id, span.key)), ("sum", (sum_id, period)))
+                        if (row.kpi_id, row.period) == (kpi_id, key)
+                    ]
+                    for side in sides:
+                        per_enterprise.setdefault((row.cluster_id, row.enterprise_id), {"growth": [], "sum": []})[
+                            side
+                        ].append(row)
+                enterprises = []
+                for (cluster_id, enterprise_id), seen in sorted(per_enterprise.items()):
+                    growth_link = max((r.link for r in seen["growth"]), default=None)
+                    link = max((r.link for r in seen["sum"]), default=None)
+                    if seen["growth"] and seen["sum"] and growth_link == link:
+                        continue  # in both, under one link
+                    num = _total([r.numerator for r in seen["sum"]])
+                    den = _total([r.denominator for r in seen["sum"]])
+                    enterprises.append((cluster_id, enterprise_id, len(seen["growth"]), growth_link, link, num, den))
                 found: dict[tuple, dict[int, list]] = {}
                 unsure: set[tuple] = set()
                 for cluster_id, enterprise_id, growth_rows, growth_link, link, num, den in enterprises:
                     key = (cluster_id, span.key, growth_id)
                     if not growth_rows:
-                        _add(found, key, enterprise_id, link, num, den)
+                        _add(found, key, enterprise_id, link or "", num, den)
                     elif link is None:  # in growth but not in the sum: figures changed since
                         unsure |= {(*key, None), (*key, growth_link)}
                     else:  # counted under another link in the two

@@ -287,9 +287,15 @@ def kpi_values_export(request):
         values = values.filter(period=period)
     if scope in Scope.values:
         values = values.filter(scope=scope)
+    computed = None
+    if scope not in (Scope.CLUSTER, Scope.LINK):
+        computed = selectors.enterprise_kpi_values(request.user, cluster=cluster, period=period or None)
     every_figure = is_office(request.user, cluster)
     response = HttpResponse(
-        kpi_reports.kpi_values_csv(values, every_figure=every_figure), content_type="text/csv; charset=utf-8"
+        kpi_reports.kpi_values_csv(
+            values, computed=computed.rows() if computed is not None else (), every_figure=every_figure
+        ),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="kpi-values{"-" + period if period else ""}.csv"'
     return response

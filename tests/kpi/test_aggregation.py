@@ -11,6 +11,7 @@ from kpi.choices import SubmissionStatus
 from kpi.models import ClusterKpi, DataCollectionRules, KpiComputation, KpiValue, Span
 from tests.governance.factories import EnterpriseFactory
 from tests.kpi.aggregation_data import generate, reference
+from tests.kpi.values import all_values, enterprise_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ APPROVED = {SubmissionStatus.APPROVED, SubmissionStatus.LOCKED}
 def stored(cluster, span: Span) -> dict:
     return {
         (v.kpi.code, v.scope, v.link, v.enterprise_id): v
-        for v in KpiValue.objects.filter(cluster=cluster, period=span.key).select_related("kpi")
+        for v in all_values(cluster, span.key)
         if not v.kpi.is_platform
     }
 
@@ -157,11 +158,9 @@ def test_quartiles_only_over_ten_firms_and_each_the_mean_of_three(cluster):
     published = 0
     for row in rows.exclude(kpi__source="platform"):
         firms = sorted(
-            KpiValue.objects.filter(
-                cluster=dataset.cluster, period="2025-07", kpi=row.kpi, scope="enterprise", value__isnull=False
-            )
-            .filter(**({"link": row.link} if row.scope == "link" else {}))
-            .values_list("value", flat=True)
+            v.value
+            for v in enterprise_rows(dataset.cluster, "2025-07", row.kpi)
+            if v.value is not None and (row.scope != "link" or v.link == row.link)
         )
         if len(firms) >= 10:
             expected = smoothed_quartiles(firms)
@@ -186,11 +185,7 @@ def test_the_office_sets_how_many_firms_quartiles_need(cluster, threshold):
     for row in KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", scope="cluster").exclude(
         kpi__source="platform"
     ):
-        firms = list(
-            KpiValue.objects.filter(cluster=dataset.cluster, period="2025-07", kpi=row.kpi, scope="enterprise")
-            .exclude(value=None)
-            .values_list("value", flat=True)
-        )
+        firms = [v.value for v in enterprise_rows(dataset.cluster, "2025-07", row.kpi) if v.value is not None]
         sizes.add(len(firms) >= threshold)
         assert (row.median is not None) == (len(firms) >= threshold), (row, len(firms))
         if len(firms) >= threshold:
@@ -214,7 +209,7 @@ def test_the_number_of_queries_does_not_grow_with_the_enterprises(cluster, other
         counts.append(len(queries))
     # The small cluster has thin links, whose disclosure control reads their firms once more (one query).
     assert counts[1] <= counts[0]
-    assert KpiValue.objects.filter(cluster=large.cluster, period=key, scope="enterprise").count() > 300
+    assert len(enterprise_rows(large.cluster, key)) > 300
 
 
 def test_platform_kpis_come_from_the_platforms_records(cluster):

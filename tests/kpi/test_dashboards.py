@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from governance.models import ActionItem
 from kpi import services
-from kpi.models import Alert, ClusterKpi, KpiValue
+from kpi.models import Alert, ClusterKpi, Kpi, KpiValue
 from tests.governance.factories import BodyFactory, ClusterRoleFactory, EnterpriseFactory
 from tests.governance.test_api import API, token_client
 from tests.kpi.test_alerts import FIRST, report
 from tests.kpi.test_views import login
+from tests.kpi.values import enterprise_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +249,11 @@ def test_an_approved_change_recomputes_a_computed_month(cluster, computed, djang
         # The month is locked: an approved correction writes through the "correction" channel.
         result = services.data_values_write(cluster=cluster, user=office, rows=rows, channel="correction")
     assert result.updated == 1
-    value = KpiValue.objects.get(kpi__code="DEFECT", scope="enterprise", enterprise=processing[3], period="2025-03")
+    (value,) = [
+        v
+        for v in enterprise_rows(cluster, "2025-03", Kpi.objects.get(code="DEFECT"))
+        if v.enterprise_id == processing[3].pk
+    ]
     assert value.value == Decimal("0.01")
 
 

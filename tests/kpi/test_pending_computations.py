@@ -8,9 +8,10 @@ from django.core.management import call_command
 
 from kpi import services, tasks
 from kpi.choices import SubmissionStatus
-from kpi.models import KpiValue, PendingComputation, Submission
+from kpi.models import KpiComputation, KpiValue, PendingComputation, Submission
 from tests.governance.factories import ClusterRoleFactory
 from tests.kpi.aggregation_data import generate
+from tests.kpi.values import enterprise_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,10 @@ NOW = datetime.datetime(2025, 8, 5, 9, 0, tzinfo=datetime.UTC)  # July's figures
 
 def values_of(cluster) -> dict[tuple, tuple]:
     """Every KPI value of the cluster, keyed without ids (the enterprises by name), as readers see them."""
-    rows = KpiValue.objects.filter(cluster=cluster).select_related("kpi", "enterprise")
+    periods = KpiComputation.objects.filter(cluster=cluster).values_list("period", flat=True)
+    rows = list(KpiValue.objects.filter(cluster=cluster).select_related("kpi")) + [
+        v for period in periods for v in enterprise_rows(cluster, period)
+    ]
     return {
         (v.kpi.code, v.period, v.scope, v.link, v.enterprise.name if v.enterprise_id else ""): (
             v.value,

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 
 from kpi import services
-from kpi.models import ClusterKpi, KpiValue, Span, add_months
+from kpi.models import ClusterKpi, Kpi, KpiValue, Span, add_months
 from tests.governance.factories import EnterpriseFactory
 from tests.kpi.test_disclosure import report_months
+from tests.kpi.values import enterprise_rows
 
 D = datetime.date
 
@@ -95,12 +96,17 @@ def test_export_growth_worked_by_hand(cluster):
     report_months(cluster, figures)
     services.kpi_values_compute_many(clusters=[cluster], spans=["2025-03", "2025-Q1"])
 
-    def growth(period, **where):
-        row = KpiValue.objects.get(cluster=cluster, kpi__code="EXPGR", period=period, **where)
-        return row.value
+    def growth(period, enterprise=None, **where):
+        if enterprise is not None:
+            (row,) = [v for v in firms(period) if v.enterprise_id == enterprise.pk]
+            return row.value
+        return KpiValue.objects.get(cluster=cluster, kpi__code="EXPGR", period=period, **where).value
+
+    def firms(period):
+        return enterprise_rows(cluster, period, Kpi.objects.get(code="EXPGR"))
 
     assert growth("2025-03", scope="cluster") == pytest.approx(Decimal(320) / Decimal(300) - 1, abs=Decimal("1e-8"))
     assert growth("2025-03", enterprise=mill) == pytest.approx(Decimal("0.3"), abs=Decimal("1e-8"))
     assert growth("2025-03", enterprise=farm) == pytest.approx(Decimal("-0.05"), abs=Decimal("1e-8"))
-    assert not KpiValue.objects.filter(kpi__code="EXPGR", period="2025-03", enterprise=lab).exists()
+    assert lab.pk not in {v.enterprise_id for v in firms("2025-03")}
     assert float(growth("2025-Q1", scope="cluster")) == pytest.approx(962 / 902 - 1, abs=1e-8)
