@@ -70,17 +70,15 @@ ranked AS (
     -- Each enterprise's place among its link's and its cluster's (for the quartiles), and the largest
     -- contributions of each (for the dominance rule).
     SELECT ent.*,
-           ROW_NUMBER() OVER (PARTITION BY cluster_id, si, kpi_id, link
-                              ORDER BY CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id) AS rn_l,
-           COUNT(v) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS nv_l,
-           MAX(num) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS top_num_l,
-           MAX(den) OVER (PARTITION BY cluster_id, si, kpi_id, link) AS top_den_l,
-           ROW_NUMBER() OVER (PARTITION BY cluster_id, si, kpi_id
-                              ORDER BY CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id) AS rn_c,
-           COUNT(v) OVER (PARTITION BY cluster_id, si, kpi_id) AS nv_c,
-           MAX(num) OVER (PARTITION BY cluster_id, si, kpi_id) AS top_num_c,
-           MAX(den) OVER (PARTITION BY cluster_id, si, kpi_id) AS top_den_c
+           ROW_NUMBER() OVER by_link AS rn_l, COUNT(v) OVER by_link AS nv_l,
+           MAX(num) OVER by_link AS top_num_l, MAX(den) OVER by_link AS top_den_l,
+           ROW_NUMBER() OVER by_cluster AS rn_c, COUNT(v) OVER by_cluster AS nv_c,
+           MAX(num) OVER by_cluster AS top_num_c, MAX(den) OVER by_cluster AS top_den_c
     FROM ent
+    -- One window per partition: the place in the order, and over the whole partition (the frame) its count and
+    -- largest contributions, in one pass over each sort.
+    WINDOW by_link AS (PARTITION BY cluster_id, si, kpi_id, link ORDER BY {_ranking()} {_WHOLE}),
+           by_cluster AS (PARTITION BY cluster_id, si, kpi_id ORDER BY {_ranking()} {_WHOLE})
 ),
 scoped AS (
     SELECT r.cluster_id, r.si, r.kpi_id, %(scope_link)s AS scope, r.link, SUM(r.num) AS num, SUM(r.den) AS den,
@@ -153,6 +151,14 @@ def insert_data_kpis(
             return cursor.rowcount
         finally:
             cursor.execute("SET LOCAL work_mem = DEFAULT; SET LOCAL enable_nestloop = DEFAULT; SET LOCAL jit = DEFAULT")
+
+
+_WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+
+
+def _ranking() -> str:
+    """The order of enterprises' values for the quartiles: values first (to 8 places), then by enterprise."""
+    return "CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id"
 
 
 def _quartile_columns(rank: str, count: str) -> str:

@@ -196,6 +196,8 @@ def figure_ctes(batch: Batch, p: SqlParams, where: str = "") -> str:
         )
         return f"CASE {cases} END"
 
+    # Materialized: each later step reads these narrow rows, not the expressions (and the wide rows) behind them.
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     return f"""{tables},
 figures AS (
     SELECT dv.cluster_id, dv.enterprise_id, p.month,
@@ -209,35 +211,39 @@ figures AS (
       AND (s.status IN ({final}) OR (c.with_submitted = 1 AND s.status = %(submitted)s))
     GROUP BY dv.cluster_id, dv.enterprise_id, p.month
 ),
-sums AS (
-    SELECT f.cluster_id, sm.si, f.enterprise_id,
-           {sums}
-    FROM figures f
-    JOIN span_months sm ON sm.month = f.month
-    JOIN spans sp ON sp.si = sm.si
-    GROUP BY f.cluster_id, sm.si, f.enterprise_id
-),
-pairs AS (
-    SELECT s.cluster_id, s.si, t.kpi_id, s.enterprise_id, {pick("numerator")} AS num, {pick("denominator")} AS den
-    FROM sums s
-    JOIN work w ON w.cluster_id = s.cluster_id AND w.si = s.si
-    JOIN terms t ON t.cluster_id = s.cluster_id
-),
-ent AS (
+sums AS {materialized} (
     -- The link of the span's last month: a past link where the enterprise has moved since (EnterprisePastLink).
-    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id,
-           COALESCE(
+    SELECT g.*, sp.days, COALESCE(
                (SELECT pl.link FROM {table_name(EnterprisePastLink)} pl
-                WHERE pl.enterprise_id = p.enterprise_id AND pl.until > sp.last_month
+                WHERE pl.enterprise_id = g.enterprise_id AND pl.until > sp.last_month
                 ORDER BY pl.until LIMIT 1),
                e.value_chain_link
-           ) AS link,
-           p.num, p.den, {value_sql("p")} AS v
+           ) AS link
+    FROM (
+        SELECT f.cluster_id, sm.si, f.enterprise_id,
+               {sums}
+        FROM figures f
+        JOIN span_months sm ON sm.month = f.month
+        JOIN spans sp ON sp.si = sm.si
+        GROUP BY f.cluster_id, sm.si, f.enterprise_id
+    ) g
+    JOIN spans sp ON sp.si = g.si
+    JOIN {table_name(Enterprise)} e ON e.id = g.enterprise_id
+),
+pairs AS (
+    -- Each KPI's two columns, with what its value is computed with (so `ent` joins nothing).
+    SELECT s.cluster_id, s.si, t.kpi_id, s.enterprise_id, s.link, s.days,
+           t.multiplier, t.per_days, t.shift, t.denominator,
+           {pick("numerator")} AS num, {pick("denominator")} AS den
+    FROM sums s
+    JOIN terms t ON t.cluster_id = s.cluster_id
+    JOIN work w ON w.cluster_id = s.cluster_id AND w.si = s.si
+),
+ent AS {materialized} (
+    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, p.link, p.num, p.den,
+           {value_sql("p", term="p", span="p")} AS v
     FROM pairs p
-    JOIN terms t ON t.cluster_id = p.cluster_id AND t.kpi_id = p.kpi_id
-    JOIN spans sp ON sp.si = p.si
-    JOIN {table_name(Enterprise)} e ON e.id = p.enterprise_id
-    WHERE p.num IS NOT NULL AND (t.denominator IS NULL OR p.den IS NOT NULL)
+    WHERE p.num IS NOT NULL AND (p.denominator IS NULL OR p.den IS NOT NULL)
 )"""
 
 
