@@ -268,9 +268,11 @@ def _recompute_counted(cluster: Cluster, statuses: dict, rows: list[Row]) -> Non
     """Figures that count in the KPIs changed after their period was computed: recompute it."""
 
     counted = set(counted_statuses(count_submitted=collection_rules(cluster).count_submitted))
-    months = {r.month for r in rows if statuses.get((r.enterprise_id, r.period_id)) in counted}
-    if months:
-        kpi_values_changed(cluster_id=cluster.pk, months=months)
+    counting = [r for r in rows if statuses.get((r.enterprise_id, r.period_id)) in counted]
+    if counting:
+        kpi_values_changed(
+            cluster_id=cluster.pk, months={r.month for r in counting}, elements={r.element_id for r in counting}
+        )
 
 
 def _parse_row(index, raw, enterprises, writable, months, periods, elements, problems) -> Row | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Collection
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -17,8 +18,8 @@ from django.utils import timezone
 
 from governance.models import Cluster
 
-from ..choices import PeriodKind, Trigger
-from ..models import KpiComputation, PendingComputation, ReportingPeriod, Span, add_months
+from ..choices import KpiSource, PeriodKind, Trigger
+from ..models import ClusterKpi, KpiComputation, PendingComputation, ReportingPeriod, Span, add_months
 from .computation import BATCH_CLUSTERS, kpi_values_compute_many, span_check_begun
 
 # A change's own task computes its periods right after it commits; the sweep takes what is still pending after
@@ -56,12 +57,14 @@ def pending_record(*, cluster_id: int, keys: list[str], trigger: str, now: datet
 
 
 def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
-    """The periods are recorded with the change that calls for them, and computed once it commits."""
-    from ..tasks import kpi_values_compute_task
+    """The periods are recorded with the change that calls for them, and computed once it commits: together, in
+    one task and one transaction, so readers never see a month computed from the new figures beside its quarter
+    (or its growth a year later) from the old."""
+    from ..tasks import kpi_values_compute_periods_task
 
     pending_record(cluster_id=cluster_id, keys=keys, trigger=trigger)
-    for key in keys:
-        transaction.on_commit(partial(kpi_values_compute_task.delay, cluster_id, key, trigger))
+    if keys:
+        transaction.on_commit(partial(kpi_values_compute_periods_task.delay, cluster_id, keys, trigger))
 
 
 def kpi_values_sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = SWEEP_GRACE) -> int:
@@ -94,14 +97,34 @@ def kpi_values_recompute(*, cluster: Cluster, span: Span | str, trigger: str = T
     return span.key
 
 
-def kpi_values_changed(*, cluster_id: int, months, trigger: str = Trigger.CHANGE) -> list[str]:
+def kpi_values_changed(
+    *, cluster_id: int, months, elements: Collection[int] | None = None, trigger: str = Trigger.CHANGE
+) -> list[str]:
     """Figures of these months changed: record and queue the months and quarters to compute again.
 
-    Every period already computed, and every month the cluster has opened and begun (and its quarter), even if not
-    computed yet: its first computation may be running right now, reading the figures from before this change.
+    Only what the change can move: the months and their quarters, and a year later only where an active growth
+    KPI reads a changed element (EXPGR compares a period with the same period a year before). `elements`: the
+    data elements whose figures changed (None: which figures count changed, an approval or a return, so every
+    element); a change of figures no active KPI reads moves nothing. Every period already computed is taken, and
+    every month the cluster has opened and begun (and its quarter), even if not computed yet: its first computation
+    may be running right now, reading the figures from before this change.
     """
-    # Growth on the same period a year before reads these months too, a year later.
-    months = set(months) | {add_months(m, 12) for m in months}
+    active = list(
+        ClusterKpi.objects.filter(cluster_id=cluster_id, active=True).values_list(
+            "kpi__source", "kpi__numerator_id", "kpi__denominator_id", "kpi__year_over_year"
+        )
+    )
+    if elements is None:
+        growth = not active or any(kpi[3] for kpi in active)  # no settings yet: the computation makes them all
+    else:
+        changed = set(elements)
+        active = [kpi for kpi in active if kpi[0] == KpiSource.DATA and {kpi[1], kpi[2]} & changed]
+        if not active:
+            return []
+        growth = any(kpi[3] for kpi in active)
+    months = set(months)
+    if growth:
+        months |= {add_months(m, 12) for m in months}
     keys = {Span.month(m).key for m in months} | {Span.quarter_of(m).key for m in months}
     computed = set(
         KpiComputation.objects.filter(cluster_id=cluster_id, period__in=keys).values_list("period", flat=True)

@@ -73,7 +73,7 @@ def test_a_crash_after_the_change_is_restored_by_the_next_sweep(twins, monkeypat
     assert approved and not PendingComputation.objects.filter(cluster=undisturbed).exists()
 
     # Crashed: the approval commits with its recomputation recorded, and the work after the commit never runs.
-    monkeypatch.setattr(tasks.kpi_values_compute_task, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.kpi_values_compute_periods_task, "delay", lambda *args, **kwargs: None)
     with django_capture_on_commit_callbacks(execute=True):
         assert approve_the_submitted(crashed, JULY, ClusterRoleFactory(cluster=crashed).user) == approved
     pending = set(PendingComputation.objects.filter(cluster=crashed).values_list("period", flat=True))
@@ -115,7 +115,7 @@ def test_a_change_to_a_month_never_computed_is_recorded_too(cluster, monkeypatch
     services.cluster_kpis_ensure(cluster=cluster)
     generate(cluster, seed=5)
     assert not services.kpi_values_changed(cluster_id=cluster.pk, months=[datetime.date(2030, 1, 1)])  # not opened
-    monkeypatch.setattr(tasks.kpi_values_compute_task, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.kpi_values_compute_periods_task, "delay", lambda *args, **kwargs: None)
     queued = services.kpi_values_changed(cluster_id=cluster.pk, months=[JULY])
     assert queued == ["2025-07", "2025-Q3"]  # July 2026 is not opened: no growth to recompute a year later
     assert set(PendingComputation.objects.filter(cluster=cluster).values_list("period", flat=True)) == set(queued)
