@@ -293,6 +293,9 @@ def measure_aggregation(label: str, ids: list[int], months: int) -> dict:
         "month": (month_again, month_floor),
         "history": (history, history_floor),
     }
+    floor_read_write = {"month": month_fine, "history": history_fine + write_floor}
+    ours = {"month": month_again, "history": history}
+    compare_with_analysts(ids, {"month": [last], "history": all_months}, ours, floor_read_write)
     print(f"  {stored:,} KPI values stored; kpi_datavalue on disk: {size}")
     print(
         f"  history against reading and writing (GROUP BY floor + write floor): "
@@ -365,6 +368,48 @@ def enterprise_checksum(clusters) -> str:
     return digest
 
 
+def compare_with_analysts(ids, months_of: dict, ours: dict, floors: dict) -> None:
+    """The same KPIs by pandas and by DuckDB from the same figures (bench/analyst.py), against ours and the floor of
+    reading the figures once (the per-enterprise GROUP BY) plus writing the rows still stored once."""
+    import tempfile
+
+    from bench import analyst
+
+    try:
+        import duckdb  # noqa: F401
+        import pandas  # noqa: F401
+    except ImportError:
+        print("  (pandas and DuckDB are not installed: pip install -e '.[bench]')", flush=True)
+        return
+    folder = Path(tempfile.mkdtemp())
+    terms, stocks, min_q = analyst.catalogue(ids)
+    unlocked = analyst.open_periods(ids)
+    for what, months in months_of.items():
+        spans = analyst.spans(months, quarters=what == "history")
+        needed = sorted({m for s in spans for m in (*s.months, *s.year_before)})
+        figures = folder / f"figures-{what}.csv"
+        exported = analyst.export_figures(ids, needed, figures)
+        expected = analyst.stored(ids, [s.key for s in spans])
+        print(
+            f"  {what}: ours {ours[what]:.2f} s, {ours[what] / floors[what]:.1f}× the floor of reading the figures "
+            f"once and writing the stored rows once ({floors[what]:.2f} s); figures out as CSV {exported:.2f} s",
+            flush=True,
+        )
+        for name, compute in (("pandas", analyst.pandas_kpis), ("DuckDB", analyst.duckdb_kpis)):
+            out = folder / f"{name}-{what}.csv"
+            started = time.perf_counter()
+            compute(figures, terms, stocks, spans, min_q, out)
+            alone = time.perf_counter() - started
+            copied = analyst.copy_into_postgres(out)
+            end_to_end = exported + alone + copied
+            print(
+                f"    {name:<7} CSV in, values out {alone:6.2f} s; with the figures out of and the values into "
+                f"PostgreSQL {end_to_end:6.2f} s (ours {ours[what] / end_to_end:.2f}× that); "
+                f"values {analyst.check(out, expected, unlocked)}",
+                flush=True,
+            )
+
+
 def values_checksum(ids: list[int], rows: str) -> str:
     """md5 of the stored KPI values of these clusters (`rows`: a condition on kpi_kpivalue), in a fixed order,
     each value as PostgreSQL prints its numeric (so the digest is the same on any machine)."""
@@ -399,23 +444,41 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
     from django.db import connection
     from django.test import Client
 
-    from governance.models import ClusterRole
+    from governance.models import ClusterRole, Enterprise
     from kpi.models import KpiValue
 
-    user = get_user_model().objects.filter(username="bench-council").first()
-    if user is None:
-        user = get_user_model().objects.create_user("bench-council", password="bench-pass-1234")
-        ClusterRole.objects.create(user=user, cluster_id=cluster_id, role="council")
+    def person(role: str):
+        user = get_user_model().objects.filter(username=f"bench-{role}").first()
+        if user is None:
+            user = get_user_model().objects.create_user(f"bench-{role}", password="bench-pass-1234")
+            grant = ClusterRole.objects.create(user=user, cluster_id=cluster_id, role=role)
+            if role == "enterprise":
+                grant.enterprises.add(Enterprise.objects.filter(cluster_id=cluster_id).order_by("pk").first())
+        return user
+
     latest = KpiValue.objects.filter(cluster_id=cluster_id, period_kind="month").latest("period_start").period
-    pages = {
-        "council overview": f"/data/kpis/?cluster={cluster_id}&period={latest}",
-        "KPI detail (DEFECT)": f"/data/kpis/DEFECT/?cluster={cluster_id}&period={latest}",
-    }
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    print(f"dashboards of the single cluster (period {latest}):")
-    for label, url in pages.items():
+    firm = Enterprise.objects.filter(cluster_id=cluster_id).order_by("pk").first()
+    # (label, who reads it, url): the pages that read stored values, then those that compute enterprises' own values
+    # when read (issue 12): the KPI's distribution for the office, an enterprise's own page with its trend, and a page
+    # of the API's enterprise values.
+    pages = [
+        ("council overview", "council", f"/data/kpis/?cluster={cluster_id}&period={latest}"),
+        ("KPI detail (council)", "council", f"/data/kpis/DEFECT/?cluster={cluster_id}&period={latest}"),
+        ("KPI detail (office)", "office", f"/data/kpis/DEFECT/?cluster={cluster_id}&period={latest}"),
+        ("own page + trend", "enterprise", f"/data/kpis/enterprise/{firm.pk}/?cluster={cluster_id}&period={latest}"),
+        (
+            "API, 100 firms' values",
+            "office",
+            f"/api/v1/kpi-values/?cluster={cluster_id}&period={latest}&scope=enterprise&page_size=100",
+        ),
+    ]
+    sessions = {}
+    size = Enterprise.objects.filter(cluster_id=cluster_id).count()
+    print(f"pages of a cluster of {size} enterprises (period {latest}):")
+    for label, role, url in pages:
+        client = Client(SERVER_NAME="127.0.0.1")
+        client.force_login(person(role))
+        sessions[label] = client.cookies["sessionid"].value
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         queries: list[str] = []
@@ -427,7 +490,7 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
             client.get(url)
             times.append(time.perf_counter() - started)
         print(
-            f"  {label:<22} {len(queries):3d} queries; one request at a time: "
+            f"  {label:<24} {len(queries):3d} queries; one request at a time: "
             f"p50 {1000 * statistics.median(times):6.1f} ms, p95 {1000 * percentile(times, 0.95):6.1f} ms"
         )
 
@@ -466,7 +529,7 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
             except OSError:
                 time.sleep(0.1)
 
-        def fetch(url: str) -> float:
+        def fetch(url: str, session: str) -> float:
             request = urllib.request.Request(base + url, headers={"Cookie": f"sessionid={session}"})
             started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -474,15 +537,16 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
                 response.read()
             return time.perf_counter() - started
 
-        for label, url in pages.items():
+        for label, _role, url in pages:
+            session = sessions[label]
             for _ in range(6):
-                fetch(url)  # warm every worker
+                fetch(url, session)  # warm every worker
             log.write_text("")
             latencies: list[float] = []
             lock = threading.Lock()
 
-            def run(url=url, latencies=latencies, lock=lock):
-                mine = [fetch(url) for _ in range(requests_per_client)]
+            def run(url=url, session=session, latencies=latencies, lock=lock):
+                mine = [fetch(url, session) for _ in range(requests_per_client)]
                 with lock:
                     latencies.extend(mine)
 
@@ -501,7 +565,7 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
                 if line.split() and line.split()[0] == path
             ]
             print(
-                f"  {label:<22} {concurrency} clients × {requests_per_client}: server time "
+                f"  {label:<24} {concurrency} clients × {requests_per_client}: server time "
                 f"p50 {1000 * statistics.median(server_times):6.1f} ms, "
                 f"p95 {1000 * percentile(server_times, 0.95):6.1f} ms; latency "
                 f"p50 {1000 * statistics.median(latencies):6.1f} ms, p95 {1000 * percentile(latencies, 0.95):6.1f} ms; "
@@ -545,6 +609,7 @@ def main() -> None:
         n, e = args.national_clusters, args.national_enterprises
         _t, ids = timed(f"build: {n} clusters × {e} enterprises × 12 months", lambda: build("National", n, e, 12, 0.2))
         measure_aggregation("national", ids, 12)
+        measure_pages(ids[0], args.concurrency, args.requests)
 
 
 if __name__ == "__main__":

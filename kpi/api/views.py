@@ -207,9 +207,14 @@ class MergedRows:
     """Stored KPI values and enterprises' values computed on read, as one list in one order that a paginator pages:
     a page [a, b) reads the first b rows of each (one COUNT and one page of each) and merges them."""
 
-    def __init__(self, stored, computed: EnterpriseValues | None, order: tuple[str, ...]) -> None:
-        self.stored, self.computed, self.order = stored, computed, order
+    def __init__(
+        self, stored, computed: EnterpriseValues | None, order: tuple[str, ...], ahead: int | None = None
+    ) -> None:
+        """ahead: how many rows the page asked for will need (its last row's place): the computed rows are read
+        once, with their count, when the paginator first counts."""
+        self.stored, self.computed, self.order, self.ahead = stored, computed, order, ahead
         self._count: int | None = None
+        self._head: list[KpiValue] | None = None
 
     def key(self, row: KpiValue) -> tuple:
         return tuple(
@@ -218,7 +223,12 @@ class MergedRows:
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self.stored.count() + (self.computed.count() if self.computed is not None else 0)
+            computed = 0
+            if self.computed is not None and self.ahead is not None:
+                self._head, computed = self.computed.head(self.ahead)
+            elif self.computed is not None:
+                computed = self.computed.count()
+            self._count = self.stored.count() + computed
         return self._count
 
     def __len__(self) -> int:
@@ -228,7 +238,11 @@ class MergedRows:
         if not isinstance(index, slice) or index.stop is None:
             raise TypeError("KPI values are read a page at a time")
         stored = list(self.stored[: index.stop])
-        computed = self.computed.rows(limit=index.stop) if self.computed is not None else []
+        computed: list[KpiValue] = []
+        if self._head is not None and index.stop <= (self.ahead or 0):
+            computed = self._head[: index.stop]
+        elif self.computed is not None:
+            computed = self.computed.rows(limit=index.stop)
         return list(heapq.merge(stored, computed, key=self.key))[index]
 
 
@@ -257,6 +271,14 @@ class KpiValueViewSet(ScopedListViewSet):
     def now(self):
         return timezone.now()
 
+    def _rows_needed(self, request) -> int | None:
+        """The place of the last row of the page asked for (None: not a page number)."""
+        size = self.paginator.get_page_size(request) if isinstance(self.paginator, PageNumberPagination) else None
+        number = request.query_params.get("page", "1")
+        if not size or not number.isdigit() or int(number) < 1:
+            return None
+        return int(number) * size
+
     def list(self, request, *args, **kwargs):
         """Cluster and link values are stored; enterprises' own values are computed for the page asked for, and
         merged with the stored rows in the same order."""
@@ -279,7 +301,7 @@ class KpiValueViewSet(ScopedListViewSet):
                 order=tuple(o for o in order if o.lstrip("-") in ENTERPRISE_ORDER),
                 now=self.now,
             )
-        page = self.paginate_queryset(MergedRows(stored, computed, order))
+        page = self.paginate_queryset(MergedRows(stored, computed, order, ahead=self._rows_needed(request)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=serializers.RecomputeSerializer, responses={202: serializers.RecomputedSerializer})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.db import connection
 from django.db.models.expressions import Col
@@ -25,9 +24,12 @@ from core.sql import SqlParams
 from governance.models import Cluster, Enterprise
 
 from ..choices import Disclosure, Scope
-from ..models import ClusterKpi, DataCollectionRules, Kpi, KpiValue, ReportingPeriod, Span
+from ..models import ClusterKpi, DataCollectionRules, KpiValue, ReportingPeriod, Span
 from .formula import status_sql
-from .statement import SETTING_RELATED, Batch, batch_of, figure_ctes, sql_params, table_name
+from .statement import SETTING_RELATED, Batch, batch_of, figure_ctes, sql_params
+
+# A value's fields in the order of the model's (KpiValue.from_db builds it positionally).
+VALUE_FIELDS = [f.attname for f in KpiValue._meta.concrete_fields]
 
 # What a value's enterprise is read with (the rest of it loads if asked for).
 ENTERPRISE_FIELDS = ["id", "cluster_id", "name", "taxpayer_id"]
@@ -37,10 +39,10 @@ ENTERPRISE_FIELDS = ["id", "cluster_id", "name", "taxpayer_id"]
 ORDER_SQL: dict[str, str | None] = {
     "period_start": "sp.start",
     "period_kind": "sp.kind",
-    "kpi__position": "k.position",
+    "kpi__position": "j.position",
     "scope": None,  # one scope: nothing to order
     "link": "j.link",
-    "enterprise__taxpayer_id": "en.taxpayer_id",
+    "enterprise__taxpayer_id": "j.taxpayer_id",
 }
 DEFAULT_ORDER = ("period_start", "period_kind", "kpi__position", "link", "enterprise__taxpayer_id")
 
@@ -78,20 +80,23 @@ class EnterpriseValues:
 
     def rows(self, *, limit: int | None = None) -> list[KpiValue]:
         """In `order` (by default the API's: period, KPI, link, taxpayer id); `limit`: only the first so many."""
+        return self.head(limit)[0]
+
+    def head(self, limit: int | None = None) -> tuple[list[KpiValue], int]:
+        """The first `limit` rows (all where None) and how many there are in all, from one statement."""
         prepared = self._prepare()
         if prepared is None:
-            return []
+            return [], 0
         batch, settings, p, where = prepared
         limit_sql = f"LIMIT {p.add('limit', int(limit))}" if limit is not None else ""
+        stored = _stored_as
         sql = f"""
 {self._ctes(batch, p, where)}
-SELECT j.cluster_id, j.kpi_id, sp.span_key, sp.kind, sp.start, j.link, j.enterprise_id, j.value, j.num,
-       CASE WHEN j.denominator IS NOT NULL THEN j.den END, j.target, j.minimum, j.status,
-       en.name, en.taxpayer_id
+SELECT j.cluster_id, j.kpi_id, sp.span_key, sp.kind, sp.start, j.link, j.enterprise_id, {stored("j.value")},
+       {stored("j.num")}, {stored("CASE WHEN j.denominator IS NOT NULL THEN j.den END")}, {stored("j.target")},
+       {stored("j.minimum")}, j.status, j.name, j.taxpayer_id, COUNT(*) OVER () AS total
 FROM judged j
 JOIN spans sp ON sp.si = j.si
-JOIN {table_name(Enterprise)} en ON en.id = j.enterprise_id
-JOIN {table_name(Kpi)} k ON k.id = j.kpi_id
 ORDER BY {self._order_sql()}
 {limit_sql}
 """
@@ -100,40 +105,36 @@ ORDER BY {self._order_sql()}
             found = cursor.fetchall()
         kpis = {s.kpi_id: s.kpi for rows in settings.values() for s in rows}
         decimal = _decimal_converter()
+        enterprises: dict[int, Enterprise] = {}
+        kpi_cache, enterprise_cache = KpiValue.kpi.field, KpiValue.enterprise.field
         result = []
         for (
             cluster_id, kpi_id, key, kind, start, link, enterprise_id, value, numerator, denominator, target,
-            minimum, status, name, taxpayer_id,
+            minimum, status, name, taxpayer_id, _total,
         ) in found:  # fmt: skip
-            enterprise = Enterprise.from_db(
-                connection.alias,
-                ["id", "cluster_id", "name", "taxpayer_id"],
-                [enterprise_id, cluster_id, name, taxpayer_id],
-            )
-            result.append(
-                KpiValue(
-                    cluster_id=cluster_id,
-                    kpi=kpis[kpi_id],
-                    period=key,
-                    period_kind=kind,
-                    period_start=_date(start),
-                    scope=Scope.ENTERPRISE,
-                    link=link,
-                    enterprise=enterprise,
-                    value=decimal(value),
-                    numerator=decimal(numerator),
-                    denominator=decimal(denominator),
-                    target=decimal(target),
-                    minimum=decimal(minimum),
-                    status=status,
-                    reporting_enterprises=1,
-                    disclosure=Disclosure.PUBLISHED,
+            enterprise = enterprises.get(enterprise_id)
+            if enterprise is None:
+                enterprise = enterprises[enterprise_id] = Enterprise.from_db(
+                    connection.alias, ENTERPRISE_FIELDS, [enterprise_id, cluster_id, name, taxpayer_id]
                 )
-            )
+            # As Django builds a row it read (every field, in order): the database computed it. It has no id, and
+            # the table refuses an enterprise's row, so it is never saved.
+            row = KpiValue.from_db(
+                connection.alias,
+                VALUE_FIELDS,
+                (
+                    None, cluster_id, kpi_id, key, kind, _date(start), Scope.ENTERPRISE, link, enterprise_id,
+                    decimal(value), decimal(numerator), decimal(denominator), decimal(target), decimal(minimum),
+                    status, 1, None, None, None, Disclosure.PUBLISHED,
+                ),
+            )  # fmt: skip
+            kpi_cache.set_cached_value(row, kpis[kpi_id])
+            enterprise_cache.set_cached_value(row, enterprise)
+            result.append(row)
         if self.final_at is not None:
             for row in result:
                 row.final_at = self.final_at.get((row.cluster_id, row.period))  # type: ignore[attr-defined]
-        return result
+        return result, found[0][-1] if found else 0
 
     def count(self) -> int:
         prepared = self._prepare()
@@ -161,11 +162,11 @@ ORDER BY {self._order_sql()}
             filters.append(f"e.link = {p.add('only_link', self.link)}")
         if self.status is not None:
             filters.append(f"{status_sql('v', judged='v.judged = 1')} = {p.add('only_status', self.status)}")
-        return f"""WITH {figure_ctes(batch, p, where)},
+        return f"""WITH {figure_ctes(batch, p, where, reading=True)},
 valued AS (
-    SELECT e.cluster_id, e.si, e.kpi_id, e.link, e.enterprise_id, e.num, e.den, e.v AS value,
-           t.target, t.minimum, t.direction, t.denominator, t.judged
-    FROM ent e JOIN terms t ON t.cluster_id = e.cluster_id AND t.kpi_id = e.kpi_id
+    SELECT e.cluster_id, e.si, e.kpi_id, e.link, e.enterprise_id, e.num, e.den, e.v AS value, e.target, e.minimum,
+           e.direction, e.denominator, e.judged, e.position, e.name, e.taxpayer_id
+    FROM ent e
     {"WHERE " + filters[0] if self.link is not None else ""}
 ),
 judged AS (
@@ -232,22 +233,26 @@ def _date(value) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
+def _stored_as(column: str) -> str:
+    """A computed value as the table's numeric(30, 8) column would hold it: PostgreSQL rounds it to 8 places by the
+    column's own cast; SQLite's floats are rounded by Django's converter (`_decimal_converter`)."""
+    return f"CAST({column} AS NUMERIC(30, 8))" if connection.vendor == "postgresql" else column
+
+
 def _decimal_converter():
-    """Values as a stored row would give them: rounded to the column's 8 places by the database's own converters
-    (PostgreSQL's numeric, SQLite's float), so a value computed on read equals the one the table would hold."""
+    """Values as a stored row would give them on SQLite: Django's converters of the column (PostgreSQL rounds them in
+    the statement, `_stored_as`), so a value computed on read equals the one the table would hold."""
+    if connection.vendor == "postgresql":
+        return lambda value: value
     field = KpiValue._meta.get_field("value")
     column = Col(KpiValue._meta.db_table, field)
     converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-
-    places = Decimal(1).scaleb(-field.decimal_places)
 
     def convert(value):
         if value is None:
             return None
         for converter in converters:
             value = converter(value, column, connection)
-        if connection.vendor == "postgresql":  # numeric(30, 8) rounds half away from zero
-            value = Decimal(value).quantize(places, rounding=ROUND_HALF_UP, context=Context(prec=field.max_digits + 8))
         return value
 
     return convert

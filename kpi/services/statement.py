@@ -52,6 +52,7 @@ class TermRow(NamedTuple):
     minimum: Decimal | None
     direction: str
     judged: int  # link and enterprise values judged too (formula.judges_every_scope)
+    position: int  # the KPI's place in the catalogue (the order readers list values in)
 
 
 class ElementRow(NamedTuple):
@@ -114,6 +115,7 @@ TYPES = {
     "target": "numeric",
     "minimum": "numeric",
     "judged": "integer",
+    "position": "integer",
     "element_id": "integer",
     "yr": "integer",
     "side": "integer",
@@ -150,7 +152,7 @@ def table_name(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def figure_ctes(batch: Batch, p: SqlParams, where: str = "") -> str:
+def figure_ctes(batch: Batch, p: SqlParams, where: str = "", *, reading: bool = False) -> str:
     """The common table expressions up to `ent`: each enterprise's numerator and denominator of each KPI and span.
 
     A month's figures are first put side by side, a column per element read (`figures`: one row per enterprise
@@ -160,6 +162,8 @@ def figure_ctes(batch: Batch, p: SqlParams, where: str = "") -> str:
     months, not from a row per figure.
 
     where: a further condition on the figures read (`dv`), its values in `p` (which enterprises a reader may see).
+    reading: `ent` carries what a reader shows with each value (its target, minimum and whether it is judged, the
+    KPI's place, the enterprise's name and taxpayer id), so the reader joins nothing row by row.
     """
     tables = ",\n".join(
         [
@@ -174,6 +178,20 @@ def figure_ctes(batch: Batch, p: SqlParams, where: str = "") -> str:
     periods = p.in_list("period", sorted(batch.period_ids))
     element_ids = sorted({e.element_id for e in batch.elements})
     elements = p.in_list("element", element_ids)
+    # The months read a year before (for growth) only for the elements read a year before: a month's job reads
+    # the same month of last year for one element, not for every element.
+    before = sorted(
+        {m.month for m in batch.span_months if m.yr == YEAR_BEFORE}
+        - {m.month for m in batch.span_months if m.yr == THIS_PERIOD}
+    )
+    before_elements = sorted({e.element_id for e in batch.elements if e.yr == YEAR_BEFORE})
+    only_before = ""
+    if before:
+        months_before = p.in_list("month_before", before)
+        only_before = (
+            f"AND (p.month NOT IN ({months_before}) "
+            f"OR dv.data_element_id IN ({p.in_list('element_before', before_elements)}))"
+        )
     final = p.in_list("final", counted_statuses(count_submitted=False))
     columns = sorted({(e.element_id, e.yr) for e in batch.elements})
     only = f"AND ({where})" if where else ""
@@ -196,6 +214,14 @@ def figure_ctes(batch: Batch, p: SqlParams, where: str = "") -> str:
         )
         return f"CASE {cases} END"
 
+    def shown(enterprise: str, term: str) -> str:
+        if not reading:
+            return ""
+        return (
+            f"{term}.target, {term}.minimum, {term}.direction, {term}.judged, {term}.position, "
+            f"{enterprise}.name, {enterprise}.taxpayer_id,"
+        )
+
     # Materialized: each later step reads these narrow rows, not the expressions (and the wide rows) behind them.
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     return f"""{tables},
@@ -207,7 +233,7 @@ figures AS (
     JOIN {table_name(Submission)} s ON s.enterprise_id = dv.enterprise_id AND s.period_id = dv.period_id
     JOIN counted c ON c.cluster_id = dv.cluster_id
     WHERE dv.cluster_id IN ({clusters}) AND dv.period_id IN ({periods}) AND dv.data_element_id IN ({elements})
-      AND s.cluster_id IN ({clusters}) AND s.period_id IN ({periods}) AND p.id IN ({periods}) {only}
+      AND s.cluster_id IN ({clusters}) AND s.period_id IN ({periods}) AND p.id IN ({periods}) {only} {only_before}
       AND (s.status IN ({final}) OR (c.with_submitted = 1 AND s.status = %(submitted)s))
     GROUP BY dv.cluster_id, dv.enterprise_id, p.month
 ),
@@ -218,7 +244,7 @@ sums AS {materialized} (
                 WHERE pl.enterprise_id = g.enterprise_id AND pl.until > sp.last_month
                 ORDER BY pl.until LIMIT 1),
                e.value_chain_link
-           ) AS link
+           ) AS link{", e.name, e.taxpayer_id" if reading else ""}
     FROM (
         SELECT f.cluster_id, sm.si, f.enterprise_id,
                {sums}
@@ -233,14 +259,14 @@ sums AS {materialized} (
 pairs AS (
     -- Each KPI's two columns, with what its value is computed with (so `ent` joins nothing).
     SELECT s.cluster_id, s.si, t.kpi_id, s.enterprise_id, s.link, s.days,
-           t.multiplier, t.per_days, t.shift, t.denominator,
+           t.multiplier, t.per_days, t.shift, t.denominator, {shown("s", "t")}
            {pick("numerator")} AS num, {pick("denominator")} AS den
     FROM sums s
     JOIN terms t ON t.cluster_id = s.cluster_id
     JOIN work w ON w.cluster_id = s.cluster_id AND w.si = s.si
 ),
 ent AS {materialized} (
-    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, p.link, p.num, p.den,
+    SELECT p.cluster_id, p.si, p.kpi_id, p.enterprise_id, p.link, p.num, p.den, p.denominator, {shown("p", "p")}
            {value_sql("p", term="p", span="p")} AS v
     FROM pairs p
     WHERE p.num IS NOT NULL AND (p.denominator IS NULL OR p.den IS NOT NULL)
@@ -283,6 +309,7 @@ def batch_of(
                 minimum=setting.minimum,
                 direction=setting.kpi.direction,
                 judged=int(judges_every_scope(setting)),
+                position=setting.kpi.position,
             )
             for cluster_id, setting, term in terms
         ],

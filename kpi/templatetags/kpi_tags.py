@@ -1,5 +1,5 @@
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from ..formatting import STATUS_CLASSES, display
@@ -16,6 +16,20 @@ def kpi_value(value, unit):
 @register.filter
 def status_class(status):
     return STATUS_CLASSES.get(status or "", "")
+
+
+@register.simple_tag
+def enterprise_rows(rows):
+    """The office's table of every enterprise's value (hundreds of rows): (name, link, value, badge class, status)
+    each, already formatted; written here rather than by a template loop, which takes several times as long."""
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (name, link, value, format_html('<span class="badge {}">{}</span>', badge, status) if status else "")
+            for name, link, value, badge, status in rows
+        ),
+    )
 
 
 @register.simple_tag

@@ -20,7 +20,8 @@ from governance.selectors import current_cluster_or_404
 
 from .. import charts, selectors, services
 from .. import reports as kpi_reports
-from ..choices import AlertStatus, Scope, Trigger
+from ..choices import AlertStatus, KpiStatus, Scope, Trigger
+from ..formatting import STATUS_CLASSES, display
 from ..models import Alert, ClusterKpi, Span
 
 
@@ -98,6 +99,21 @@ def kpi_detail(request, code: str):
             link_chart=charts.kpi_by_link(detail, labels),
             distribution_chart=charts.kpi_distribution(detail, named=context["office"]),
         )
+        if context["office"]:
+            # The office's table of every enterprise (hundreds of rows), formatted here once: the template only
+            # writes the cells.
+            statuses = {key: str(label) for key, label in KpiStatus.choices}
+            links = {key: str(label) for key, label in labels.items()}
+            context["enterprise_rows"] = [
+                (
+                    v.enterprise.name if v.enterprise else "",
+                    links.get(v.link, v.link),
+                    display(v.value, setting.kpi.unit),
+                    STATUS_CLASSES.get(v.status, ""),
+                    statuses.get(v.status, ""),
+                )
+                for v in detail.enterprises
+            ]
     return render(request, "kpi/dashboards/kpi_detail.html", context)
 
 
