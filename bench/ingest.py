@@ -213,6 +213,8 @@ PHASES = [
     ("      write (_write)", "kpi/services/ingest.py", "_write"),
     ("        COPY + upsert + change log", "kpi/services/ingest.py", "_insert_postgresql"),
     ("        rows formatted for COPY", "kpi/services/ingest.py", "_copy_text"),
+    ("        submissions made for new months", "kpi/services/ingest.py", "_submissions_ensure"),
+    ("        forms loaded before made stale", "kpi/services/ingest.py", "_forms_made_stale"),
     ("      months queued for recomputation", "kpi/services/scheduling.py", "kpi_values_changed"),
     (
         "  commit: the deferred foreign-key checks run here",

@@ -396,16 +396,38 @@ def _write(*, cluster, user: User | None, changed, channel, now) -> None:
         _insert_postgresql(values, changes)
     else:
         _insert_orm(values, changes)
+    _submissions_ensure(cluster, pairs)
+    _forms_made_stale(pairs)
+
+
+def _submissions_ensure(cluster, pairs: set[tuple[int, int]]) -> None:
+    """Each (enterprise, period) with figures has its submission (a draft where none was started)."""
     Submission.objects.bulk_create(
         [Submission(cluster_id=cluster.pk, enterprise_id=e, period_id=p) for e, p in sorted(pairs)],
         batch_size=CHUNK,
         ignore_conflicts=True,
     )
-    # A month's figures changed: a form loaded before this (the monthly form, a submission's page) is stale.
+
+
+def _forms_made_stale(pairs: set[tuple[int, int]]) -> None:
+    """A month's figures changed: a form loaded before this (the monthly form, a submission's page) is stale. One
+    UPDATE on PostgreSQL (the pairs as two arrays, the rows locked in id order: two writers of overlapping months
+    wait for each other instead of locking in a circle); per period elsewhere."""
+    if connection.vendor == "postgresql":
+        ordered = sorted(pairs)
+        table = connection.ops.quote_name(Submission._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET lock_version = lock_version + 1 WHERE id IN ("
+                f"SELECT s.id FROM {table} s JOIN unnest(%s::bigint[], %s::bigint[]) AS c(enterprise_id, period_id) "
+                f"ON s.enterprise_id = c.enterprise_id AND s.period_id = c.period_id ORDER BY s.id FOR UPDATE OF s)",
+                [[e for e, _p in ordered], [p for _e, p in ordered]],
+            )
+        return
     by_period: dict[int, list[int]] = {}
     for enterprise_id, period_id in pairs:
         by_period.setdefault(period_id, []).append(enterprise_id)
-    for period_id, enterprise_ids in by_period.items():
+    for period_id, enterprise_ids in sorted(by_period.items()):
         Submission.objects.filter(period_id=period_id, enterprise_id__in=sorted(enterprise_ids)).update(
             lock_version=F("lock_version") + 1
         )
