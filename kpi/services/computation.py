@@ -66,7 +66,67 @@ def data_sql(batch: Batch) -> tuple[str, dict]:
     judged = "v.judged = 1 OR v.scope = %(scope_cluster)s"
     sql = f"""
 WITH {figure_ctes(batch, p)},
-ranked AS (
+{_scoped()}valued AS (
+    SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.num, s.den, s.n,
+           s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.denominator, t.judged,
+           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {value_sql("s")} END AS value,
+           -- The primary rules of disclosure control; kpi.services.disclosure adds the secondary ones.
+           CASE WHEN s.n < c.min_n THEN %(few)s
+                WHEN s.top2_num > c.dominance * s.num OR s.top2_den > c.dominance * s.den THEN %(dominated)s
+                ELSE %(published)s END AS disclosure
+    FROM scoped s
+    JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
+    JOIN spans sp ON sp.si = s.si
+    JOIN counted c ON c.cluster_id = s.cluster_id
+)
+INSERT INTO {table_name(KpiValue)} (
+    cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
+    value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75, disclosure
+)
+SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, NULL,
+       v.value, v.num, CASE WHEN v.denominator IS NOT NULL THEN v.den END, v.target, v.minimum,
+       {status_sql("v", judged=judged)},
+       v.n, v.p25, v.p50, v.p75, v.disclosure
+FROM valued v JOIN spans sp ON sp.si = v.si
+"""
+    return sql, p.values
+
+
+def _scoped() -> str:
+    """The common table expressions up to `scoped`: each link's and each cluster's sums, enterprises counted,
+    quartiles and two largest contributions (for the dominance rule), from `ent`.
+
+    On PostgreSQL one grouping over both (GROUPING SETS: one sort), each group's values ordered in an array, from
+    which each quartile's three values and the two largest contributions are read; elsewhere (SQLite) ranked
+    by window functions. Both give the same numbers (tests/kpi/test_aggregation.py, on both databases)."""
+    if connection.vendor == "postgresql":
+        return f"""grouped AS (
+    SELECT e.cluster_id, e.si, e.kpi_id, COALESCE(e.link, %(no_link)s) AS link, GROUPING(e.link) AS whole,
+           SUM(e.num) AS num, SUM(e.den) AS den, COUNT(*) AS n, COUNT(e.v) AS nv,
+           ARRAY_AGG(e.v ORDER BY {_ranking("e.")}) FILTER (WHERE e.v IS NOT NULL) AS vs,
+           (ARRAY_AGG(e.num ORDER BY e.num DESC) FILTER (WHERE e.num IS NOT NULL))[1:2] AS top_num,
+           (ARRAY_AGG(e.den ORDER BY e.den DESC) FILTER (WHERE e.den IS NOT NULL))[1:2] AS top_den
+    FROM ent e
+    GROUP BY GROUPING SETS ((e.cluster_id, e.si, e.kpi_id, e.link), (e.cluster_id, e.si, e.kpi_id))
+),
+quartered AS (
+    SELECT g.*, {_array_quartiles()},
+           g.top_num[1] + COALESCE(g.top_num[2], 0) AS top2_num, g.top_den[1] + COALESCE(g.top_den[2], 0) AS top2_den
+    FROM grouped g JOIN counted c ON c.cluster_id = g.cluster_id
+),
+scoped AS (
+    SELECT q.cluster_id, q.si, q.kpi_id, %(scope_link)s AS scope, q.link, q.num, q.den, q.n,
+           q.p25, q.p50, q.p75, q.top2_num, q.top2_den
+    FROM quartered q WHERE q.whole = 0
+    UNION ALL
+    SELECT w.cluster_id, w.si, t.kpi_id, %(scope_cluster)s, %(no_link)s, q.num, q.den, COALESCE(q.n, 0),
+           q.p25, q.p50, q.p75, q.top2_num, q.top2_den
+    FROM work w
+    JOIN terms t ON t.cluster_id = w.cluster_id
+    LEFT JOIN quartered q ON q.cluster_id = w.cluster_id AND q.si = w.si AND q.kpi_id = t.kpi_id AND q.whole = 1
+),
+"""
+    return f"""ranked AS (
     -- Each enterprise's place among its link's and its cluster's (for the quartiles), and the largest
     -- contributions of each (for the dominance rule).
     SELECT ent.*,
@@ -99,30 +159,21 @@ scoped AS (
         GROUP BY r.cluster_id, r.si, r.kpi_id
     ) a ON a.cluster_id = w.cluster_id AND a.si = w.si AND a.kpi_id = t.kpi_id
 ),
-valued AS (
-    SELECT s.cluster_id, s.si, s.kpi_id, s.scope, s.link, s.num, s.den, s.n,
-           s.p25, s.p50, s.p75, t.target, t.minimum, t.direction, t.denominator, t.judged,
-           CASE WHEN s.n = 0 OR s.num IS NULL THEN NULL ELSE {value_sql("s")} END AS value,
-           -- The primary rules of disclosure control; kpi.services.disclosure adds the secondary ones.
-           CASE WHEN s.n < c.min_n THEN %(few)s
-                WHEN s.top2_num > c.dominance * s.num OR s.top2_den > c.dominance * s.den THEN %(dominated)s
-                ELSE %(published)s END AS disclosure
-    FROM scoped s
-    JOIN terms t ON t.cluster_id = s.cluster_id AND t.kpi_id = s.kpi_id
-    JOIN spans sp ON sp.si = s.si
-    JOIN counted c ON c.cluster_id = s.cluster_id
-)
-INSERT INTO {table_name(KpiValue)} (
-    cluster_id, kpi_id, period, period_kind, period_start, scope, link, enterprise_id,
-    value, numerator, denominator, target, minimum, status, reporting_enterprises, p25, median, p75, disclosure
-)
-SELECT v.cluster_id, v.kpi_id, sp.span_key, sp.kind, sp.start, v.scope, v.link, NULL,
-       v.value, v.num, CASE WHEN v.denominator IS NOT NULL THEN v.den END, v.target, v.minimum,
-       {status_sql("v", judged=judged)},
-       v.n, v.p25, v.p50, v.p75, v.disclosure
-FROM valued v JOIN spans sp ON sp.si = v.si
 """
-    return sql, p.values
+
+
+def _array_quartiles() -> str:
+    """Each quartile from `grouped`: the mean of the three values around its place in the ordered array `vs` of
+    the `nv` values, over the cluster's `min_q` enterprises or more (as `_quartile_columns`)."""
+    columns = []
+    for (a, b), name in (((1, 4), "p25"), ((1, 2), "p50"), ((3, 4), "p75")):
+        place = f"(2 * {a} * (g.nv - 1) + {b}) / {2 * b} + 1"
+        centre = f"(CASE WHEN {place} < 2 THEN 2 WHEN {place} > g.nv - 1 THEN g.nv - 1 ELSE {place} END)"
+        columns.append(
+            f"CASE WHEN g.nv >= c.min_q AND g.nv >= 3 "
+            f"THEN (SELECT AVG(x) FROM unnest(g.vs[{centre} - 1:{centre} + 1]) x) END AS {name}"
+        )
+    return ", ".join(columns)
 
 
 def insert_data_kpis(
@@ -156,9 +207,9 @@ def insert_data_kpis(
 _WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
-def _ranking() -> str:
+def _ranking(row: str = "") -> str:
     """The order of enterprises' values for the quartiles: values first (to 8 places), then by enterprise."""
-    return "CASE WHEN v IS NULL THEN 1 ELSE 0 END, ROUND(v, 8), enterprise_id"
+    return f"CASE WHEN {row}v IS NULL THEN 1 ELSE 0 END, ROUND({row}v, 8), {row}enterprise_id"
 
 
 def _quartile_columns(rank: str, count: str) -> str:
