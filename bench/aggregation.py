@@ -448,9 +448,10 @@ def measure_pages(cluster_id: int, concurrency: int, requests_per_client: int) -
     from kpi.models import KpiValue
 
     def person(role: str):
-        user = get_user_model().objects.filter(username=f"bench-{role}").first()
+        username = f"bench-{role}-{cluster_id}"  # one per cluster: both cases share the database
+        user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            user = get_user_model().objects.create_user(f"bench-{role}", password="bench-pass-1234")
+            user = get_user_model().objects.create_user(username, password="bench-pass-1234")
             grant = ClusterRole.objects.create(user=user, cluster_id=cluster_id, role=role)
             if role == "enterprise":
                 grant.enterprises.add(Enterprise.objects.filter(cluster_id=cluster_id).order_by("pk").first())
@@ -583,7 +584,12 @@ def main() -> None:
     parser.add_argument("--national-enterprises", type=int, default=250)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--requests", type=int, default=20, help="requests per concurrent client")
-    parser.add_argument("--keep", action="store_true", help="measure the pages on the database as it is (no build)")
+    parser.add_argument(
+        "--keep",
+        nargs="?",
+        const="Single 1",
+        help="measure the pages of this cluster (by default Single 1) on the database as it is (no build)",
+    )
     args = parser.parse_args()
 
     import django
@@ -592,7 +598,7 @@ def main() -> None:
     if args.keep:
         from governance.models import Cluster
 
-        measure_pages(Cluster.objects.get(name="Single 1").pk, args.concurrency, args.requests)
+        measure_pages(Cluster.objects.get(name=args.keep).pk, args.concurrency, args.requests)
         return
     from bench.common import recreate_database
 

@@ -60,7 +60,7 @@ BATCH_CLUSTERS = 50
 def data_sql(batch: Batch) -> tuple[str, dict]:
     """The INSERT … SELECT of every data KPI of a batch of clusters and periods, for the clusters and their links.
 
-    Enterprises' own values are not stored: `enterprise_sql` computes them when they are read, from the same
+    Enterprises' own values are not stored: `enterprise_values.py` computes them when they are read, from the same
     common table expressions."""
     p = sql_params()
     judged = "v.judged = 1 OR v.scope = %(scope_cluster)s"

@@ -342,11 +342,12 @@ def _quarters_against_months(
     Answers those enterprises per (cluster, quarter, KPI), for the secondary rule across links.
 
     Where a quarter counts as many enterprises as each of its months, the sets are the same (a quarter's are
-    among each month's): only the other (cluster, KPI) pairs are looked at, in one GROUP BY per quarter over
-    their enterprise rows (not an anti-join: its cost does not hang on the planner's estimates, stale right after
-    the rows were written). The GROUP BY also finds where the sets are not nested (an enterprise counted under
-    another link in a month computed before its link changed, or in the quarter but not in a month): those
-    values are hidden."""
+    among each month's): only the other (cluster, KPI) pairs are looked at, their enterprises' values of the quarter
+    and its months read once per quarter (computed on read, one statement) and compared enterprise by enterprise.
+    That also finds where the sets are not nested (an enterprise counted under another link in a month than in
+    the quarter, or in the quarter but not in a month): those values are hidden. The enterprises' values are
+    computed from the figures as they stand; a stored month computed before a change of its figures is computed
+    again with the quarter (scheduling.kpi_values_changed queues both together)."""
     by_quarter: dict[str, list[KpiValue]] = {}
     for row in rows:
         if not row.disclosure:
@@ -420,8 +421,8 @@ def _growth_against_sums(
     rules, growth is hidden.
 
     Where growth counts as many as a sum, the sets are the same (growth's are among each sum's): only the other
-    clusters are looked at, in a GROUP BY per period and sum, which also finds an enterprise counted under
-    another link in the two (its link changed between the computations), or in growth but not in the sum.
+    clusters are looked at, their enterprises' values of growth and of the sum read once per period (computed on
+    read), which also finds an enterprise counted under another link in the two, or in growth but not in the sum.
     Answers those left out per (cluster, period, growth KPI), one difference for this period and one for the year
     before, for the secondary rule across links."""
     pairs = _growth_pairs()
