@@ -205,16 +205,18 @@ def _sort_value(row: KpiValue, field: str):
 
 class MergedRows:
     """Stored KPI values and enterprises' values computed on read, as one list in one order that a paginator pages:
-    a page [a, b) reads the first b rows of each (one COUNT and one page of each) and merges them."""
+    a page [a, b) reads the first b rows of each and merges them; where nothing stored is asked for (scope
+    enterprise), the computed page alone, with SQL's OFFSET."""
 
     def __init__(
-        self, stored, computed: EnterpriseValues | None, order: tuple[str, ...], ahead: int | None = None
+        self, stored, computed: EnterpriseValues | None, order: tuple[str, ...], page: tuple[int, int] | None = None
     ) -> None:
-        """ahead: how many rows the page asked for will need (its last row's place): the computed rows are read
-        once, with their count, when the paginator first counts."""
-        self.stored, self.computed, self.order, self.ahead = stored, computed, order, ahead
+        """page: the [start, stop) the request asks for, so that the computed rows are read once, with their
+        count, when the paginator first counts."""
+        self.stored, self.computed, self.order, self.page = stored, computed, order, page
         self._count: int | None = None
-        self._head: list[KpiValue] | None = None
+        self._stored: int | None = None
+        self._read: tuple[int, int, list[KpiValue]] | None = None  # a slice of the computed rows, read already
 
     def key(self, row: KpiValue) -> tuple:
         return tuple(
@@ -223,27 +225,35 @@ class MergedRows:
 
     def count(self) -> int:
         if self._count is None:
+            self._stored = self.stored.count()
             computed = 0
-            if self.computed is not None and self.ahead is not None:
-                self._head, computed = self.computed.head(self.ahead)
+            if self.computed is not None and self.page is not None:
+                start, stop = (self.page[0], self.page[1]) if self._stored == 0 else (0, self.page[1])
+                rows, computed = self.computed.head(stop - start, offset=start)
+                self._read = (start, stop, rows)
             elif self.computed is not None:
                 computed = self.computed.count()
-            self._count = self.stored.count() + computed
+            self._count = self._stored + computed
         return self._count
 
     def __len__(self) -> int:
         return self.count()
 
+    def _computed(self, start: int, stop: int) -> list[KpiValue]:
+        if self.computed is None:
+            return []
+        if self._read is not None and self._read[0] == start and stop <= self._read[1]:
+            return self._read[2][: stop - start]
+        return self.computed.head(stop - start, offset=start)[0]
+
     def __getitem__(self, index: slice) -> list[KpiValue]:
         if not isinstance(index, slice) or index.stop is None:
             raise TypeError("KPI values are read a page at a time")
+        start = index.start or 0
+        if self._stored == 0:
+            return self._computed(start, index.stop)
         stored = list(self.stored[: index.stop])
-        computed: list[KpiValue] = []
-        if self._head is not None and index.stop <= (self.ahead or 0):
-            computed = self._head[: index.stop]
-        elif self.computed is not None:
-            computed = self.computed.rows(limit=index.stop)
-        return list(heapq.merge(stored, computed, key=self.key))[index]
+        return list(heapq.merge(stored, self._computed(0, index.stop), key=self.key))[index]
 
 
 class KpiValueViewSet(ScopedListViewSet):
@@ -271,13 +281,13 @@ class KpiValueViewSet(ScopedListViewSet):
     def now(self):
         return timezone.now()
 
-    def _rows_needed(self, request) -> int | None:
-        """The place of the last row of the page asked for (None: not a page number)."""
+    def _page_asked(self, request) -> tuple[int, int] | None:
+        """The [start, stop) of the page asked for (None: not a page number)."""
         size = self.paginator.get_page_size(request) if isinstance(self.paginator, PageNumberPagination) else None
         number = request.query_params.get("page", "1")
         if not size or not number.isdigit() or int(number) < 1:
             return None
-        return int(number) * size
+        return (int(number) - 1) * size, int(number) * size
 
     def list(self, request, *args, **kwargs):
         """Cluster and link values are stored; enterprises' own values are computed for the page asked for, and
@@ -301,7 +311,7 @@ class KpiValueViewSet(ScopedListViewSet):
                 order=tuple(o for o in order if o.lstrip("-") in ENTERPRISE_ORDER),
                 now=self.now,
             )
-        page = self.paginate_queryset(MergedRows(stored, computed, order, ahead=self._rows_needed(request)))
+        page = self.paginate_queryset(MergedRows(stored, computed, order, page=self._page_asked(request)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=serializers.RecomputeSerializer, responses={202: serializers.RecomputedSerializer})

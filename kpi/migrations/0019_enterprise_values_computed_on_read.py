@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def analyze(apps, schema_editor):
+    """The table lost most of its rows: PostgreSQL's statistics say so at once, not after autovacuum's next round
+    (until then the planner would scan the whole table for a KPI's series)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE kpi_kpivalue")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,6 +22,7 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             "DELETE FROM kpi_kpivalue WHERE enterprise_id IS NOT NULL OR scope = 'enterprise'", migrations.RunSQL.noop
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='kpivalue',
             name='kpi_value_one_per_enterprise',

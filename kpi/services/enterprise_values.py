@@ -82,13 +82,16 @@ class EnterpriseValues:
         """In `order` (by default the API's: period, KPI, link, taxpayer id); `limit`: only the first so many."""
         return self.head(limit)[0]
 
-    def head(self, limit: int | None = None) -> tuple[list[KpiValue], int]:
-        """The first `limit` rows (all where None) and how many there are in all, from one statement."""
+    def head(self, limit: int | None = None, offset: int = 0) -> tuple[list[KpiValue], int]:
+        """`limit` rows (all where None) after the first `offset`, and how many there are in all, from one
+        statement (past the last row, a second one counts)."""
         prepared = self._prepare()
         if prepared is None:
             return [], 0
         batch, settings, p, where = prepared
         limit_sql = f"LIMIT {p.add('limit', int(limit))}" if limit is not None else ""
+        if offset:
+            limit_sql += f" OFFSET {p.add('offset', int(offset))}"
         stored = _stored_as
         sql = f"""
 {self._ctes(batch, p, where)}
@@ -134,6 +137,8 @@ ORDER BY {self._order_sql()}
         if self.final_at is not None:
             for row in result:
                 row.final_at = self.final_at.get((row.cluster_id, row.period))  # type: ignore[attr-defined]
+        if not found and offset:
+            return result, self.count()
         return result, found[0][-1] if found else 0
 
     def count(self) -> int:

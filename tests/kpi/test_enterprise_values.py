@@ -126,3 +126,20 @@ def test_an_enterprise_reads_its_values_from_the_figures_as_they_stand(client, c
     assert own_defect() == Decimal("0.2")
     DataValue.objects.filter(enterprise=processing[3], data_element__code="defective_units").update(value=50)
     assert own_defect() == Decimal("0.05")
+
+
+def test_pages_of_enterprise_values_alone_read_only_their_rows(cluster, computed):  # noqa: F811
+    office = token_client(role(cluster, "office"))
+    base = {"cluster": cluster.pk, "scope": "enterprise"}
+    whole = office.get(f"{API}/kpi-values/", {**base, "page_size": 1000}).json()
+    assert whole["count"] == len(whole["results"]) >= 10
+    paged, page = [], 1
+    while True:
+        body = office.get(f"{API}/kpi-values/", {**base, "page_size": 4, "page": page}).json()
+        assert body["count"] == whole["count"]
+        paged += body["results"]
+        if not body["next"]:
+            break
+        page += 1
+    assert paged == whole["results"]
+    assert office.get(f"{API}/kpi-values/", {**base, "page_size": 4, "page": page + 1}).status_code == 404
