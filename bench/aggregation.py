@@ -9,13 +9,15 @@ Two cases, both built straight in SQL (approved submissions, every data element 
 For each case it times, with the platform's own services:
 - one month for every cluster (`kpi_values_compute_month`, as the monthly job runs it), and
 - the whole history of every cluster (`kpi_values_compute_history`: every month and quarter),
-each as a ratio to the floor: one raw SQL `GROUP BY` (cluster, data element) reading the same
-figures. Goal: within 2× of the floor.
+each as a ratio to the floor: reading the figures once (a raw SQL `GROUP BY`) and writing the rows still
+stored once, and against pandas and DuckDB doing the same KPIs from the same figures (`analyst.py`).
+Goal: within 2× of the floor, and faster than pandas writing the same values into PostgreSQL.
 
-Then, on the single cluster, the council overview and the KPI detail page: query count and server
-time of one request (Django's test client), and the latency of 20 concurrent clients against the
-pages served by gunicorn on 127.0.0.1 (goal: p95 under 150 ms). The pages read stored KPI values
-only. The database named in DATABASE_URL is dropped and recreated.
+Then, on one cluster of each case, the pages: the council overview and the KPI detail page (stored values), the
+office's KPI detail, an enterprise's own page and a page of `kpi-values?scope=enterprise` (computed on read):
+query count and server time of one request (Django's test client), and the latency of 20 concurrent clients
+against the pages served by gunicorn on 127.0.0.1 (goal: p95 under 150 ms). The database named in DATABASE_URL
+is dropped and recreated.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Periodic KPI reports (XLSX and PDF) and CSV exports, built from stored KPI values only.
+"""Periodic KPI reports (XLSX and PDF) and CSV exports, built from KPI values (stored for the cluster and its links,
+computed on read for enterprises: `services.enterprise_values`).
 
 A report covers a month or a quarter of one cluster: the KPI table with status and the change on the
 period before, the trend (12 months or 8 quarters), the open alerts and the completeness of reporting.

@@ -1,5 +1,6 @@
 """KPI dashboards, alerts and recomputation: council overview, KPI detail, value chain, enterprise self-view,
-data quality. They read stored KPI values through the selectors, which go through the scoping helper."""
+data quality. They read KPI values through the selectors (stored cluster and link values, enterprises' own computed
+on read), which go through the scoping helper."""
 
 from __future__ import annotations
 
