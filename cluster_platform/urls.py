@@ -3,11 +3,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from governance import views as governance_views
 from governance.auth import LoginView
+from home import views as home_views
 
 urlpatterns = [
-    path("", governance_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("governance/", include("governance.urls")),
     path("data/", include("kpi.urls")),
     path("portfolio/", include("portfolio.urls")),

@@ -51,11 +51,6 @@ if TYPE_CHECKING:
 
 
 @login_required
-def home(request):
-    return redirect("governance:overview")
-
-
-@login_required
 @require_POST
 def cluster_switch(request):
     """Remember the cluster chosen in the switcher (only one the user belongs to)."""

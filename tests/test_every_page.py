@@ -53,7 +53,7 @@ def none(_demo) -> dict:
 
 
 SAMPLES: dict[str, list[Page]] = {
-    "home": [Page(none, "302 302 302 302 302 302 302 302")],
+    "home": [Page(none, ALL)],  # each role's home page (issue 13)
     # Governance
     "governance:overview": [Page(none, ALL)],
     "governance:cluster_switch": [Page(none, POST_ONLY, post="302 302 302 302 302 302 302 302")],

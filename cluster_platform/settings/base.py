@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "portfolio",
     "incentives",
     "roadmap",
+    "home",  # each role's home page: reads every app above it
     "demo",  # the demo cluster (`load_demo`): the top of the layers, imported by no app
 ]
 

@@ -1,0 +1,241 @@
+"""What each role finds on its home page: what waits for the office, what a council member must see at once, what
+a working group owns, and an enterprise's month of reporting. Every read goes through the scoping helper; each
+panel takes a fixed number of queries whatever the size of the cluster."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from governance.choices import BodyKind, MeetingStatus, Role
+from governance.models import ActionItem, Body, Cluster, Decision, Enterprise, Meeting
+from governance.scoping import CHANGE, VIEW, restrict, roles_in
+from kpi import selectors as kpi_selectors
+from kpi.choices import AlertStatus, CorrectionStatus, SubmissionStatus
+from kpi.models import Alert, Correction, ReportingPeriod, Submission
+from portfolio.choices import ProjectStatus, RequestStatus
+from portfolio.models import Project, ServiceRequest
+
+if TYPE_CHECKING:
+    from core.typing import AnyUser
+
+LISTED = 5  # rows a panel lists; its count says how many there are in all
+ORDER = (Role.OFFICE, Role.COUNCIL, Role.WORKING_GROUP, Role.ENTERPRISE, Role.VIEWER)
+
+
+def home_roles(user: AnyUser, cluster: Cluster) -> list[str]:
+    """The person's roles in the cluster, the one their home is made for first (a platform administrator: the
+    office's)."""
+    held = roles_in(user, cluster.pk)
+    if getattr(user, "is_superuser", False):
+        held = frozenset({Role.OFFICE})
+    return [role for role in ORDER if role in held]
+
+
+@dataclass
+class Listed:
+    """Up to LISTED rows and how many there are."""
+
+    rows: list
+    count: int
+
+    @classmethod
+    def of(cls, queryset, limit: int = LISTED) -> Listed:
+        rows = list(queryset[:limit])
+        count = len(rows) if len(rows) < limit else queryset.count()
+        return cls(rows, count)
+
+
+# --- The office -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OfficeHome:
+    to_approve: Listed
+    corrections: Listed
+    alerts: Listed
+    overdue: Listed
+    missing_period: ReportingPeriod | None = None  # the latest month past its deadline and not locked
+    missing: Listed | None = None  # who has not submitted it
+
+
+def office_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> OfficeHome:
+    submissions = restrict(Submission.objects.filter(cluster=cluster, status=SubmissionStatus.SUBMITTED), user, VIEW)
+    corrections = restrict(Correction.objects.filter(cluster=cluster, status=CorrectionStatus.PENDING), user, VIEW)
+    alerts = restrict(Alert.objects.filter(cluster=cluster, status=AlertStatus.OPEN), user, VIEW)
+    overdue = restrict(ActionItem.objects.overdue(today), user, VIEW).filter(cluster=cluster)
+    home = OfficeHome(
+        to_approve=Listed.of(
+            submissions.select_related("enterprise", "period").order_by("period__month", "submitted_at", "pk")
+        ),
+        corrections=Listed.of(
+            corrections.select_related("enterprise", "period", "data_element").order_by("requested_at", "pk")
+        ),
+        alerts=Listed.of(alerts.select_related("kpi").order_by("-period_start", "kpi__position", "link")),
+        overdue=Listed.of(overdue.select_related("owner_group", "body").order_by("deadline", "pk")),
+    )
+    now = timezone.now()
+    periods = restrict(ReportingPeriod.objects.filter(cluster=cluster, deadline__lt=today), user, VIEW)
+    latest = periods.select_related("cluster").order_by("-month").first()
+    if latest is not None and not latest.is_locked(now):
+        home.missing_period = latest
+        missing = restrict(kpi_selectors.missing_submissions(period=latest, now=now), user, VIEW)
+        home.missing = Listed.of(missing.order_by("name"))
+    return home
+
+
+# --- A council member --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CouncilHome:
+    period: kpi_selectors.ComputedPeriod | None
+    tiles: list
+    decisions: list
+    due: Listed
+    next_meeting: Meeting | None
+
+
+def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> CouncilHome:
+    months = kpi_selectors.computed_months(user=user, cluster=cluster)
+    final = [m for m in months if not m.provisional]
+    period = final[0] if final else None
+    tiles = kpi_selectors.council_overview(user=user, cluster=cluster, span=period.span) if period else []
+    council = Body.objects.filter(cluster=cluster, kind=BodyKind.COUNCIL)
+    due = (
+        restrict(ActionItem.objects.open(), user, VIEW)
+        .filter(cluster=cluster, body__in=council, deadline__lte=today + datetime.timedelta(days=30))
+        .select_related("body", "owner_group")
+        .order_by("deadline", "pk")
+    )
+    decisions = list(
+        restrict(Decision.objects.filter(meeting__body__in=council), user, VIEW)
+        .select_related("meeting")
+        .order_by("-meeting__date", "-pk")[:LISTED]
+    )
+    meetings = restrict(Meeting.objects.filter(body__cluster=cluster, date__gte=today), user, VIEW).exclude(
+        status=MeetingStatus.CANCELLED
+    )
+    next_meeting = meetings.select_related("body").order_by("date", "time", "pk").first()
+    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting)
+
+
+# --- A working group ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupHome:
+    groups: list[Body]
+    alerts: Listed
+    items: Listed
+    projects: Listed
+
+
+def working_group_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> GroupHome:
+    groups = list(
+        Body.objects.filter(
+            cluster=cluster,
+            kind=BodyKind.WORKING_GROUP,
+            memberships__person_id=getattr(user, "pk", None),
+            memberships__end_date__isnull=True,
+        )
+        .distinct()
+        .order_by("name")
+    )
+    alerts = restrict(Alert.objects.filter(status=AlertStatus.OPEN, working_group__in=groups), user, VIEW)
+    items = restrict(ActionItem.objects.open(), user, VIEW).filter(owner_group__in=groups)
+    projects = restrict(Project.objects.filter(lead_group__in=groups), user, VIEW).exclude(
+        status__in=[ProjectStatus.COMPLETED, ProjectStatus.CANCELLED]
+    )
+    return GroupHome(
+        groups=groups,
+        alerts=Listed.of(alerts.select_related("kpi", "working_group").order_by("-period_start", "kpi__position")),
+        items=Listed.of(items.select_related("owner_group").order_by("deadline", "pk")),
+        projects=Listed.of(projects.order_by("title")),
+    )
+
+
+# --- An enterprise -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class DueMonth:
+    """A month an enterprise reports: its deadline, and where its figures stand."""
+
+    enterprise: Enterprise
+    period: ReportingPeriod
+    submission: Submission | None
+    today: datetime.date
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else SubmissionStatus.DRAFT
+
+    @property
+    def days_left(self) -> int:
+        return (self.period.deadline - self.today).days
+
+    @property
+    def late(self) -> bool:
+        return self.days_left < 0 and self.status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+@dataclass
+class EnterpriseHome:
+    due: list[DueMonth] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    kpis: list[tuple[Enterprise, list]] = field(default_factory=list)  # each enterprise's KPI rows against the cluster
+    kpi_period: kpi_selectors.ComputedPeriod | None = None
+    requests: list[ServiceRequest] = field(default_factory=list)
+    enterprises: list[Enterprise] = field(default_factory=list)
+
+
+def enterprise_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> EnterpriseHome:
+    """The enterprises the person reports for: their months still to report or being reported (the three latest
+    that are not locked), corrections, their KPIs of the latest final month against the cluster, service
+    requests."""
+    enterprises = list(restrict(Enterprise.objects.filter(cluster=cluster), user, CHANGE).order_by("name"))
+    home = EnterpriseHome(enterprises=enterprises)
+    if not enterprises:
+        return home
+    now = timezone.now()
+    periods = [
+        p
+        for p in restrict(ReportingPeriod.objects.filter(cluster=cluster), user, VIEW)
+        .select_related("cluster")
+        .order_by("-month")[:3]
+        if not p.is_locked(now)
+    ]
+    submissions = {
+        (s.enterprise_id, s.period_id): s
+        for s in restrict(Submission.objects.filter(enterprise__in=enterprises, period__in=periods), user, VIEW)
+    }
+    home.due = [
+        DueMonth(e, p, submissions.get((e.pk, p.pk)), today)
+        for p in sorted(periods, key=lambda p: p.month)
+        for e in enterprises
+        if (submissions.get((e.pk, p.pk)) is None or submissions[(e.pk, p.pk)].status != SubmissionStatus.APPROVED)
+    ]
+    home.corrections = list(
+        restrict(Correction.objects.filter(enterprise__in=enterprises), user, VIEW)
+        .select_related("period", "data_element", "enterprise")
+        .order_by("-requested_at")[:LISTED]
+    )
+    months = kpi_selectors.computed_months(user=user, cluster=cluster)
+    final = [m for m in months if not m.provisional]
+    if final:
+        home.kpi_period = final[0]
+        home.kpis = [
+            (enterprise, kpi_selectors.enterprise_view(user=user, enterprise=enterprise, span=final[0].span))
+            for enterprise in enterprises[:3]
+        ]
+    home.requests = list(
+        restrict(ServiceRequest.objects.filter(enterprise__in=enterprises), user, VIEW)
+        .exclude(status=RequestStatus.CANCELLED)
+        .select_related("service", "enterprise")
+        .order_by("-requested_at")[:LISTED]
+    )
+    return home
