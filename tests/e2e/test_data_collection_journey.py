@@ -21,7 +21,7 @@ def log_in(page, base, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/governance/")
+    page.wait_for_url(f"{base}/")  # each role lands on its home
 
 
 def log_out(page):

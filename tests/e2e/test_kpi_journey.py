@@ -23,7 +23,7 @@ def log_in(page, base, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/governance/")
+    page.wait_for_url(f"{base}/")  # each role lands on its home
 
 
 def test_council_sees_the_alert_and_the_office_turns_it_into_an_action_item(page, live_server, cluster):

@@ -17,7 +17,7 @@ def log_in(page, base, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/governance/")
+    page.wait_for_url(f"{base}/")  # each role lands on its home
 
 
 def test_office_proposes_council_selects_and_progress_shows_on_the_portfolio(page, live_server, cluster):
