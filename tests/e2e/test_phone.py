@@ -68,6 +68,12 @@ def test_the_key_pages_fit_a_phone(phone, live_server, cluster):
     for url in ("/", f"/data/report/{firms[0].pk}/{month:%Y-%m}/", "/data/kpis/enterprise/"):
         phone.goto(base + url)
         assert fits(phone), url
+        if "/report/" in url:
+            # Each figure as label, unit, last month and input, one under another.
+            row = phone.locator("table.entry tr[id^=row-]").first
+            cells = ("td >> nth=0", "td.unit", "td.previous", "td.value input")
+            tops = [row.locator(cell).bounding_box()["y"] for cell in cells]
+            assert tops == sorted(tops) and len(set(tops)) == 4, tops
     phone.click(".menu-toggle")
     phone.click("form[action$='/accounts/logout/'] button")
 
