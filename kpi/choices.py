@@ -99,9 +99,11 @@ class Scope(models.TextChoices):
 
 
 class KpiStatus(models.TextChoices):
-    ON_TARGET = "on_target", _("On target")
-    BELOW_TARGET = "below_target", _("Below target")
-    BELOW_MINIMUM = "below_minimum", _("Below minimum")
+    # Words that hold for both directions (for a cost, "below target" would read wrong above its target); the
+    # codes stay, "below" meaning worse.
+    ON_TARGET = "on_target", _("Target met")
+    BELOW_TARGET = "below_target", _("Target missed")
+    BELOW_MINIMUM = "below_minimum", _("Minimum breached")
 
 
 # The status of a value that is not judged: no value, no target and no minimum, or a scope the office does not

@@ -45,10 +45,10 @@ def test_council_sees_the_alert_and_the_office_turns_it_into_an_action_item(page
     page.click("header >> text=KPIs")
     tile = page.locator('[data-kpi="DEFECT"]')
     assert "6.0 %" in tile.inner_text()  # 360 / 6000, over six mills: published
-    assert "Below minimum" in tile.inner_text()
+    assert "Minimum breached" in tile.inner_text()
     assert "Mill 2" not in page.content()  # the council sees no firm in the tiles
     page.click("text=Value chain")
-    assert "Below minimum" in page.inner_text('[data-link="processing"]')
+    assert "Minimum breached" in page.inner_text('[data-link="processing"]')
     page.click("form[action$='/accounts/logout/'] button")
 
     # The office opens the alert from the overview and sees which firm pulls the rate down.

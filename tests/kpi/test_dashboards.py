@@ -285,7 +285,7 @@ def test_monthly_and_quarterly_reports_as_xlsx_and_pdf(client, cluster, computed
     kpis = {row[0]: row for row in book["KPIs"].iter_rows(min_row=5, values_only=True)}
     if period == "2025-03":
         assert kpis["DEFECT"][3] == pytest.approx(4.0)  # percent points: 300 / 7500
-        assert kpis["DEFECT"][6] == "Below target"
+        assert kpis["DEFECT"][6] == "Target missed"  # DEFECT is lower-is-better: words that hold both ways
     else:  # only March has figures: no enterprise reported every month of the quarter
         assert kpis["DEFECT"][3] is None
     assert book["Trend"]._charts  # a line chart per KPI with a trend
