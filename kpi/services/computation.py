@@ -166,9 +166,8 @@ def _array_quartiles() -> str:
     """Each quartile from `grouped`: the mean of the three values around its place in the ordered array `vs` of
     the `nv` values, over the cluster's `min_q` enterprises or more (as `_quartile_columns`)."""
     columns = []
-    for (a, b), name in (((1, 4), "p25"), ((1, 2), "p50"), ((3, 4), "p75")):
-        place = f"(2 * {a} * (g.nv - 1) + {b}) / {2 * b} + 1"
-        centre = f"(CASE WHEN {place} < 2 THEN 2 WHEN {place} > g.nv - 1 THEN g.nv - 1 ELSE {place} END)"
+    for fraction, name in QUARTILES:
+        centre = f"({_centre(fraction, 'g.nv')})"
         columns.append(
             f"CASE WHEN g.nv >= c.min_q AND g.nv >= 3 "
             f"THEN (SELECT AVG(x) FROM unnest(g.vs[{centre} - 1:{centre} + 1]) x) END AS {name}"
@@ -212,15 +211,24 @@ def _ranking(row: str = "") -> str:
     return f"CASE WHEN {row}v IS NULL THEN 1 ELSE 0 END, ROUND({row}v, 8), {row}enterprise_id"
 
 
+QUARTILES = (((1, 4), "p25"), ((1, 2), "p50"), ((3, 4), "p75"))  # (a, b): the place (count - 1) × a/b
+
+
+def _centre(fraction: tuple[int, int], count: str) -> str:
+    """The place (1 = lowest) nearest to (count - 1) × a/b, counted from 1, kept within [2, count - 1] so the three
+    values around it exist; integer arithmetic, the same on both databases."""
+    a, b = fraction
+    place = f"(2 * {a} * ({count} - 1) + {b}) / {2 * b} + 1"
+    return f"CASE WHEN {place} < 2 THEN 2 WHEN {place} > {count} - 1 THEN {count} - 1 ELSE {place} END"
+
+
 def _quartile_columns(rank: str, count: str) -> str:
     """Lower quartile, median and upper quartile of the enterprises' values, published only over the cluster's
     `min_q` enterprises or more, each the mean of the three enterprises around its place (so never one
     enterprise's own value): from `ranked`, the place `rank` (1 = lowest) among the `count` values."""
     columns = []
-    for (a, b), name in (((1, 4), "p25"), ((1, 2), "p50"), ((3, 4), "p75")):
-        # The place nearest to (count - 1) × a/b, counted from 1, in integer arithmetic (the same on both databases).
-        place = f"(2 * {a} * (r.{count} - 1) + {b}) / {2 * b} + 1"
-        centre = f"CASE WHEN {place} < 2 THEN 2 WHEN {place} > r.{count} - 1 THEN r.{count} - 1 ELSE {place} END"
+    for fraction, name in QUARTILES:
+        centre = _centre(fraction, f"r.{count}")
         columns.append(
             f"CASE WHEN MAX(r.{count}) >= MAX(c.min_q) AND MAX(r.{count}) >= 3 "
             f"THEN AVG(CASE WHEN r.{rank} BETWEEN ({centre}) - 1 AND ({centre}) + 1 THEN r.v END) END AS {name}"

@@ -51,3 +51,13 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _kpi_catalogue(kpi_catalogue):
     """Every journey runs on an installation with its KPI catalogue (see tests/conftest.py)."""
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone 390 px wide, in Uzbek."""
+    context = browser.new_context(locale="uz-UZ", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

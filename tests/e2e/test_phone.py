@@ -19,15 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 PASSWORD = "pass-1234-word"
 
 
-@pytest.fixture
-def phone(browser, request):
-    context = browser.new_context(locale="uz-UZ", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def log_in(page, base, username):
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
