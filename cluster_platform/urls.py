@@ -3,11 +3,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from governance import views as governance_views
 from governance.auth import LoginView
 from home import views as home_views
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("notifications/", governance_views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", governance_views.notification_open, name="notification_open"),
+    path("notifications/read/", governance_views.notifications_mark_read, name="notifications_mark_read"),
     path("governance/", include("governance.urls")),
     path("data/", include("kpi.urls")),
     path("portfolio/", include("portfolio.urls")),

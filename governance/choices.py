@@ -121,3 +121,11 @@ class ActionItemStatus(models.TextChoices):
 
 
 OPEN_ACTION_STATUSES = (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
+
+
+class NotificationKind(models.TextChoices):
+    SUBMISSION_RETURNED = "submission_returned", _("Figures returned")
+    ALERT = "alert", _("Alert for my working group")
+    ACTION_ASSIGNED = "action_assigned", _("Action item assigned")
+    ACTION_OVERDUE = "action_overdue", _("Action item overdue")
+    TO_DECIDE = "to_decide", _("On the agenda to decide")

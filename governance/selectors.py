@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from .models.meetings import ActionItemQuerySet
 
 SESSION_CLUSTER_KEY = "cluster_id"
+
+# Where an action item came from, in the apps above governance (kpi: the alert it was made from), filled from their
+# AppConfig.ready(): each answers (text, url) pairs the person may follow, in the active language.
+ACTION_ITEM_SOURCES: list[Callable[[ActionItem, AnyUser], list[tuple[str, str]]]] = []
+
+
+def action_item_sources(item: ActionItem, user: AnyUser) -> list[tuple[str, str]]:
+    return [source for hook in ACTION_ITEM_SOURCES for source in hook(item, user)]
 
 
 def user_clusters(user: AnyUser) -> QuerySet[Cluster]:

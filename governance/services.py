@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from core.versioning import version_claim
 
-from .choices import ActionItemStatus, BodyKind, DecisionOutcome, MeetingStatus, RegulationStatus, Role
+from .choices import (
+    ActionItemStatus,
+    BodyKind,
+    DecisionOutcome,
+    MeetingStatus,
+    NotificationKind,
+    RegulationStatus,
+    Role,
+)
 from .models import (
     ActionItem,
     AgendaItem,
@@ -31,6 +39,7 @@ from .models import (
     Membership,
     Regulation,
 )
+from .notifications import current_members, notify
 from .scoping import forget_access
 
 if TYPE_CHECKING:
@@ -285,9 +294,20 @@ def meeting_save(*, meeting: Meeting, agenda: Iterable[str] = ()) -> Meeting:
 
 @transaction.atomic
 def agenda_item_add(*, meeting: Meeting, title: str, notes: str = "") -> AgendaItem:
-    """Add an item at the end of a meeting's agenda."""
+    """Add an item at the end of a meeting's agenda; the body's members find it among their notifications (a
+    meeting still to come: it is theirs to decide)."""
     position = (meeting.agenda_items.aggregate(m=Max("position"))["m"] or 0) + 1
-    return _save(AgendaItem(meeting=meeting, position=position, title=title.strip(), notes=notes.strip()))
+    item = _save(AgendaItem(meeting=meeting, position=position, title=title.strip(), notes=notes.strip()))
+    if meeting.status == MeetingStatus.PLANNED and meeting.date >= timezone.localdate():
+        notify(
+            cluster_id=meeting.body.cluster_id,
+            recipients=current_members([meeting.body_id]),
+            kind=NotificationKind.TO_DECIDE,
+            key=f"agenda:{item.pk}",
+            facts={"body": meeting.body.name, "date": meeting.date.isoformat(), "title": item.title},
+            url=meeting.get_absolute_url(),
+        )
+    return item
 
 
 @transaction.atomic
@@ -374,7 +394,36 @@ def action_item_save(*, item: ActionItem) -> ActionItem:
         meeting = next_meeting(body=item.body)
         if meeting is not None:
             agenda_add_follow_ups(meeting=meeting)
+        # Its owner learns of it once (a new owner again).
+        owner = f"p{item.owner_person_id}" if item.owner_person_id else f"g{item.owner_group_id}"
+        _notify_owner(item, NotificationKind.ACTION_ASSIGNED, key=f"{item.pk}:{owner}")
     return item
+
+
+def _notify_owner(item: ActionItem, kind: str, *, key: str) -> int:
+    """Tell the item's owner (the person, or the members of the working group) in the app."""
+    if item.owner_person_id is not None:
+        owners = [item.owner_person_id]
+    else:
+        owners = current_members([item.owner_group_id]) if item.owner_group_id is not None else []
+    return notify(
+        cluster_id=item.cluster_id,
+        recipients=owners,
+        kind=kind,
+        key=key,
+        facts={"title": item.title, "deadline": item.deadline.isoformat()},
+        url=item.get_absolute_url(),
+    )
+
+
+def action_items_overdue_notify(*, today: datetime.date | None = None) -> int:
+    """Tell the owners of every open item past its deadline, once per deadline (a deadline moved and missed
+    again tells them again); answers how many people were told."""
+    today = today or timezone.localdate()
+    told = 0
+    for item in ActionItem.objects.overdue(today).order_by("pk"):
+        told += _notify_owner(item, NotificationKind.ACTION_OVERDUE, key=f"{item.pk}:{item.deadline.isoformat()}")
+    return told
 
 
 @transaction.atomic

@@ -13,7 +13,8 @@ def agenda_follow_ups_task() -> int:
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
 def action_item_reminders_task(days_ahead: int = 3) -> int:
-    """E-mail owners of action items that are due soon or overdue."""
+    """E-mail owners of action items that are due soon or overdue, and tell them in the app of those overdue."""
+    services.action_items_overdue_notify()
     return services.action_item_reminders(days_ahead=days_ahead)
 
 

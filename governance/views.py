@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
@@ -42,6 +43,7 @@ from .models import (
     Regulation,
     ResponsibilityAssignment,
 )
+from .notifications import mark_read, notifications_of
 from .scoping import CHANGE, VIEW, is_platform_admin, may_create_in, restrict, roles_in, sees_contacts
 from .selectors import SESSION_CLUSTER_KEY, current_cluster, user_clusters
 
@@ -641,6 +643,7 @@ class ActionItemDetail(ScopedDetailView):
                 }
             )
         context["agenda_items"] = self.object.agenda_items.select_related("meeting")
+        context["sources"] = selectors.action_item_sources(self.object, self.request.user)
         return context
 
 
@@ -824,3 +827,42 @@ def person_lock_lift(request, pk):
     services.login_lock_lift(user=request.user, cluster=cluster, attempt_id=pk)
     messages.success(request, _("The lock is lifted: the person can log in again."))
     return redirect(reverse("governance:people"))
+
+
+# --- Notifications ----------------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request):
+    """The person's notifications, unread first in the tab they open on; all of them one click away."""
+    mine = notifications_of(request.user).select_related("cluster")
+    show = request.GET.get("show", "unread")
+    shown = mine.filter(read_at__isnull=True) if show == "unread" else mine
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
+    context = {
+        "section": "notifications",
+        "page_obj": page,
+        "notifications": page.object_list,
+        "show": show,
+        "unread": mine.filter(read_at__isnull=True).count(),
+    }
+    return render(request, "governance/notification_list.html", context)
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Open what a notification is about; it is read from then on."""
+    notification = notifications_of(request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    mark_read(request.user, pks=[notification.pk])
+    return redirect(notification.url)
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    picked = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
+    done = mark_read(request.user, pks=picked or None)
+    messages.success(request, _("Marked as read: %(n)s.") % {"n": done})
+    return redirect(reverse("notifications") + "?show=" + request.POST.get("show", "unread"))

@@ -97,6 +97,7 @@ class CouncilHome:
     decisions: list
     due: Listed
     next_meeting: Meeting | None
+    to_decide: list = field(default_factory=list)  # the next meeting's agenda, but follow-ups of action items
 
 
 def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> CouncilHome:
@@ -119,8 +120,20 @@ def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Co
     meetings = restrict(Meeting.objects.filter(body__cluster=cluster, date__gte=today), user, VIEW).exclude(
         status=MeetingStatus.CANCELLED
     )
-    next_meeting = meetings.select_related("body").order_by("date", "time", "pk").first()
-    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting)
+    # The council's own next meeting first: what it lists is the council's to decide.
+    council_meetings = meetings.filter(body__in=council)
+    next_meeting = (
+        (council_meetings if council_meetings.exists() else meetings)
+        .select_related("body")
+        .order_by("date", "time", "pk")
+        .first()
+    )
+    to_decide = (
+        list(next_meeting.agenda_items.filter(action_item__isnull=True).order_by("position", "pk"))
+        if next_meeting is not None
+        else []
+    )
+    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting, to_decide)
 
 
 # --- A working group ---------------------------------------------------------------------------------------

@@ -7,13 +7,16 @@ taxpayer id; months are given as YYYY-MM.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.choices import ValueChainLink
+from governance.choices import BodyKind, ValueChainLink
 from governance.filters import ScopedFilterSet, cluster_filter
+from governance.models import Body
 
 from .choices import AlertStatus, KpiStatus, PeriodKind, PeriodStatus, Scope, SubmissionStatus
 from .models import Alert, ClusterKpi, DataValue, KpiValue, ReportingPeriod, Submission, parse_month
@@ -73,6 +76,40 @@ class SubmissionFilterSet(ScopedFilterSet):
         fields = ["cluster", "enterprise", "period", "status"]
 
 
+class MonthInput(forms.TextInput):
+    """The browser's month picker (`<input type="month">` sends YYYY-MM); where a browser has none, the
+    placeholder says what to type."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__({"placeholder": "YYYY-MM", "pattern": "[0-9]{4}-[0-9]{2}", **(attrs or {})})
+
+
+class SubmissionQueueFilterSet(ScopedFilterSet):
+    """The office's review queue on its page: an enterprise by name (or taxpayer id), a month from a picker and a
+    status. The API keeps `SubmissionFilterSet`, which integrations use by taxpayer id."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Enterprise"))
+    period = MonthFilter(field_name="period__month", widget=MonthInput)
+    status = django_filters.ChoiceFilter(choices=SubmissionStatus.choices, label=_("Status"), empty_label=_("Any"))
+
+    class Meta:
+        model = Submission
+        fields = ["q", "period", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["period"].label = _("Month")
+        self.form.fields["q"].widget.attrs.update(placeholder=_("Name or taxpayer id"), type="search")
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(enterprise__name__icontains=value) | Q(enterprise__taxpayer_id__startswith=value))
+
+
 class DataValueFilterSet(ScopedFilterSet):
     cluster = cluster_filter()
     enterprise = django_filters.CharFilter(field_name="enterprise__taxpayer_id", label=_("Enterprise (taxpayer id)"))
@@ -123,3 +160,43 @@ class AlertFilterSet(ScopedFilterSet):
     class Meta:
         model = Alert
         fields = ["cluster", "kpi", "status", "link", "working_group"]
+
+
+class AlertListFilterSet(ScopedFilterSet):
+    """The alert list on its page: by KPI (the cluster's, by name), value-chain link, working group and state
+    (open by default)."""
+
+    kpi = django_filters.ChoiceFilter(field_name="kpi__code", label=_("KPI"), empty_label=_("Every KPI"))
+    link = django_filters.ChoiceFilter(
+        method="filter_link",
+        choices=[("cluster", _("Whole cluster")), *ValueChainLink.choices],
+        label=_("Where"),
+        empty_label=_("Everywhere"),
+    )
+    working_group = django_filters.ModelChoiceFilter(
+        queryset=Body.objects.filter(kind=BodyKind.WORKING_GROUP).order_by("name"),
+        label=_("Working group"),
+        empty_label=_("Every working group"),
+    )
+    status = django_filters.ChoiceFilter(
+        method="filter_status", choices=[*AlertStatus.choices, ("all", _("All"))], label=_("State"), empty_label=None
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["kpi", "link", "working_group", "status"]
+
+    def __init__(self, data=None, *args, cluster=None, **kwargs):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        data.setdefault("status", AlertStatus.OPEN)
+        super().__init__(data, *args, cluster=cluster, **kwargs)
+        settings = ClusterKpi.objects.filter(cluster=cluster).select_related("kpi").order_by("kpi__position")
+        self.filters["kpi"].extra["choices"] = [(s.kpi.code, s.kpi.label) for s in settings]
+
+    def filter_link(self, queryset, name, value):
+        if value == "cluster":
+            return queryset.filter(scope=Scope.CLUSTER)
+        return queryset.filter(scope=Scope.LINK, link=value) if value else queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value in ("", "all") else queryset.filter(status=value)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("report/<int:enterprise_pk>/<str:month>/", views.report_form, name="report_form"),
     path("submissions/", views.SubmissionList.as_view(), name="submission_list"),
+    path("submissions/decide/", views.submission_queue_decide, name="submission_queue_decide"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/approve/", views.submission_decide, {"decision": "approve"}, name="submission_approve"),
     path("submissions/<int:pk>/return/", views.submission_decide, {"decision": "return"}, name="submission_return"),

@@ -52,8 +52,23 @@ def none(_demo) -> dict:
     return {}
 
 
+def own_notification(demo):
+    from governance.models import Notification
+
+    return Notification.objects.get_or_create(
+        recipient=demo.users["enterprise"],
+        kind="submission_returned",
+        key="walk",
+        defaults={"cluster": demo.cluster, "url": "/data/", "facts": {}},
+    )[0]
+
+
 SAMPLES: dict[str, list[Page]] = {
     "home": [Page(none, ALL)],  # each role's home page (issue 13)
+    "notifications": [Page(none, ALL)],
+    # The enterprise representative's own notification: opened by them alone (an administrator reads only theirs).
+    "notification_open": [Page(lambda d: {"pk": own_notification(d).pk}, "302 404 302 404 404 404 404 404")],
+    "notifications_mark_read": [Page(none, POST_ONLY, post="302 302 302 302 302 302 302 302")],
     # Governance
     "governance:overview": [Page(none, ALL)],
     "governance:cluster_switch": [Page(none, POST_ONLY, post="302 302 302 302 302 302 302 302")],
@@ -126,6 +141,8 @@ SAMPLES: dict[str, list[Page]] = {
         ),
     ],
     "kpi:submission_list": [Page(none, ALL)],
+    # Deciding from the queue: the office only; an empty POST names no decision (400).
+    "kpi:submission_queue_decide": [Page(none, POST_ONLY, post="302 403 403 403 403 400 400 400")],
     "kpi:submission_detail": [
         Page(lambda d: {"pk": d.own_submission.pk}, "302 404 200 404 404 200 404 200"),
         Page(lambda d: {"pk": d.other_submission.pk}, "302 404 404 404 404 200 404 200", label="another enterprise"),
@@ -443,8 +460,9 @@ def _client(demo: Demo, role: str) -> Client:
     return client
 
 
-# What a read may write: the session (a language chosen, a cluster picked) and the log-in records.
-WRITES_ALLOWED_ON_READ = ("django_session", "axes_", "governance_apitoken")
+# What a read may write: the session (a language chosen, a cluster picked), the log-in records, and the mark that a
+# notification was read (opening it is reading it).
+WRITES_ALLOWED_ON_READ = ("django_session", "axes_", "governance_apitoken", "governance_notification")
 WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?([a-z_0-9]+)"?', re.IGNORECASE)
 
 

@@ -2,6 +2,7 @@ from .accounts import ApiToken, password_fingerprint
 from .bodies import Body, Membership, Regulation, ResponsibilityAssignment
 from .clusters import Cluster, ClusterRole, Enterprise, EnterprisePastLink, link_in, past_links
 from .meetings import ActionItem, AgendaItem, Attendance, Decision, Meeting
+from .notifications import Notification
 
 __all__ = [
     "ActionItem",
@@ -16,6 +17,7 @@ __all__ = [
     "EnterprisePastLink",
     "Meeting",
     "Membership",
+    "Notification",
     "Regulation",
     "ResponsibilityAssignment",
     "link_in",

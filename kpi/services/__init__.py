@@ -35,6 +35,8 @@ from .setup import (
     collection_rules_save,
 )
 from .workflow import (
+    APPROVE,
+    RETURN,
     MonthlySave,
     correction_decide,
     correction_request,
@@ -45,9 +47,12 @@ from .workflow import (
     submission_problems,
     submission_return,
     submission_submit,
+    submissions_decide,
 )
 
 __all__ = [
+    "APPROVE",
+    "RETURN",
     "MonthlySave",
     "monthly_figures_save",
     "RECOMPUTING_RULES",
@@ -95,6 +100,7 @@ __all__ = [
     "submission_problems",
     "submission_return",
     "submission_submit",
+    "submissions_decide",
     "submissions_lock",
     "writable_enterprise_ids",
 ]

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from governance.choices import BodyKind
+from governance.choices import BodyKind, NotificationKind
 from governance.models import ActionItem, Body, Cluster, Membership
+from governance.notifications import current_members, in_each_language, notify
 from governance.services import action_item_save
 
 from ..choices import AlertStatus, Direction, Disclosure, KpiStatus, PeriodKind, Scope
@@ -306,6 +307,26 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     Alert.objects.filter(pk__in=[a.pk for a in mail]).update(notified_at=now)
     for alert in mail:
         transaction.on_commit(partial(_notify_group, alert))
+        _notify_group_in_app(alert)
+
+
+def _notify_group_in_app(alert: Alert) -> None:
+    """The working group's members find the alert among their notifications, once (with the e-mail's facts, and
+    no value: the notification says below what it is)."""
+    if alert.working_group_id is None:
+        return
+    notify(
+        cluster_id=alert.cluster_id,
+        recipients=current_members([alert.working_group_id]),
+        kind=NotificationKind.ALERT,
+        key=str(alert.pk),
+        facts={
+            "kpi": in_each_language(lambda: alert.kpi.label),
+            "where": in_each_language(lambda: alert.where),
+            "period": alert.period,
+        },
+        url=alert.get_absolute_url(),
+    )
 
 
 def _apply(alert: Alert, run: Run, now: datetime.datetime) -> None:

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.versioning import StaleVersion
+from governance.choices import NotificationKind
+from governance.notifications import notify
 from governance.scoping import require_office
 
 from ..choices import ENTERPRISE_EDITABLE, Channel, CorrectionStatus, PeriodStatus, SubmissionStatus, Trigger
@@ -130,6 +133,13 @@ def representative_emails(enterprise) -> list[str]:
     )
 
 
+def representative_users(enterprise) -> list[int]:
+    """The people (user ids) who report for the enterprise."""
+    return sorted(
+        set(enterprise.representatives.filter(is_active=True, user__is_active=True).values_list("user_id", flat=True))
+    )
+
+
 def _notify_representatives(submission: Submission, subject: str, body: str) -> None:
     recipients = representative_emails(submission.enterprise)
     if recipients:
@@ -199,12 +209,7 @@ def submission_approve(
     *, submission: Submission, user: User, now: datetime.datetime | None = None, expected_version: int | None = None
 ) -> Submission:
     """Approve submitted figures; with `expected_version`, only those the office saw (else nothing is done)."""
-    submission, now = _office_decision(submission, user, now, expected_version)
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise ValidationError(_("Only a submitted submission can be approved."))
-    submission.status = SubmissionStatus.APPROVED
-    submission.decided_at, submission.decided_by = now, user
-    submission.save()
+    submission = _approve(submission, user, now, expected_version)
     kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.APPROVAL)
     return submission
 
@@ -219,14 +224,85 @@ def submission_return(
     expected_version: int | None = None,
 ) -> Submission:
     """Send the figures back to the enterprise with the reason; its representatives are told by e-mail."""
+    submission = _return(submission, user, _return_reason(reason), now, expected_version)
+    # Returned figures stop counting: a computed month that counted them is recomputed.
+    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.RETURN)
+    return submission
+
+
+@transaction.atomic
+def submissions_decide(
+    *,
+    decision: str,
+    chosen: list[tuple[Submission, int]],
+    user: User,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Submission]:
+    """The office's queue: approve, or return with one reason, several submissions at once, each on the version the
+    office saw. All or none: one that cannot be decided (changed meanwhile, no longer waiting, its month locked)
+    leaves every other as it was, and the error names it. The months are computed again once, together."""
+    if decision not in (APPROVE, RETURN):
+        raise ValueError(decision)
+    if not chosen:
+        raise ValidationError(_("Choose at least one submission."))
+    if decision == RETURN:
+        reason = _return_reason(reason)
+    # Every enterprise at once, in id order, so two offices deciding overlapping sets never wait in a circle.
+    lock_enterprises({submission.enterprise_id for submission, _version in chosen})
+    decided = []
+    for submission, version in sorted(chosen, key=lambda pair: pair[0].pk):
+        try:
+            if decision == APPROVE:
+                decided.append(_approve(submission, user, now, version))
+            else:
+                decided.append(_return(submission, user, reason, now, version))
+        except ValidationError as error:
+            raise ValidationError(
+                _("%(enterprise)s, %(month)s: %(problem)s Nothing was changed.")
+                % {
+                    "enterprise": submission.enterprise.name,
+                    "month": submission.period.key,
+                    "problem": " ".join(error.messages),
+                }
+            ) from error
+    by_cluster: dict[int, set[datetime.date]] = {}
+    for submission in decided:
+        by_cluster.setdefault(submission.cluster_id, set()).add(submission.period.month)
+    trigger = Trigger.APPROVAL if decision == APPROVE else Trigger.RETURN
+    for cluster_id, months in by_cluster.items():
+        kpi_values_changed(cluster_id=cluster_id, months=sorted(months), trigger=trigger)
+    return decided
+
+
+APPROVE, RETURN = "approve", "return"
+
+
+def _return_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the figures go back, so the enterprise knows what to fix.")})
+    return reason
+
+
+def _approve(
+    submission: Submission, user: User, now: datetime.datetime | None, expected_version: int | None
+) -> Submission:
+    submission, now = _office_decision(submission, user, now, expected_version)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted submission can be approved."))
+    submission.status = SubmissionStatus.APPROVED
+    submission.decided_at, submission.decided_by = now, user
+    submission.save()
+    return submission
+
+
+def _return(
+    submission: Submission, user: User, reason: str, now: datetime.datetime | None, expected_version: int | None
+) -> Submission:
     submission, now = _office_decision(submission, user, now, expected_version)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
         raise ValidationError(_("Only a submitted or approved submission can be returned."))
-    # Returned figures stop counting: a computed month that counted them is recomputed.
-    kpi_values_changed(cluster_id=submission.cluster_id, months=[submission.period.month], trigger=Trigger.RETURN)
     submission.status = SubmissionStatus.RETURNED
     submission.returned_reason = reason
     submission.decided_at, submission.decided_by = now, user
@@ -237,6 +313,14 @@ def submission_return(
         "Correct them and submit again."
     ) % {"enterprise": submission.enterprise.name, "month": submission.period.key, "reason": reason}
     transaction.on_commit(lambda: _notify_representatives(submission, subject, body))
+    notify(
+        cluster_id=submission.cluster_id,
+        recipients=representative_users(submission.enterprise),
+        kind=NotificationKind.SUBMISSION_RETURNED,
+        key=f"{submission.pk}:{submission.lock_version}",
+        facts={"enterprise": submission.enterprise.name, "month": submission.period.key, "reason": reason},
+        url=reverse("kpi:report_form", args=[submission.enterprise_id, submission.period.key]),
+    )
     return submission
 
 

@@ -14,6 +14,7 @@ from .collection import (
     report_form,
     submission_decide,
     submission_detail,
+    submission_queue_decide,
 )
 from .dashboards import (
     alert_action_item,
@@ -54,6 +55,7 @@ __all__ = [
     "recompute",
     "report_form",
     "submission_decide",
+    "submission_queue_decide",
     "submission_detail",
     "value_chain",
 ]

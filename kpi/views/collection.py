@@ -13,11 +13,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.generic import ScopedListView, apply_validation_error, get_scoped_or_404
@@ -28,7 +31,7 @@ from governance.selectors import current_cluster_or_404
 
 from .. import excel, selectors, services
 from ..choices import ENTERPRISE_EDITABLE, SubmissionStatus
-from ..filters import SubmissionFilterSet
+from ..filters import SubmissionQueueFilterSet
 from ..forms import (
     ClusterKpiFormSet,
     CollectionRulesForm,
@@ -116,7 +119,7 @@ def report_form(request, enterprise_pk: int, month: str):
     if request.method == "POST" and not read_only:
         form = MonthlyForm(request.POST, **form_kwargs)
         if form.is_valid():
-            submit = request.POST.get("action") == "submit"
+            submit = request.POST.get("action") == "submit" and not office  # the office approves, it does not submit
             saved = services.monthly_figures_save(
                 enterprise=enterprise,
                 period=period,
@@ -182,6 +185,10 @@ def report_form(request, enterprise_pk: int, month: str):
         "changes": changes,
         "office": office,
         "other_periods": _periods(request, cluster)[:12],
+        # The office decides here as on the submission's page; it saves figures but does not submit them.
+        "can_decide": office and not locked and status == SubmissionStatus.SUBMITTED,
+        "can_return": office and not locked and status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED),
+        "return_form": ReturnForm(),
     }
     return render(request, "kpi/report_form.html", context)
 
@@ -201,9 +208,11 @@ def _rebased(form, enterprise, period, elements):
 
 
 class SubmissionList(ScopedListView):
+    """The submissions, and for the office its review queue: approve or return one or several from here."""
+
     model = Submission
     section = "data"
-    filterset_class = SubmissionFilterSet
+    filterset_class = SubmissionQueueFilterSet
     template_name = "kpi/submission_list.html"
 
     def base_queryset(self):
@@ -211,6 +220,72 @@ class SubmissionList(ScopedListView):
 
     def get_queryset(self):
         return super().get_queryset().order_by("-period__month", "enterprise__name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cluster = self.cluster
+        office = cluster is not None and is_office(self.request.user, cluster)
+        context["office"] = office
+        if office:
+            waiting = restrict(Submission.objects.filter(cluster=cluster), self.request.user, VIEW)
+            context["counts"] = dict(
+                waiting.filter(status__in=(SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED))
+                .values_list("status")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            context["today"] = timezone.localdate()
+            context["return_form"] = ReturnForm()
+        return context
+
+
+@login_required
+@require_POST
+def submission_queue_decide(request):
+    """Approve the chosen submissions, or return them with one reason (office staff); all or none."""
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
+    one = request.POST.get("one", "")
+    decision, _sep, one_pk = one.partition(":")
+    if not one:
+        decision = request.POST.get("action", "")
+    if decision not in (services.APPROVE, services.RETURN):
+        return HttpResponseBadRequest()
+    picked = [one_pk] if one else request.POST.getlist("pk")
+    versions = {int(pk): request.POST.get(f"version-{pk}", "") for pk in picked if pk.isdigit()}
+    back = _back(request, reverse("kpi:submission_list"))
+    if any(not version.isdigit() for version in versions.values()):
+        messages.error(request, _("This page is out of date: look at the figures again, then decide."))
+        return redirect(back)
+    found = restrict(Submission.objects.filter(cluster=cluster, pk__in=versions), request.user, CHANGE)
+    chosen = [(s, int(versions[s.pk])) for s in found.select_related("enterprise", "period")]
+    if len(chosen) != len(versions):
+        raise Http404
+    try:
+        decided = services.submissions_decide(
+            decision=decision, chosen=chosen, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if decision == services.APPROVE:
+        message = ngettext("%(n)d submission approved.", "%(n)d submissions approved.", len(decided))
+    else:
+        message = ngettext(
+            "%(n)d submission returned; the enterprise is told by e-mail.",
+            "%(n)d submissions returned; each enterprise is told by e-mail.",
+            len(decided),
+        )
+    messages.success(request, message % {"n": len(decided)})
+    return redirect(back)
+
+
+def _back(request, default: str) -> str:
+    """Back where the decision was taken (the queue as it was filtered, the form): only a path of this site."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        return back
+    return default
 
 
 @login_required
@@ -252,11 +327,12 @@ def submission_decide(request, pk: int, decision: str):
     cluster = current_cluster_or_404(request)
     submission = get_scoped_or_404(Submission, request.user, pk, base=Submission.objects.filter(cluster=cluster))
     require_office(request.user, cluster)
+    back = _back(request, submission.get_absolute_url())
     seen = request.POST.get("lock_version", "")
     expected = int(seen) if seen.isdigit() else None
     if expected is None:
         messages.error(request, _("This page is out of date: look at the figures again, then decide."))
-        return redirect(submission.get_absolute_url())
+        return redirect(back)
     try:
         if decision == "approve":
             services.submission_approve(submission=submission, user=request.user, expected_version=expected)
@@ -265,14 +341,14 @@ def submission_decide(request, pk: int, decision: str):
             form = ReturnForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Say why the figures go back, so the enterprise knows what to fix."))
-                return redirect(submission.get_absolute_url())
+                return redirect(back)
             services.submission_return(
                 submission=submission, user=request.user, reason=form.cleaned_data["reason"], expected_version=expected
             )
             messages.success(request, _("Returned to the enterprise, which is told by e-mail."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(submission.get_absolute_url())
+    return redirect(back)
 
 
 # --- Corrections of locked months -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from governance.selectors import current_cluster_or_404
 from .. import charts, selectors, services
 from .. import reports as kpi_reports
 from ..choices import AlertStatus, KpiStatus, Scope, Trigger
+from ..filters import AlertListFilterSet
 from ..formatting import STATUS_CLASSES, display
 from ..models import Alert, ClusterKpi, Span
 
@@ -88,6 +89,17 @@ def kpi_detail(request, code: str):
         quarters=quarters,
         **_period_context(chosen, months + quarters),
     )
+    # The KPI's alerts, open ones first: one click from a KPI below its minimum to the firms behind it.
+    alerts = (
+        restrict(Alert.objects.filter(cluster=cluster, kpi=setting.kpi), request.user, VIEW)
+        .select_related("working_group")
+        .order_by("-status", "-period_start", "scope", "link")  # open before closed
+    )
+    context["kpi_alerts"] = list(alerts[:10])
+    # Open alerts by where they are: "" the whole cluster, else the link.
+    context["open_alert_links"] = {
+        (a.link if a.scope == Scope.LINK else ""): a for a in context["kpi_alerts"] if a.status == AlertStatus.OPEN
+    }
     span = context["span"]
     if span is not None:
         detail = selectors.kpi_detail(user=request.user, cluster=cluster, setting=setting, span=span)
@@ -205,15 +217,23 @@ def recompute(request):
 
 @login_required
 def alert_list(request):
+    """Alerts by KPI, link, working group and state (open ones unless asked otherwise)."""
     cluster = current_cluster_or_404(request)
-    status = request.GET.get("status", "open")
     alerts = restrict(Alert.objects.filter(cluster=cluster), request.user, VIEW).select_related(
         "kpi", "working_group", "action_item"
     )
-    if status in AlertStatus.values:
-        alerts = alerts.filter(status=status)
+    filterset = AlertListFilterSet(request.GET, queryset=alerts, request=request, cluster=cluster)
+    if filterset.is_valid():
+        alerts = filterset.qs
+    else:
+        alerts = alerts.filter(status=AlertStatus.OPEN)
     context = _context(
-        request, cluster, "alerts", alerts=alerts.order_by("-period_start", "kpi__position", "link"), status=status
+        request,
+        cluster,
+        "alerts",
+        alerts=alerts.order_by("-period_start", "kpi__position", "link"),
+        filter=filterset,
+        status=filterset.form.cleaned_data.get("status", "") if filterset.is_valid() else AlertStatus.OPEN,
     )
     return render(request, "kpi/dashboards/alert_list.html", context)
 

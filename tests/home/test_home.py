@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.choices import BodyKind
+from governance.models import AgendaItem
 from kpi import services
 from kpi.choices import SubmissionStatus
 from kpi.models import ClusterKpi, ReportingPeriod, Submission, add_months
@@ -111,9 +112,13 @@ def test_a_council_member_sees_the_latest_final_month_and_the_next_meeting(clien
     meeting = MeetingFactory(
         body=council, title="Kengash yig'ilishi", date=timezone.localdate() + datetime.timedelta(days=7)
     )
+    AgendaItem.objects.create(meeting=meeting, position=1, title="2027 yil byudjetini tasdiqlash")
+    follow_up = ActionItemFactory(body=council, title="Ombor", deadline=timezone.localdate())
+    AgendaItem.objects.create(meeting=meeting, position=2, title="Ombor: bajarilishi", action_item=follow_up)
     login(client, user_with_role(cluster, "council"))
     page = client.get(reverse("home"))
     panel = page.context["panels"]["council"]
+    assert [item.title for item in panel.to_decide] == ["2027 yil byudjetini tasdiqlash"]  # not the follow-up
     assert panel.period.key == "2025-03"
     assert any(t.kpi.code == "DEFECT" and t.current is not None for t in panel.tiles)
     assert panel.next_meeting == meeting

@@ -9,7 +9,13 @@ from governance.models import ActionItem
 from kpi import services
 from kpi.choices import SubmissionStatus
 from kpi.models import Alert, ClusterKpi, DataElement, DataValue, ReportingPeriod, Span, Submission, add_months
-from tests.governance.factories import BodyFactory, EnterpriseFactory, MembershipFactory, UserFactory
+from tests.governance.factories import (
+    BodyFactory,
+    ClusterRoleFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +193,97 @@ def test_when_corrected_figures_join_two_runs_the_alert_people_were_told_of_stay
     told.refresh_from_db()
     assert (told.opened_period, told.period) == ("2025-03", "2025-06")
     assert len(mail.outbox) == 2  # nobody is told twice
+
+
+def test_the_working_groups_members_find_an_alert_among_their_notifications_once(
+    client, cluster, firms, quality_group, defect_minimum, django_capture_on_commit_callbacks
+):
+    from governance.models import Notification
+
+    good, bad, fair, supply = firms
+    report(cluster, FIRST, {good: (1000, 10), bad: (1000, 200), fair: (1000, 60), supply: (1000, 10)})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.kpi_values_compute(cluster=cluster, span="2025-03")
+        services.kpi_values_compute(cluster=cluster, span="2025-03")  # computed again: nobody is told twice
+    member = quality_group.memberships.get().person
+    notes = Notification.objects.filter(recipient=member, kind="alert").order_by("key")
+    alerts = Alert.objects.filter(cluster=cluster).order_by("pk")
+    assert [n.url for n in notes] == [a.get_absolute_url() for a in alerts]
+    ClusterRoleFactory(cluster=cluster, role="working_group", user=member)
+    client.force_login(member)
+    client.post("/i18n/setlang/", {"language": "uz", "next": "/"})
+    page = client.get("/notifications/").content.decode()
+    # The KPI's name in the reader's language, and no value: the group need not see unpublished figures.
+    assert "Nuqson (brak) darajasi" in page and "butun klaster" in page
+    assert "0.09" not in page and "9%" not in page
+
+
+@pytest.fixture
+def two_alerts(cluster, firms, quality_group, defect_minimum):
+    """DEFECT below its minimum in the whole cluster and in processing, March 2025 (both the quality group's)."""
+    good, bad, fair, supply = firms
+    report(cluster, FIRST, {good: (1000, 10), bad: (1000, 200), fair: (1000, 60), supply: (1000, 10)})
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    return Alert.objects.get(scope="cluster"), Alert.objects.get(scope="link")
+
+
+def test_the_kpi_page_links_its_alerts_and_the_alert_names_the_firms_behind_it(client, cluster, two_alerts):
+    from tests.governance.factories import user_with_role
+
+    whole, processing = two_alerts
+    client.force_login(user_with_role(cluster, "council"))
+    page = client.get("/data/kpis/DEFECT/?period=2025-03").content.decode()
+    assert 'id="kpi-alerts"' in page
+    assert page.count(f'href="{whole.get_absolute_url()}"') >= 2  # listed, and at the cluster's value
+    assert f'href="{processing.get_absolute_url()}"' in page
+    assert "/data/alerts/?kpi=DEFECT&amp;status=all" in page
+    # One click on: the alert names the enterprises that pull the value down, worst first.
+    names = [c.enterprise.name for c in client.get(processing.get_absolute_url()).context["contributors"]]
+    assert names == ["Bad Weave", "Fair Dye"]
+    # A KPI without alerts lists none.
+    assert 'id="kpi-alerts"' not in client.get("/data/kpis/OTD/?period=2025-03").content.decode()
+
+
+def test_the_alert_list_filters_by_kpi_link_working_group_and_state(client, cluster, office_user, two_alerts):
+    whole, processing = two_alerts
+    other_group = BodyFactory(cluster=cluster, name="Logistics WG", area="logistics")
+    client.force_login(office_user)
+
+    def listed(query):
+        response = client.get("/data/alerts/", query)
+        assert response.status_code == 200
+        return sorted(a.pk for a in response.context["alerts"])
+
+    assert listed({}) == sorted([whole.pk, processing.pk])  # open ones
+    assert listed({"link": "processing"}) == [processing.pk]
+    assert listed({"link": "cluster"}) == [whole.pk]
+    assert listed({"kpi": "DEFECT", "working_group": whole.working_group_id}) == sorted([whole.pk, processing.pk])
+    assert listed({"working_group": other_group.pk}) == []
+    assert listed({"kpi": "OTD"}) == []
+    Alert.objects.filter(pk=whole.pk).update(status="closed", closed_period="2025-04", closed_at=whole.opened_at)
+    assert listed({}) == [processing.pk]
+    assert listed({"status": "closed"}) == [whole.pk]
+    assert listed({"status": "all"}) == sorted([whole.pk, processing.pk])
+    page = client.get("/data/alerts/").content.decode()
+    assert '<option value="DEFECT">Defect rate</option>' in page  # KPIs by name, not code
+    # A working group of another cluster is not offered, and asking for it is refused at the field.
+    foreign = BodyFactory(name="Fergana WG")
+    assert f'value="{foreign.pk}"' not in page
+    refused = client.get("/data/alerts/", {"working_group": foreign.pk})
+    assert refused.context["filter"].errors
+    assert [a.pk for a in refused.context["alerts"]] == [processing.pk]  # the open ones, not every alert
+
+
+def test_an_action_item_made_from_an_alert_links_back_and_states_formatted_figures(
+    client, cluster, office_user, two_alerts
+):
+    whole, processing = two_alerts
+    Alert.objects.filter(pk=processing.pk).update(disclosed=True)
+    processing.refresh_from_db()
+    client.force_login(office_user)
+    item = services.alert_to_action_item(alert=processing, user=office_user)
+    assert "9.0 %" in item.description and "5.0 %" in item.description  # 0.09 and 0.05 as people read them
+    assert "0.09" not in item.description and "0.0500" not in item.description
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert f'<a href="{processing.get_absolute_url()}" class="source">' in page
+    assert "Alert: Defect rate below its minimum (Processing, since 2025-03)" in page
