@@ -122,6 +122,7 @@ def kpi_distribution(detail, named: bool) -> str:
     else:
         return ""
     figure.update_layout(title=_("Distribution over enterprises") + _unit_suffix(kpi), showlegend=False)
+    figure.update_yaxes(showticklabels=False)
     return _html(figure, 240)
 
 
@@ -185,19 +186,26 @@ def completeness_heatmap(grid) -> str:
         return ""
     codes = {"on_time": 3, "late": 2, "pending": 1, "missing": 0}
     names = {0: _("Missing"), 1: _("Not yet due"), 2: _("Late"), 3: _("On time")}
+    # Each cell carries the legend's mark as well as its colour: the chart does not rest on red and green alone.
+    marks = {0: "✗", 1: "…", 2: "!", 3: "✓"}
     z = [[codes.get(c.status) if c.status else None for c in row.cells] for row in grid.rows]
     text = [[str(names[v]) if v is not None else "" for v in line] for line in z]
+    mark = [[marks[v] if v is not None else "" for v in line] for line in z]
     figure = Figure(
         trace(
             "heatmap",
             z=z,
             x=[p.key for p in grid.periods],
             y=[row.enterprise.name for row in grid.rows],
-            text=text,
-            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            text=mark,
+            hovertext=text,
+            texttemplate="%{text}",
+            textfont={"color": "#1b1b1b"},
+            hovertemplate="%{y} · %{x}: %{hovertext}<extra></extra>",
             zmin=0,
             zmax=3,
-            colorscale=[[0, "#c62828"], [0.33, "#bdbdbd"], [0.66, "#ef6c00"], [1, "#2e7d32"]],
+            # The legend's fills (platform.css, .cell-*): light, so the dark marks read on every one.
+            colorscale=[[0, "#ef9a9a"], [0.33, "#eceff1"], [0.66, "#ffcc80"], [1, "#a5d6a7"]],
             showscale=False,
             xgap=1,
             ygap=1,

@@ -48,7 +48,11 @@ def effect_against_cost(projects) -> str:
         xaxis={"title": {"text": str(_("Budget"))}},
         yaxis={"title": {"text": str(_("Expected effect a year"))}},
     )
-    return figure.html(360, legend={"orientation": "h", "y": -0.2})
+    table = (
+        [_("Project"), _("Status"), _("Budget"), _("Expected effect a year")],
+        [[p.title, p.get_status_display(), p.budget, p.expected_effect] for p in projects],
+    )
+    return figure.html(360, table=table, legend={"orientation": "h", "y": -0.2})
 
 
 def timeline(projects, milestones) -> str:
@@ -84,7 +88,19 @@ def timeline(projects, milestones) -> str:
             )
         )
     figure.update_layout(title=_("Timeline"), xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
-    return figure.html(max(260, 36 * len(dated) + 120), legend={"orientation": "h", "y": -0.2})
+    table = (
+        [_("Project"), _("Start"), _("Days to the first result"), _("Milestones")],
+        [
+            [
+                p.title,
+                p.timeline_start,
+                p.timeline_days,
+                "; ".join(f"{m.title} ({m.due_on:%Y-%m-%d}, {m.progress} %)" for m in points if m.project_id == p.pk),
+            ]
+            for p in dated
+        ],
+    )
+    return figure.html(max(260, 36 * len(dated) + 120), table=table, legend={"orientation": "h", "y": -0.2})
 
 
 def kpi_before_after(trend) -> str:
@@ -176,4 +192,9 @@ def network(enterprises, edges, link_labels: dict) -> str:
         },
         yaxis={"visible": False},
     )
-    return figure.html(460)
+    names = {e.pk: e.name for e in enterprises}
+    table = (
+        [_("Supplier"), _("Buyer"), _("Annual value")],
+        [[names.get(e.supplier_id, ""), names.get(e.buyer_id, ""), e.value] for e in edges],
+    )
+    return figure.html(460, table=table)
