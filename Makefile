@@ -13,7 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core, which the browser tests inject to check accessibility (package.json, pinned in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm is not installed: the accessibility check (axe-core) is skipped outside CI"; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 # The embedded platform: SQLite, tasks in-process, the demo cluster, http://127.0.0.1:8000
 run: install
@@ -44,4 +49,4 @@ lint: install
 	$(BIN)/mypy .
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

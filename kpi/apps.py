@@ -31,7 +31,7 @@ class KpiConfig(AppConfig):
             alerts = restrict(Alert.objects.filter(action_item=item), user, VIEW).select_related("kpi")
             return [
                 (
-                    gettext("Alert: %(kpi)s below its minimum (%(where)s, since %(since)s)")
+                    gettext("Alert: %(kpi)s breached its minimum (%(where)s, since %(since)s)")
                     % {"kpi": alert.kpi.label, "where": alert.where, "since": alert.opened_period},
                     alert.get_absolute_url(),
                 )

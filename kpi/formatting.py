@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from .choices import Unit
 
-STATUS_COLOURS = {"on_target": "#2e7d32", "below_target": "#ef6c00", "below_minimum": "#c62828", "": "#9e9e9e"}
+STATUS_COLOURS = {"on_target": "#2e7d32", "below_target": "#b45309", "below_minimum": "#c62828", "": "#9e9e9e"}
 STATUS_CLASSES = {"on_target": "ok", "below_target": "warn", "below_minimum": "bad", "": ""}
 
 _DIGITS: dict[str, int] = {Unit.PERCENT: 1, Unit.COUNT: 0, Unit.PEOPLE: 0, Unit.CONTRACTS: 0, Unit.DAYS: 1}
@@ -31,3 +32,40 @@ def display(value, unit: str) -> str:
     digits = _DIGITS.get(unit, 1 if abs(number) < 1000 else 0)
     text = number_format(Decimal(str(round(number, digits))), decimal_pos=digits, use_l10n=True, force_grouping=True)
     return f"{text} %" if unit == Unit.PERCENT else text
+
+
+def display_change(value, unit: str) -> str:
+    """A change as people read it: signed, and a percentage's change in percentage points ("+0.6 p.p.": 2.0 %
+    to 2.6 % is not a change of 0.6 %)."""
+    if value is None or value == "":
+        return "—"
+    number = scaled(value, unit)
+    assert number is not None  # a value was given
+    digits = _DIGITS.get(unit, 1 if abs(number) < 1000 else 0)
+    rounded = round(number, digits)
+    text = number_format(Decimal(str(abs(rounded))), decimal_pos=digits, use_l10n=True, force_grouping=True)
+    signed = ("+" if rounded > 0 else "−" if rounded < 0 else "±") + text
+    return _("%(number)s p.p.") % {"number": signed} if unit == Unit.PERCENT else signed
+
+
+# Excel's number format per unit: percentages stay fractions shown as %, counts whole, the rest with a decimal.
+XLSX_FORMATS: dict[str, str] = {
+    Unit.PERCENT: "0.0%",
+    Unit.COUNT: "#,##0",
+    Unit.PEOPLE: "#,##0",
+    Unit.CONTRACTS: "#,##0",
+    Unit.DAYS: "0.0",
+}
+
+
+def xlsx_format(unit: str) -> str:
+    return XLSX_FORMATS.get(unit, "#,##0.0")
+
+
+def xlsx_change_format(unit: str) -> str:
+    """A change's number format: signed; a percentage's in percentage points (the value given in points)."""
+    if unit == Unit.PERCENT:
+        points = _("p.p.").replace('"', "")
+        return f'+0.0" {points}";-0.0" {points}";0.0" {points}"'
+    base = xlsx_format(unit)
+    return f"+{base};-{base};{base}"

@@ -26,7 +26,7 @@ from governance.scoping import VIEW, restrict
 
 from .choices import PeriodKind, Scope
 from .excel import text_only
-from .formatting import STATUS_COLOURS, display, scaled
+from .formatting import STATUS_COLOURS, display, display_change, scaled, xlsx_change_format, xlsx_format
 from .models import Alert, ClusterKpi, KpiValue, Span, add_months
 from .selectors import (
     ComputedPeriod,
@@ -152,6 +152,11 @@ def _status_label(value: KpiValue | None) -> str:
     return str(value.get_status_display()) if value is not None and value.status else ""
 
 
+def _number(value) -> float | None:
+    """A stored value as the spreadsheet's number (a percentage stays its fraction: the cell's format shows %)."""
+    return None if value is None else float(value)
+
+
 def report_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import LineChart, Reference
@@ -186,15 +191,19 @@ def report_xlsx(report: Report) -> bytes:
                 kpi.code,
                 str(kpi.label),
                 str(kpi.get_unit_display()),
-                scaled(current.value, kpi.unit) if current else None,
-                scaled(row.setting.target, kpi.unit),
-                scaled(row.setting.minimum, kpi.unit),
+                _number(current.value) if current else None,
+                _number(row.setting.target),
+                _number(row.setting.minimum),
                 _status_label(current),
-                scaled(row.previous.value, kpi.unit) if row.previous else None,
-                scaled(row.change, kpi.unit),
+                _number(row.previous.value) if row.previous else None,
+                scaled(row.change, kpi.unit),  # a percentage's change in points, shown with its "p.p."
                 current.reporting_enterprises if current else None,
             ]
         )
+        # Values as numbers people read: percentages as %, counts whole, each with its unit's format.
+        for index in (4, 5, 6, 8):
+            sheet.cell(row=sheet.max_row, column=index).number_format = xlsx_format(kpi.unit)
+        sheet.cell(row=sheet.max_row, column=9).number_format = xlsx_change_format(kpi.unit)
         if current is not None and current.status:
             colour = STATUS_COLOURS[current.status].lstrip("#")
             sheet.cell(row=sheet.max_row, column=7).fill = PatternFill("solid", fgColor=colour)
@@ -206,8 +215,10 @@ def report_xlsx(report: Report) -> bytes:
     periods = sorted({v.period for row in report.rows for v in row.trend})
     trend.append([_("KPI"), *periods])
     for row in report.rows:
-        by_period = {v.period: scaled(v.value, row.kpi.unit) for v in row.trend}
+        by_period = {v.period: _number(v.value) for v in row.trend}
         trend.append([f"{row.kpi.code} · {row.kpi.label}", *[by_period.get(p) for p in periods]])
+        for cell in trend[trend.max_row][1:]:
+            cell.number_format = xlsx_format(row.kpi.unit)
     trend.column_dimensions["A"].width = 44
     for index, row in enumerate(report.rows, start=2):
         if not row.trend:
@@ -232,13 +243,15 @@ def report_xlsx(report: Report) -> bytes:
             [
                 str(alert.kpi.label),
                 alert.where,
-                _("hidden") if getattr(alert, "value_hidden", False) else scaled(alert.value, alert.kpi.unit),
-                scaled(alert.minimum, alert.kpi.unit),
+                _("hidden") if getattr(alert, "value_hidden", False) else _number(alert.value),
+                _number(alert.minimum),
                 alert.opened_period,
                 alert.period,
                 str(alert.working_group or ""),
             ]
         )
+        for index in (3, 4):
+            alerts.cell(row=alerts.max_row, column=index).number_format = xlsx_format(alert.kpi.unit)
     completeness = book.create_sheet(_("Completeness")[:31])
     completeness.append(
         [_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Share complete"), _("Share on time")]
@@ -247,6 +260,8 @@ def report_xlsx(report: Report) -> bytes:
         completeness.append(
             [month, tally.expected, tally.on_time, tally.late, tally.missing, tally.share_complete, tally.share_on_time]
         )
+        for index in (6, 7):
+            completeness.cell(row=completeness.max_row, column=index).number_format = "0.0%"
     text_only(book)
     stream = io.BytesIO()
     book.save(stream)
@@ -371,7 +386,7 @@ def report_pdf(report: Report) -> bytes:
                 display(row.setting.target, kpi.unit),
                 display(row.setting.minimum, kpi.unit),
                 _status_label(current),
-                display(row.change, kpi.unit) if row.change is not None else "—",
+                display_change(row.change, kpi.unit),
                 _sparkline(row),
             ]
         )
@@ -409,7 +424,7 @@ def report_pdf(report: Report) -> bytes:
             )
         story.append(Table(alert_rows, style=TableStyle(style[:4]), repeatRows=1))
     else:
-        story.append(Paragraph(_text(_("No KPI is below its minimum.")), styles["Normal"]))
+        story.append(Paragraph(_text(_("No KPI has breached its minimum.")), styles["Normal"]))
     story += [Spacer(1, 5 * mm), Paragraph(_text(_("Completeness of reporting")), styles["Heading2"])]
     completeness: list[list[str | int]] = [
         [_("Month"), _("Expected"), _("On time"), _("Late"), _("Missing"), _("Complete")]

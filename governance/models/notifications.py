@@ -78,7 +78,7 @@ TEXTS: dict[str, Callable[[], str]] = {
     NotificationKind.SUBMISSION_RETURNED: lambda: gettext(
         "The office returned the figures of %(enterprise)s for %(month)s: %(reason)s"
     ),
-    NotificationKind.ALERT: lambda: gettext("%(kpi)s is below its minimum (%(where)s, %(period)s)."),
+    NotificationKind.ALERT: lambda: gettext("%(kpi)s has breached its minimum (%(where)s, %(period)s)."),
     NotificationKind.ACTION_ASSIGNED: lambda: gettext("Action item for you: %(title)s, due %(deadline)s."),
     NotificationKind.ACTION_OVERDUE: lambda: gettext("Action item overdue since %(deadline)s: %(title)s."),
     NotificationKind.TO_DECIDE: lambda: gettext("On the agenda of %(body)s on %(date)s: %(title)s."),

@@ -239,13 +239,13 @@ class Alert(models.Model):
         limit_choices_to={"kind": BodyKind.WORKING_GROUP},
     )
     status = models.CharField(_("status"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    opened_period = models.CharField(_("first month below the minimum"), max_length=7)
+    opened_period = models.CharField(_("first month past the minimum"), max_length=7)
     period = models.CharField(_("latest month"), max_length=7)
     period_start = models.DateField(_("first day of the latest month"))
     value = decimal_field(_("value"))
     minimum = decimal_field(_("minimum"))
     reporting_enterprises = models.PositiveIntegerField(_("reporting enterprises"), null=True, blank=True)
-    closed_period = models.CharField(_("month back above the minimum"), max_length=7, blank=True)
+    closed_period = models.CharField(_("month back within the minimum"), max_length=7, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The working group is e-mailed once per alert: when it is open in the cluster's latest final month.

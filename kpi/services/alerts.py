@@ -107,7 +107,7 @@ def _notify_group(alert: Alert) -> None:
     if not emails:
         return
     with translation.override(django_settings.LANGUAGE_CODE):
-        subject = _("Alert: %(kpi)s below its minimum (%(where)s, %(period)s)") % {
+        subject = _("Alert: %(kpi)s breached its minimum (%(where)s, %(period)s)") % {
             "kpi": alert.kpi.label,
             "where": alert.where,
             "period": alert.period,
@@ -122,7 +122,7 @@ def _notify_group(alert: Alert) -> None:
         if alert.disclosed:
             body = _("%(kpi)s is %(value)s against a minimum of %(minimum)s. Open the alert: %(url)s") % facts
         else:
-            body = _("%(kpi)s is below its minimum of %(minimum)s. Open the alert: %(url)s") % facts
+            body = _("%(kpi)s has breached its minimum of %(minimum)s. Open the alert: %(url)s") % facts
     send_mail(subject, body, None, emails)
 
 
@@ -405,7 +405,7 @@ def alert_to_action_item(
     if alert.disclosed:
         description = _("%(kpi)s is %(value)s against a minimum of %(minimum)s (%(where)s, %(period)s).") % facts
     else:
-        description = _("%(kpi)s is below its minimum of %(minimum)s (%(where)s, %(period)s).") % facts
+        description = _("%(kpi)s has breached its minimum of %(minimum)s (%(where)s, %(period)s).") % facts
     description += " " + _("The alert names the enterprises that pull it down: %(url)s") % facts
     item = ActionItem(
         cluster_id=alert.cluster_id,
@@ -413,7 +413,7 @@ def alert_to_action_item(
         owner_group=alert.working_group,
         title=(
             title
-            or _("Bring %(kpi)s back above its minimum (%(where)s)")
+            or _("Bring %(kpi)s back within its minimum (%(where)s)")
             % {
                 "kpi": alert.kpi.label,
                 "where": alert.where,

@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..formatting import STATUS_CLASSES, display
+from ..formatting import STATUS_CLASSES, display, display_change
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def kpi_value(value, unit):
     """{{ row.value|kpi_value:kpi.unit }}"""
     return display(value, unit)
+
+
+@register.filter
+def kpi_change(value, unit):
+    """{{ target.expected_change|kpi_change:kpi.unit }}: signed, a percentage's change in percentage points."""
+    return display_change(value, unit)
 
 
 @register.filter

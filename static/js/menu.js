@@ -10,3 +10,22 @@
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 })();
+
+// A table that scrolls inside itself (a wide one on a phone) can be reached and scrolled with the keyboard.
+(function () {
+  function reachable() {
+    document.querySelectorAll("main table, main .table-scroll").forEach(function (element) {
+      var scrolls = element.scrollWidth > element.clientWidth + 1;
+      if (scrolls && !element.hasAttribute("tabindex")) {
+        element.setAttribute("tabindex", "0");
+        element.dataset.scrollFocus = "1";
+      } else if (!scrolls && element.dataset.scrollFocus) {
+        element.removeAttribute("tabindex");
+        delete element.dataset.scrollFocus;
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", reachable);
+  else reachable();
+  window.addEventListener("resize", reachable);
+})();

@@ -1,7 +1,11 @@
+import datetime
 import os
 import shutil
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body
 # (setting up data) are still synchronous and safe here.
@@ -61,3 +65,47 @@ def phone(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+PASSWORD = "pass-1234-word"
+
+
+@pytest.fixture
+def key_pages(cluster):
+    """What the key pages show: DEFECT over its minimum in processing in March 2025 (an alert for the quality
+    group), last month open for reporting, an action item due today, and people to log in as (`PASSWORD`): the
+    office ("office"), an enterprise's accountant ("accountant") and a council member ("council")."""
+    from governance.choices import BodyKind, Role
+    from kpi import services
+    from kpi.models import Alert, ClusterKpi, add_months
+    from tests.governance.factories import ActionItemFactory, BodyFactory, EnterpriseFactory, user_with_role
+    from tests.kpi.factories import ReportingPeriodFactory
+    from tests.kpi.test_alerts import FIRST, report
+
+    services.cluster_kpis_ensure(cluster=cluster)
+    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
+        target=Decimal("0.02"), minimum=Decimal("0.05")
+    )
+    BodyFactory(cluster=cluster, kind=BodyKind.WORKING_GROUP, area="quality", name="Sifat ishchi guruhi")
+    firms = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Tegirmon {i}") for i in range(5)]
+    report(cluster, FIRST, {f: (1000, d) for f, d in zip(firms, [10, 20, 30, 200, 15], strict=True)})
+    services.kpi_values_compute(cluster=cluster, span="2025-03")
+    deadline = timezone.localdate() + datetime.timedelta(days=5)
+    month = add_months(timezone.localdate().replace(day=1), -1)
+    ReportingPeriodFactory(
+        cluster=cluster, month=month, deadline=deadline, lock_date=deadline + datetime.timedelta(days=9)
+    )
+    item = ActionItemFactory(body=BodyFactory(cluster=cluster), deadline=timezone.localdate())
+    alert = Alert.objects.filter(cluster=cluster).first()
+    user_with_role(cluster, Role.OFFICE, username="office", password=PASSWORD)
+    user_with_role(cluster, Role.ENTERPRISE, username="accountant", enterprises=firms[:1], password=PASSWORD)
+    user_with_role(cluster, Role.COUNCIL, username="council", password=PASSWORD)
+    return SimpleNamespace(firms=firms, month=month, item=item, alert=alert)
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")

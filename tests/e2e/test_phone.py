@@ -1,55 +1,20 @@
 """At 390 px, in Uzbek, the key pages fit the screen (issue 13, item 5, first step): the site's menu folds behind
 one button, wide tables scroll inside themselves, nothing pushes the page sideways."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
-from governance.choices import BodyKind, Role
-from kpi import services
-from kpi.models import Alert, ClusterKpi, add_months
-from tests.governance.factories import ActionItemFactory, BodyFactory, EnterpriseFactory, user_with_role
-from tests.kpi.factories import ReportingPeriodFactory
-from tests.kpi.test_alerts import FIRST, report
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-1234-word"
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_the_key_pages_fit_a_phone(phone, live_server, cluster):
+def test_the_key_pages_fit_a_phone(phone, live_server, key_pages):
     base = live_server.url
-    services.cluster_kpis_ensure(cluster=cluster)
-    ClusterKpi.objects.filter(cluster=cluster, kpi__code="DEFECT").update(
-        target=Decimal("0.02"), minimum=Decimal("0.05")
-    )
-    BodyFactory(cluster=cluster, kind=BodyKind.WORKING_GROUP, area="quality", name="Sifat ishchi guruhi")
-    firms = [EnterpriseFactory(cluster=cluster, value_chain_link="processing", name=f"Tegirmon {i}") for i in range(5)]
-    report(cluster, FIRST, {f: (1000, d) for f, d in zip(firms, [10, 20, 30, 200, 15], strict=True)})
-    services.kpi_values_compute(cluster=cluster, span="2025-03")
-    deadline = timezone.localdate() + datetime.timedelta(days=5)
-    month = add_months(timezone.localdate().replace(day=1), -1)
-    ReportingPeriodFactory(
-        cluster=cluster, month=month, deadline=deadline, lock_date=deadline + datetime.timedelta(days=9)
-    )
-    item = ActionItemFactory(body=BodyFactory(cluster=cluster), deadline=timezone.localdate())
-    alert = Alert.objects.filter(cluster=cluster).first()
-    user_with_role(cluster, Role.OFFICE, username="office")
-    user_with_role(cluster, Role.ENTERPRISE, username="accountant", enterprises=firms[:1])
+    firms, month, item, alert = key_pages.firms, key_pages.month, key_pages.item, key_pages.alert
 
     log_in(phone, base, "accountant")
     assert fits(phone)

@@ -286,4 +286,4 @@ def test_an_action_item_made_from_an_alert_links_back_and_states_formatted_figur
     assert "0.09" not in item.description and "0.0500" not in item.description
     page = client.get(item.get_absolute_url()).content.decode()
     assert f'<a href="{processing.get_absolute_url()}" class="source">' in page
-    assert "Alert: Defect rate below its minimum (Processing, since 2025-03)" in page
+    assert "Alert: Defect rate breached its minimum (Processing, since 2025-03)" in page

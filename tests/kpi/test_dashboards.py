@@ -284,7 +284,10 @@ def test_monthly_and_quarterly_reports_as_xlsx_and_pdf(client, cluster, computed
     assert book.sheetnames == ["KPIs", "Trend", "Alerts", "Completeness"]
     kpis = {row[0]: row for row in book["KPIs"].iter_rows(min_row=5, values_only=True)}
     if period == "2025-03":
-        assert kpis["DEFECT"][3] == pytest.approx(4.0)  # percent points: 300 / 7500
+        assert kpis["DEFECT"][3] == pytest.approx(0.04)  # 300 / 7500, a fraction the cell shows as a percentage
+        cells = {row[0].value: row for row in book["KPIs"].iter_rows(min_row=5)}
+        assert cells["DEFECT"][3].number_format == "0.0%"
+        assert cells["DEFECT"][8].number_format.startswith('+0.0" p.p."')  # a change in percentage points
         assert kpis["DEFECT"][6] == "Target missed"  # DEFECT is lower-is-better: words that hold both ways
     else:  # only March has figures: no enterprise reported every month of the quarter
         assert kpis["DEFECT"][3] is None
