@@ -27,6 +27,10 @@ QUANTUM = Decimal("0.0001")
 MAX_VALUE = Decimal("1e15")
 MAX_COMMENT = 1000  # characters, as the monthly form's field
 MIN_HISTORY_MONTHS = 3  # fewer months of history than this: no soft rule (nothing to compare with)
+# A difference from the average smaller than this is too small to compare: 0 trained employees against an average
+# of 0.17 is not unusual. Whole units (people, contracts, units) for counts; one unit of the figure otherwise.
+MIN_DIFFERENCE_COUNT = Decimal(3)
+MIN_DIFFERENCE = Decimal(1)
 # A number written as text: the digits 0–9 only (Python's Decimal would also read Arabic-Indic or full-width
 # digits, and "1_000"), an optional sign, a decimal point and an exponent ("1.5E+06", as spreadsheets export).
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
@@ -243,6 +247,8 @@ def soft_warnings(rows: Iterable[Row], history: History, *, threshold: Decimal, 
             continue
         average, count = history.average(row.enterprise_id, row.element_id, row.month, months)
         if count < MIN_HISTORY_MONTHS or average == 0:
+            continue
+        if abs(row.value - average) < (MIN_DIFFERENCE_COUNT if row.element.is_integer else MIN_DIFFERENCE):
             continue
         if abs(row.value - average) > threshold * average:
             year_before = history.values.get((row.enterprise_id, row.element_id), {}).get(add_months(row.month, -12))

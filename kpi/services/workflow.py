@@ -44,6 +44,8 @@ class MonthlySave:
     stale: bool = False
     submitted: bool = False
     submit_problems: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # codes of the figures still empty
+    unexplained: list[str] = field(default_factory=list)  # codes of the unusual figures without a comment
 
 
 @transaction.atomic
@@ -76,6 +78,8 @@ def monthly_figures_save(
             submission_submit(submission=submission, user=user, now=now)
         except ValidationError as error:
             saved.submit_problems = error.message_dict
+            missing, unexplained = submission_problems(submission=submission)
+            saved.missing, saved.unexplained = list(missing), list(unexplained)
         else:
             saved.submitted = True
     return saved
@@ -115,8 +119,9 @@ def submission_problems(*, submission: Submission) -> tuple[dict[str, str], dict
         months=rules.history_months,
     )
     unexplained = {}
+    by_index = {row.index: row for row in rows}  # an index counts every element, missing ones too
     for warning in soft_warnings(rows, history, threshold=rules.deviation_threshold, months=rules.history_months):
-        row = rows[warning.row]
+        row = by_index[warning.row]
         if not values[row.element_id].comment.strip():
             unexplained[row.element.code] = warning.message
     return missing, unexplained

@@ -116,6 +116,7 @@ def report_form(request, enterprise_pk: int, month: str):
     }
     warnings: dict[str, str] = {}
     changes: list = []
+    draft_reason = ""
     if request.method == "POST" and not read_only:
         form = MonthlyForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -164,8 +165,11 @@ def report_form(request, enterprise_pk: int, month: str):
                 if result.ok and submit:
                     for code, problems in saved.submit_problems.items():
                         form.add_error(value_field_name(code) if code in codes else None, problems)
-                    # The figures were saved; what stands in the way of submitting is shown at the fields.
-                    messages.info(request, _("The figures were saved as a draft, but not submitted yet."))
+                    # A warning that stands in the way of submitting shows once, as the field's error.
+                    warnings = {code: text for code, text in warnings.items() if code not in saved.submit_problems}
+                    # The figures were saved; the page says plainly why they were not submitted, and the summary
+                    # and the fields show what stands in the way.
+                    draft_reason = _draft_reason(saved)
                     form = _rebased(form, enterprise, period, elements)
     else:
         form = MonthlyForm(**form_kwargs)
@@ -183,6 +187,8 @@ def report_form(request, enterprise_pk: int, month: str):
         "form": form,
         "warnings": warnings,
         "changes": changes,
+        "draft_reason": draft_reason,
+        "error_summary": _error_summary(form) if request.method == "POST" else [],
         "office": office,
         "other_periods": _periods(request, cluster)[:12],
         # The office decides here as on the submission's page; it saves figures but does not submit them.
@@ -191,6 +197,37 @@ def report_form(request, enterprise_pk: int, month: str):
         "return_form": ReturnForm(),
     }
     return render(request, "kpi/report_form.html", context)
+
+
+def _draft_reason(saved) -> str:
+    """Why a submit became a draft, in a sentence: how many figures are missing, how many need a comment."""
+    reasons = []
+    if saved.missing:
+        reasons.append(
+            ngettext("%(n)d figure is missing.", "%(n)d figures are missing.", len(saved.missing))
+            % {"n": len(saved.missing)}
+        )
+    if saved.unexplained:
+        reasons.append(
+            ngettext(
+                "%(n)d unusual figure needs a comment.", "%(n)d unusual figures need a comment.", len(saved.unexplained)
+            )
+            % {"n": len(saved.unexplained)}
+        )
+    if not reasons:
+        reasons.append(" ".join(m for problems in saved.submit_problems.values() for m in problems))
+    return _("Saved as a draft, not submitted: %(reasons)s") % {"reasons": " ".join(reasons)}
+
+
+def _error_summary(form) -> list[tuple[str, str, str]]:
+    """(field id, figure, message) of each error, in the form's order: the list at the top of the page."""
+    entries = [("monthly-form", "", str(error)) for error in form.non_field_errors()]
+    for _group, fields in form.groups():
+        for field in fields:
+            for bound in (field["value"], field["comment"]):
+                for error in bound.errors:
+                    entries.append((bound.id_for_label, str(field["element"].label), str(error)))
+    return entries
 
 
 def _rebased(form, enterprise, period, elements):

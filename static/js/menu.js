@@ -29,3 +29,9 @@
   else reachable();
   window.addEventListener("resize", reachable);
 })();
+
+// After a refused save the list of errors at the top takes the focus: a screen reader reads it first.
+(function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
