@@ -6,6 +6,7 @@ answer 404 for rows the user may not see and 403 for rows they may see but not c
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -68,6 +69,18 @@ class ScopedMixin(LoginRequiredMixin):
         return context
 
 
+def sort_queryset(request, queryset, sortable: Mapping[str, Sequence[str]]):
+    """The rows in the order the person asked for by a column's header (`?sort=name`, `?sort=-name` descending),
+    and the key as given ("" where it names no sortable column: the view's own order stands)."""
+    key = request.GET.get("sort", "")
+    name = key.removeprefix("-")
+    if name not in sortable:
+        return queryset, ""
+    descending = key.startswith("-")
+    fields = [f"-{field}" if descending else field for field in sortable[name]]
+    return queryset.order_by(*fields, "-pk" if descending else "pk"), key
+
+
 class ScopedListView(ScopedMixin, generic.ListView):
     """A list of the current cluster's rows, filtered by an optional django-filter FilterSet."""
 
@@ -79,6 +92,21 @@ class ScopedListView(ScopedMixin, generic.ListView):
     template_name = "generic/object_list.html"
     columns: list[tuple[str, StrOrPromise]] = []
     create_url_name = ""
+    # Columns people sort by their headers: name -> the fields ordered by. None: each of `columns` that is a field
+    # of the model.
+    sortable: dict[str, tuple[str, ...]] | None = None
+    sort = ""
+
+    def sort_fields(self) -> dict[str, tuple[str, ...]]:
+        if self.sortable is not None:
+            return self.sortable
+        fields = {field.name for field in self.model._meta.get_fields() if field.concrete}
+        return {name: (name,) for name, _label in self.columns if name in fields}
+
+    def paginate_queryset(self, queryset, page_size):
+        # After every subclass's own get_queryset, whose order stands unless a header asks for another.
+        queryset, self.sort = sort_queryset(self.request, queryset, self.sort_fields())
+        return super().paginate_queryset(queryset, page_size)
 
     def get_queryset(self):
         cluster = self.cluster
@@ -100,6 +128,8 @@ class ScopedListView(ScopedMixin, generic.ListView):
         context["filter"] = getattr(self, "filterset", None)
         context["columns"] = self.columns
         context["create_url_name"] = self.create_url_name
+        context["sortable"] = self.sort_fields()
+        context["sort"] = self.sort
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()

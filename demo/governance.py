@@ -11,7 +11,6 @@ The data (names, titles, minutes) is data, not interface text: it is not transla
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -1095,7 +1094,6 @@ class _Loader:
         self.meetings: list[tuple[Meeting, MeetingRow]] = []
         self.items: list[tuple[ActionItem, Meeting]] = []
         self.decisions: list[Decision] = []
-        self.numbers: dict[tuple[str, int], int] = defaultdict(int)
 
     def day(self, offset: int) -> datetime.date:
         return self.today + datetime.timedelta(days=offset)
@@ -1224,20 +1222,11 @@ class _Loader:
         meeting.minutes = self._minutes(meeting, row, members, absent, decisions)
         meeting.save(update_fields=["minutes"])
 
-    def _number(self, meeting: Meeting) -> str:
-        body = meeting.body
-        prefixes: dict[str, str] = {BodyKind.COUNCIL: "KK", BodyKind.OFFICE: "KO"}
-        prefix = prefixes.get(body.kind) or f"IG-{body.area[:3].upper()}"
-        key = (prefix, meeting.date.year)
-        self.numbers[key] += 1
-        return f"{prefix}-{meeting.date.year}/{self.numbers[key]}"
-
     def _decision(self, meeting: Meeting, row: DecisionRow) -> Decision:
         present = meeting.attendances.filter(present=True).count()
         votes_for, against, abstain = row.votes or (present, 0, 0)
         decision = Decision(
             meeting=meeting,
-            number=self._number(meeting),
             title=row.title.format(year=meeting.date.year, year_plus_2=meeting.date.year + 2),
             text=row.text,
             kind=row.kind,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance.choices import BodyKind, DecisionKind, DecisionOutcome, EnterpriseKind, MeetingStatus
 from governance.models import Body, Cluster, Decision, Enterprise, Meeting
+from governance.services import decision_number
 from kpi.choices import Trigger
 from kpi.models import Kpi
 from portfolio.choices import RequestStatus
@@ -88,15 +89,15 @@ def _selection_decisions(cluster: Cluster) -> list[Decision]:
     return [
         Decision.objects.create(
             meeting=meeting,
-            number=number,
+            number=decision_number(meeting),
             title=title,
             kind=DecisionKind.STRATEGIC,
             votes_for=present,
             outcome=DecisionOutcome.ADOPTED,
         )
-        for meeting, number, title in (
-            (quick, "KK-P/1", "Select the phase-1 quick-win projects"),
-            (later, "KK-P/2", "Select the shared laboratory and the export marketing project"),
+        for meeting, title in (
+            (quick, "Select the phase-1 quick-win projects"),
+            (later, "Select the shared laboratory and the export marketing project"),
         )
     ]
 

@@ -210,7 +210,17 @@ class DecisionForm(ClusterModelForm):
 
     class Meta:
         model = Decision
-        fields = ["meeting", "number", "title", "text", "kind", "votes_for", "votes_against", "votes_abstain"]
+        fields = [
+            "meeting",
+            "number",
+            "title",
+            "text",
+            "kind",
+            "by_consensus",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+        ]
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

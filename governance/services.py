@@ -357,16 +357,32 @@ def agenda_follow_ups_for_all() -> int:
 @transaction.atomic
 def decision_save(*, decision: Decision, action_items: Iterable[ActionItem] = ()) -> Decision:
     """Record a decision (refused without quorum) and the action items it spawns, all or nothing."""
-    # Lock the meeting so attendance cannot change between the quorum check and the write.
+    # Lock the meeting so attendance cannot change between the quorum check and the write, and the body so two
+    # decisions of it saved at once do not take the same number.
     Meeting.objects.select_for_update().filter(pk=decision.meeting_id).first()
+    Body.objects.select_for_update().filter(pk=decision.meeting.body_id).first()
     decision.outcome = Decision.outcome_for(
-        votes_for=decision.votes_for or 0, present=decision.meeting.quorum().present
+        votes_for=decision.votes_for or 0,
+        present=decision.meeting.quorum().present,
+        by_consensus=decision.by_consensus,
     )
+    if not decision.number.strip():
+        decision.number = decision_number(decision.meeting)
     _save(decision)
     for item in action_items:
         item.decision = decision
         action_item_save(item=item)
     return decision
+
+
+def decision_number(meeting: Meeting) -> str:
+    """The next number of the meeting's body in the meeting's year: "2026/14"."""
+    year = meeting.date.year
+    numbers = Decision.objects.filter(meeting__body_id=meeting.body_id, number__startswith=f"{year}/").values_list(
+        "number", flat=True
+    )
+    highest = max((int(n.split("/", 1)[1]) for n in numbers if n.split("/", 1)[1].isdigit()), default=0)
+    return f"{year}/{highest + 1}"
 
 
 def _default_follow_up_body(item: ActionItem) -> None:
@@ -527,9 +543,17 @@ def responsibility_matrix_save(*, cluster: Cluster, cells: dict[tuple[str, int],
 
 @transaction.atomic
 def person_invite(
-    *, cluster: Cluster, username: str, email: str, first_name: str = "", last_name: str = "", request=None
+    *,
+    cluster: Cluster,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = "",
+    request=None,
 ):
-    """Create an account without a password and e-mail its owner a link to set one."""
+    """Create an account without a password and e-mail its owner an invitation: the cluster, the role, who
+    invites, and a link to set a password (valid for PASSWORD_RESET_TIMEOUT)."""
     from django.contrib.auth.forms import PasswordResetForm
 
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
@@ -541,11 +565,20 @@ def person_invite(
         # Unusable passwords are skipped by PasswordResetForm.get_users; send to this user directly.
         # An instance's own get_users, on purpose (mypy refuses assigning to a method).
         form.get_users = lambda email: [user]  # type: ignore[method-assign]
+        inviter = getattr(request, "user", None)
+        context = {
+            "cluster": cluster.name,
+            "role": str(Role(role).label) if role in Role.values else "",
+            "inviter": (inviter.get_full_name() or inviter.get_username()) if inviter is not None else "",
+        }
         transaction.on_commit(
             lambda: form.save(
                 request=request,
                 use_https=bool(request and request.is_secure()),
                 domain_override=request.get_host() if request else None,
+                subject_template_name="registration/invitation_subject.txt",
+                email_template_name="registration/invitation_email.txt",
+                extra_email_context=context,
             )
         )
     return user

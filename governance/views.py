@@ -75,6 +75,9 @@ PERIODS = {
 @login_required
 def overview(request):
     cluster = current_cluster(request)
+    if cluster is None and is_platform_admin(request.user) and not Cluster.objects.exists():
+        # A fresh installation: the platform administrator's first step is the first cluster.
+        return redirect("governance:cluster_create")
     if cluster is None:
         return render(request, "governance/overview.html", {"cluster": None, "section": "overview"})
     today = timezone.localdate()
@@ -131,15 +134,30 @@ class ClusterUpdate(ScopedUpdateView):
 
 
 class ClusterCreate(ScopedCreateView):
+    """A platform administrator creates a cluster; on a fresh installation this is the first day's first step,
+    followed by the data-collection rules and the invitation of the office."""
+
     model = Cluster
     section = "cluster"
     form_class = forms.ClusterForm
+    template_name = "governance/cluster_create.html"
+    success_message = gettext_lazy("The cluster is created. Next: its data-collection rules.")
 
     def can_create(self) -> bool:
         return is_platform_admin(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["first_cluster"] = not Cluster.objects.exists()
+        return context
+
     def save(self, form):
         return services.cluster_save(cluster=form.instance)
+
+    def get_success_url(self):
+        # The new cluster becomes the one the administrator works in; its rules next, then its people.
+        self.request.session[SESSION_CLUSTER_KEY] = self.object.pk
+        return reverse("kpi:collection_rules") + "?next=" + reverse("governance:person_add")
 
 
 # --- Enterprises ----------------------------------------------------------------------------------
@@ -613,6 +631,12 @@ class ActionItemList(ScopedListView):
     template_name = "governance/actionitem_list.html"
     filterset_class = filters.ActionItemFilterSet
     create_url_name = "governance:actionitem_create"
+    sortable = {
+        "title": ("title",),
+        "owner": ("owner_group__name", "owner_person__last_name", "owner_person__first_name"),
+        "deadline": ("deadline",),
+        "status": ("status",),
+    }
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -792,6 +816,7 @@ def person_add(request):
                     email=data["email"],
                     first_name=data["first_name"],
                     last_name=data["last_name"],
+                    role=data["role"],
                     request=request,
                 )
                 services.cluster_role_grant(

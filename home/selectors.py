@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from governance.choices import BodyKind, MeetingStatus, Role
-from governance.models import ActionItem, Body, Cluster, Decision, Enterprise, Meeting
+from governance.models import ActionItem, Body, Cluster, ClusterRole, Decision, Enterprise, Meeting
 from governance.scoping import CHANGE, VIEW, restrict, roles_in
 from kpi import selectors as kpi_selectors
 from kpi.choices import AlertStatus, CorrectionStatus, SubmissionStatus
-from kpi.models import Alert, Correction, ReportingPeriod, Submission
+from kpi.models import Alert, ClusterKpi, Correction, ReportingPeriod, Submission
 from portfolio.choices import ProjectStatus, RequestStatus
 from portfolio.models import Project, ServiceRequest
 
@@ -60,6 +60,43 @@ class OfficeHome:
     overdue: Listed
     missing_period: ReportingPeriod | None = None  # the latest month past its deadline and not locked
     missing: Listed | None = None  # who has not submitted it
+    setup: list[SetupStep] = field(default_factory=list)  # a new cluster's first steps, while any is left
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One of a new cluster's first steps: done or not, and where it is done."""
+
+    label: str
+    url_name: str
+    done: bool
+
+
+def setup_steps(cluster: Cluster) -> list[SetupStep]:
+    """What a new cluster still needs before it works: its enterprises, its council and working groups, its people
+    (a role besides the first office member) and KPI targets. Empty once every step is done."""
+    from django.utils.translation import gettext as _
+
+    bodies = set(Body.objects.filter(cluster=cluster).values_list("kind", flat=True))
+    steps = [
+        SetupStep(_("Add the participant enterprises"), "governance:enterprise_create", cluster.enterprises.exists()),
+        SetupStep(
+            _("Add the council and the working groups"),
+            "governance:body_create",
+            {BodyKind.COUNCIL, BodyKind.WORKING_GROUP} <= bodies,
+        ),
+        SetupStep(
+            _("Invite the people: council members, working groups, enterprise accountants"),
+            "governance:person_add",
+            ClusterRole.objects.filter(cluster=cluster).exclude(role=Role.OFFICE).exists(),
+        ),
+        SetupStep(
+            _("Set each KPI's target and minimum"),
+            "kpi:kpi_settings",
+            ClusterKpi.objects.filter(cluster=cluster, active=True, target__isnull=False).exists(),
+        ),
+    ]
+    return [] if all(step.done for step in steps) else steps
 
 
 def office_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> OfficeHome:
@@ -84,6 +121,7 @@ def office_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Off
         home.missing_period = latest
         missing = restrict(kpi_selectors.missing_submissions(period=latest, now=now), user, VIEW)
         home.missing = Listed.of(missing.order_by("name"))
+    home.setup = setup_steps(cluster)
     return home
 
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for the renderer below
     "rest_framework",
     "knox",
     "axes",
@@ -52,6 +53,11 @@ MIDDLEWARE = [
     # Last: turns a log-in that django-axes refused into the lockout answer (governance.auth).
     "axes.middleware.AxesMiddleware",
 ]
+
+# Form widgets render through the project's templates: templates/django/forms/widgets/select.html says the empty
+# choice in words ("Choose…", "Not set") instead of Django's "---------"; filters say "Any".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 
 ROOT_URLCONF = "cluster_platform.urls"
 WSGI_APPLICATION = "cluster_platform.wsgi.application"

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.formats import localize
+from django.utils.html import format_html
 
 if TYPE_CHECKING:
     from core.typing import User
@@ -57,3 +58,25 @@ def person(user: User | None) -> str:
     if user is None:
         return gettext("the platform")
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, name: str, label):
+    """A column's header: a link that sorts the list by it (again: the other way), with `aria-sort` saying how it
+    is sorted now; a plain header where the list does not sort by that column."""
+    if name not in (context.get("sortable") or {}):
+        return format_html('<th scope="col">{}</th>', label)
+    request = context["request"]
+    current = context.get("sort", "")
+    state = "ascending" if current == name else "descending" if current == f"-{name}" else "none"
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["sort"] = f"-{name}" if state == "ascending" else name
+    arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a href="?{}" class="sort">{}<span aria-hidden="true">{}</span></a></th>',
+        state,
+        query.urlencode(),
+        label,
+        arrow,
+    )

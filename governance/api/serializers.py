@@ -351,6 +351,7 @@ class DecisionSerializer(ScopedModelSerializer):
             "votes_for",
             "votes_against",
             "votes_abstain",
+            "by_consensus",
             "outcome",
             "action_items",
             "created_at",

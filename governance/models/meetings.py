@@ -164,13 +164,23 @@ class Decision(models.Model):
     """A decision taken at a meeting, with its votes and outcome; it may spawn action items."""
 
     meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="decisions")
-    number = models.CharField(_("number"), max_length=32, blank=True)
+    number = models.CharField(
+        _("number"),
+        max_length=32,
+        blank=True,
+        help_text=_("Leave empty: decisions are numbered per body and year, as 2026/14."),
+    )
     title = models.CharField(_("title"), max_length=255)
     text = models.TextField(_("text"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=DecisionKind.choices, default=DecisionKind.OPERATIONAL)
     votes_for = models.PositiveIntegerField(_("votes for"), default=0)
     votes_against = models.PositiveIntegerField(_("votes against"), default=0)
     votes_abstain = models.PositiveIntegerField(_("abstentions"), default=0)
+    by_consensus = models.BooleanField(
+        _("taken by consensus"),
+        default=False,
+        help_text=_("No votes were counted: the members present agreed. Otherwise enter the votes."),
+    )
     outcome = models.CharField(_("outcome"), max_length=16, choices=DecisionOutcome.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -207,6 +217,15 @@ class Decision(models.Model):
                 }
             )
         votes = (self.votes_for or 0) + (self.votes_against or 0) + (self.votes_abstain or 0)
+        if self.by_consensus and votes:
+            raise ValidationError({"by_consensus": _("A decision taken by consensus has no votes counted.")})
+        if not self.by_consensus and not votes:
+            # Votes left at zero are not a rejection: the decision says how it was taken.
+            raise ValidationError({"votes_for": _("Enter the votes, or mark the decision as taken by consensus.")})
+        if self.number:
+            same = Decision.objects.filter(meeting__body_id=meeting.body_id, number=self.number).exclude(pk=self.pk)
+            if same.exists():
+                raise ValidationError({"number": _("The body already has a decision with this number.")})
         if votes > quorum.present:
             raise ValidationError(
                 {
@@ -216,8 +235,10 @@ class Decision(models.Model):
             )
 
     @staticmethod
-    def outcome_for(*, votes_for: int, present: int) -> str:
-        """Adopted by a majority of the members present."""
+    def outcome_for(*, votes_for: int, present: int, by_consensus: bool = False) -> str:
+        """Adopted by consensus, or by a majority of the members present."""
+        if by_consensus:
+            return DecisionOutcome.ADOPTED
         return DecisionOutcome.ADOPTED if votes_for * 2 > present else DecisionOutcome.REJECTED
 
 

@@ -251,6 +251,13 @@ class SubmissionList(ScopedListView):
     section = "data"
     filterset_class = SubmissionQueueFilterSet
     template_name = "kpi/submission_list.html"
+    sortable = {
+        "month": ("period__month",),
+        "enterprise": ("enterprise__name",),
+        "status": ("status",),
+        "submitted_at": ("submitted_at",),
+        "on_time": ("on_time",),
+    }
 
     def base_queryset(self):
         return Submission.objects.select_related("enterprise", "period", "period__cluster")
@@ -414,6 +421,13 @@ class CorrectionList(ScopedListView):
     model = Correction
     section = "data"
     template_name = "kpi/correction_list.html"
+    sortable = {
+        "requested_at": ("requested_at",),
+        "enterprise": ("enterprise__name",),
+        "month": ("period__month",),
+        "figure": ("data_element__position",),
+        "status": ("status",),
+    }
 
     def base_queryset(self):
         return Correction.objects.select_related("enterprise", "period", "data_element", "requested_by")
@@ -510,8 +524,19 @@ def collection_rules(request):
             messages.success(request, _("Data-collection rules saved. They apply to months opened from now on."))
             if set(services.RECOMPUTING_RULES) & set(form.changed_data):
                 messages.info(request, _("Every computed month and quarter is recomputed with the new rules."))
+            following = request.GET.get("next", "")
+            if following and url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+                # The first day: the rules set, the office is invited next.
+                messages.info(request, _("Next: invite the cluster office, who will add the enterprises and people."))
+                return redirect(following)
             return redirect("kpi:collection_rules")
-    context = {"section": "data", "cluster": cluster, "form": form, "title": _("Data-collection rules")}
+    context = {
+        "section": "data",
+        "cluster": cluster,
+        "form": form,
+        "title": _("Data-collection rules"),
+        "first_day": bool(request.GET.get("next")),
+    }
     return render(request, "kpi/collection_rules.html", context)
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.generic import get_scoped_or_404
+from core.generic import get_scoped_or_404, sort_queryset
 from governance.choices import ValueChainLink
 from governance.models import Enterprise
 from governance.scoping import CHANGE, VIEW, is_office, may_act_for, may_change, represented, require_office, restrict
@@ -215,6 +215,15 @@ def recompute(request):
 # --- Alerts ------------------------------------------------------------------------------------------
 
 
+ALERT_SORTS = {
+    "kpi": ("kpi__position",),
+    "where": ("scope", "link"),
+    "months": ("period_start",),
+    "working_group": ("working_group__name",),
+    "status": ("status",),
+}
+
+
 @login_required
 def alert_list(request):
     """Alerts by KPI, link, working group and state (open ones unless asked otherwise)."""
@@ -227,12 +236,16 @@ def alert_list(request):
         alerts = filterset.qs
     else:
         alerts = alerts.filter(status=AlertStatus.OPEN)
+    alerts = alerts.order_by("-period_start", "kpi__position", "link")
+    alerts, sort = sort_queryset(request, alerts, ALERT_SORTS)
     context = _context(
         request,
         cluster,
         "alerts",
-        alerts=alerts.order_by("-period_start", "kpi__position", "link"),
+        alerts=alerts,
         filter=filterset,
+        sortable=ALERT_SORTS,
+        sort=sort,
         status=filterset.form.cleaned_data.get("status", "") if filterset.is_valid() else AlertStatus.OPEN,
     )
     return render(request, "kpi/dashboards/alert_list.html", context)
