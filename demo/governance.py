@@ -5,7 +5,8 @@ overdue whenever the demo is loaded) and nothing is random, so two loads on the 
 data. Loading is idempotent: when the demo cluster already exists only missing demo accounts are
 recreated, so running the command on every start adds nothing.
 
-The data (names, titles, minutes) is data, not interface text: it is not translated.
+The data (names, titles, minutes) is the cluster's own content, not interface text: it is written in Uzbek
+(Latin), as a Bukhara cluster would write it, and is not translated with the interface.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from governance.choices import (
     ActionItemStatus,
     BodyKind,
     DecisionKind,
+    DecisionOutcome,
     EnterpriseKind,
     EnterpriseStatus,
     MatrixArea,
@@ -269,25 +271,26 @@ class BodyRow:
 
 
 BODIES: tuple[BodyRow, ...] = (
-    BodyRow("council", BodyKind.COUNCIL, "Klaster kengashi (Cluster council)", "", -410,
-            "Strategic body of the cluster: nine seats for the leading enterprise, the supply, processing, "
-            "service and innovation links, the investor and an independent chair."),
-    BodyRow("office", BodyKind.OFFICE, "Klaster ofisi (Cluster office)", "", -410,
-            "Daily coordination: participant registry, data-collection calendar, meetings, follow-up of "
-            "action items, shared-services centre."),
-    BodyRow("logistics", BodyKind.WORKING_GROUP, "Logistika ishchi guruhi (Logistics working group)",
-            "logistics", -385,
-            "Raw-cotton deliveries to the ginneries, shipments of fibre, yarn and garments, shared transport."),
-    BodyRow("quality", BodyKind.WORKING_GROUP, "Sifat ishchi guruhi (Quality working group)", "quality", -385,
-            "Quality of fibre, yarn, fabric and garments; the shared laboratory; standardisation and "
-            "certification."),
-    BodyRow("skills", BodyKind.WORKING_GROUP, "Kadrlar ishchi guruhi (Skills working group)", "skills", -385,
-            "Training and retraining of workers, dual training with the textile college, HR planning."),
-    BodyRow("innovation", BodyKind.WORKING_GROUP, "Innovatsiya ishchi guruhi (Innovation working group)",
-            "innovation", -385,
-            "Seed varieties, technology renewal and equipment modernisation with research partners."),
-    BodyRow("export", BodyKind.WORKING_GROUP, "Eksport ishchi guruhi (Export working group)", "export", -385,
-            "Export marketing, buyers and trade fairs, diversification of markets."),
+    BodyRow("council", BodyKind.COUNCIL, "Klaster kengashi", "", -410,
+            "Klasterning strategik organi: yetakchi korxona, ta'minot, qayta ishlash, servis va innovatsiya "
+            "bo'g'inlari, investor hamda mustaqil rais uchun to'qqiz o'rin."),
+    BodyRow("office", BodyKind.OFFICE, "Klaster ofisi", "", -410,
+            "Kundalik muvofiqlashtirish: ishtirokchilar reyestri, ma'lumot yig'ish kalendari, yig'ilishlar, "
+            "topshiriqlar ijrosini nazorat qilish, umumiy xizmatlar markazi."),
+    BodyRow("logistics", BodyKind.WORKING_GROUP, "Logistika ishchi guruhi", "logistics", -385,
+            "Paxta xomashyosini paxta tozalash korxonalariga yetkazib berish, tola, ip va tikuv mahsulotlarini "
+            "jo'natish, umumiy transport."),
+    BodyRow("quality", BodyKind.WORKING_GROUP, "Sifat ishchi guruhi", "quality", -385,
+            "Tola, ip, mato va tikuv mahsulotlari sifati; umumiy laboratoriya; standartlashtirish va "
+            "sertifikatlash."),
+    BodyRow("skills", BodyKind.WORKING_GROUP, "Kadrlar ishchi guruhi", "skills", -385,
+            "Ishchilarni o'qitish va qayta tayyorlash, to'qimachilik texnikumi bilan dual ta'lim, kadrlarni "
+            "rejalashtirish."),
+    BodyRow("innovation", BodyKind.WORKING_GROUP, "Innovatsiya ishchi guruhi", "innovation", -385,
+            "G'o'za navlari, texnologiyalarni yangilash va ilmiy hamkorlar bilan uskunalarni modernizatsiya "
+            "qilish."),
+    BodyRow("export", BodyKind.WORKING_GROUP, "Eksport ishchi guruhi", "export", -385,
+            "Eksport marketingi, xaridorlar va ko'rgazma-yarmarkalar, bozorlarni diversifikatsiya qilish."),
 )  # fmt: skip
 
 
@@ -357,104 +360,106 @@ class RegulationRow:
 
 
 _WG_PURPOSE = {
-    "logistics": ("raw-cotton deliveries to the ginneries, shipments of fibre, yarn and finished goods, "
-                  "shared transport and storage", "LEAD, OTD, DOWNTIME"),
-    "quality": ("the quality of fibre, yarn, fabric and garments, the shared laboratory, standardisation "
-                "and certification", "DEFECT"),
-    "skills": ("training and retraining of workers, dual training with the textile college and HR planning",
-               "SKILLS, PROD"),
-    "innovation": ("seed varieties, technology renewal, equipment modernisation and research with partners",
-                   "VA, LOCAL"),
-    "export": ("export marketing, buyers, trade fairs and the diversification of markets", "EXPORT, EXPGR, FPS"),
+    "logistics": ("paxta xomashyosini paxta tozalash korxonalariga yetkazib berish, tola, ip va tayyor "
+                  "mahsulotni jo'natish, umumiy transport va omborlar", "LEAD, OTD, DOWNTIME"),
+    "quality": ("tola, ip, mato va tikuv mahsulotlari sifati, umumiy laboratoriya, standartlashtirish va "
+                "sertifikatlash", "DEFECT"),
+    "skills": ("ishchilarni o'qitish va qayta tayyorlash, to'qimachilik texnikumi bilan dual ta'lim va kadrlarni "
+               "rejalashtirish", "SKILLS, PROD"),
+    "innovation": ("g'o'za navlari, texnologiyalarni yangilash, uskunalarni modernizatsiya qilish va hamkorlar "
+                   "bilan ilmiy tadqiqotlar", "VA, LOCAL"),
+    "export": ("eksport marketingi, xaridorlar, ko'rgazma-yarmarkalar va bozorlarni diversifikatsiya qilish",
+               "EXPORT, EXPGR, FPS"),
 }  # fmt: skip
 
 
 def _wg_regulation(area: str) -> RegulationRow:
     purpose, kpis = _WG_PURPOSE[area]
     text = (
-        f"1. The working group works on {purpose}.\n"
-        "2. Its chair is elected by the members and confirmed by the council; the office may appoint a "
-        "secretary.\n"
-        "3. The group meets at least once every two months. A meeting is quorate when more than half of the "
-        "members are present; decisions are adopted by a majority of the members present.\n"
-        f"4. The group owns the joint projects and the action items of its area and receives the KPI alerts "
-        f"of its area ({kpis}).\n"
-        "5. The group reports to the office every month and to the council every quarter."
+        f"1. Ishchi guruh quyidagi masalalar bilan shug'ullanadi: {purpose}.\n"
+        "2. Guruh raisi a'zolar tomonidan saylanadi va kengash tomonidan tasdiqlanadi; ofis guruhga kotib "
+        "tayinlashi mumkin.\n"
+        "3. Guruh kamida ikki oyda bir marta yig'iladi. A'zolarning yarmidan ko'pi qatnashsa, yig'ilish "
+        "vakolatli hisoblanadi; qarorlar qatnashgan a'zolarning ko'pchilik ovozi bilan qabul qilinadi.\n"
+        f"4. Guruh o'z yo'nalishidagi qo'shma loyihalar va topshiriqlar uchun javob beradi hamda o'z yo'nalishi "
+        f"bo'yicha KPI ogohlantirishlarini ({kpis}) oladi.\n"
+        "5. Guruh ofisga har oy, kengashga esa har chorakda hisobot beradi."
     )
-    return RegulationRow(f"wg_{area}", RegulationKind.WORKING_GROUP, area, "Working-group regulation", 1, text)
+    return RegulationRow(f"wg_{area}", RegulationKind.WORKING_GROUP, area, "Ishchi guruh reglamenti", 1, text)
 
 
 _OFFICE_V1 = (
-    "1. The cluster office coordinates the cluster day to day: the participant registry, the "
-    "data-collection calendar, the preparation of council and working-group meetings and the follow-up "
-    "of action items.\n"
-    "2. The office has a coordinator (head of the office), a data and monitoring specialist and a "
-    "projects and services specialist.\n"
-    "3. The office meets at least once a month; operational decisions are adopted by a majority of the "
-    "members present.\n"
-    "4. The office reports to the council at every council meeting."
+    "1. Klaster ofisi klaster faoliyatini kundalik muvofiqlashtiradi: ishtirokchilar reyestrini yuritadi, "
+    "ma'lumot yig'ish kalendarini belgilaydi, kengash va ishchi guruhlar yig'ilishlarini tayyorlaydi hamda "
+    "topshiriqlar ijrosini nazorat qiladi.\n"
+    "2. Ofis tarkibida koordinator (ofis rahbari), ma'lumotlar va monitoring bo'yicha mutaxassis hamda "
+    "loyihalar va xizmatlar bo'yicha mutaxassis bor.\n"
+    "3. Ofis kamida oyda bir marta yig'iladi; operatsion qarorlar qatnashgan a'zolarning ko'pchilik ovozi "
+    "bilan qabul qilinadi.\n"
+    "4. Ofis kengashning har bir yig'ilishida kengashga hisobot beradi."
 )
 _DECISION_PROCEDURE_V1 = (
-    "1. Items for a council meeting reach the office at least ten days before the meeting; the agenda and "
-    "the draft decisions are sent to the members seven days before.\n"
-    "2. Open and overdue action items are put on the agenda of the next meeting of the body that follows "
-    "them up.\n"
-    "3. A decision is valid only at a quorate meeting. It is adopted by a majority of the members present; "
-    "an abstention is not a vote in favour.\n"
-    "4. Strategic decisions (strategy, portfolio, regulations, roadmap phases, incentive awards) are taken "
-    "by the council; operational decisions by the office and the working groups within their regulations.\n"
-    "5. Every decision that requires work spawns action items, each with one owner (a person or a working "
-    "group) and a deadline. Execution discipline, the share of action items done by their deadline, is "
-    "reported to the council every quarter."
+    "1. Kengash yig'ilishiga kiritiladigan masalalar ofisga yig'ilishdan kamida o'n kun oldin topshiriladi; "
+    "kun tartibi va qarorlar loyihalari a'zolarga yetti kun oldin yuboriladi.\n"
+    "2. Ochiq va muddati o'tgan topshiriqlar ularning ijrosini nazorat qiluvchi organning navbatdagi "
+    "yig'ilishi kun tartibiga kiritiladi.\n"
+    "3. Qaror faqat vakolatli (kvorumi bor) yig'ilishda qabul qilinishi mumkin. Qaror qatnashgan a'zolarning "
+    "ko'pchilik ovozi bilan qabul qilinadi; betaraf qolish yoqlab berilgan ovoz hisoblanmaydi.\n"
+    "4. Strategik qarorlarni (strategiya, portfel, reglamentlar, yo'l xaritasi bosqichlari, rag'batlantirish "
+    "paketlarini berish) kengash qabul qiladi; operatsion qarorlarni ofis va ishchi guruhlar o'z "
+    "reglamentlari doirasida qabul qiladi.\n"
+    "5. Ijrosi ish talab qiladigan har bir qaror bo'yicha topshiriqlar beriladi: har bir topshiriqning bitta "
+    "mas'ul ijrochisi (shaxs yoki ishchi guruh) va muddati bo'ladi. Ijro intizomi, ya'ni muddatida "
+    "bajarilgan topshiriqlar ulushi, har chorakda kengashga ma'lum qilinadi."
 )
 
 REGULATIONS: tuple[RegulationRow, ...] = (
     RegulationRow(
-        "council", RegulationKind.COUNCIL, "council", "Cluster council regulation", 1,
-        "1. The cluster council is the strategic body of the cluster. It approves the development strategy, "
-        "the collaboration portfolio, the regulations of the cluster and the moves between roadmap phases.\n"
-        "2. The council has nine seats: the leading enterprise, representatives of the supply, processing, "
-        "service and innovation links, the investor, the secretary from the office and an independent chair "
-        "elected for two years.\n"
-        "3. The council meets at least once a quarter. A meeting is quorate when at least two thirds of the "
-        "members are present.\n"
-        "4. Decisions are adopted by a majority of the members present and recorded with the votes for, "
-        "against and abstentions.\n"
-        "5. The office reports on the execution of the council's action items at every meeting.",
+        "council", RegulationKind.COUNCIL, "council", "Klaster kengashi reglamenti", 1,
+        "1. Klaster kengashi klasterning strategik organidir. U rivojlanish strategiyasini, hamkorlik "
+        "portfelini, klaster reglamentlarini va yo'l xaritasining bir bosqichidan keyingisiga o'tishni "
+        "tasdiqlaydi.\n"
+        "2. Kengash to'qqiz o'rindan iborat: yetakchi korxona, ta'minot, qayta ishlash, servis va innovatsiya "
+        "bo'g'inlari vakillari, investor, ofisdan kotib va ikki yil muddatga saylanadigan mustaqil rais.\n"
+        "3. Kengash kamida chorakda bir marta yig'iladi. A'zolarning kamida uchdan ikki qismi qatnashsa, "
+        "yig'ilish vakolatli hisoblanadi.\n"
+        "4. Qarorlar qatnashgan a'zolarning ko'pchilik ovozi bilan qabul qilinadi va yoqlab, qarshi hamda "
+        "betaraf ovozlar soni bilan qayd etiladi.\n"
+        "5. Ofis har bir yig'ilishda kengash topshiriqlarining ijrosi haqida hisobot beradi.",
     ),
-    RegulationRow("office_v1", RegulationKind.OFFICE, "office", "Cluster office regulation", 1, _OFFICE_V1),
+    RegulationRow("office_v1", RegulationKind.OFFICE, "office", "Klaster ofisi reglamenti", 1, _OFFICE_V1),
     RegulationRow(
-        "office_v2", RegulationKind.OFFICE, "office", "Cluster office regulation", 2,
+        "office_v2", RegulationKind.OFFICE, "office", "Klaster ofisi reglamenti", 2,
         _OFFICE_V1 + "\n"
-        "5. The office runs the shared-services centre: the catalogue of services, the queue of requests by "
-        "priority and their turnaround times.\n"
-        "6. The office sends the council a monthly KPI note within five working days after the lock date of "
-        "the data-collection regulation.",
+        "5. Ofis umumiy xizmatlar markazini yuritadi: xizmatlar katalogi, so'rovlarning ustuvorlik bo'yicha "
+        "navbati va ularni bajarish muddatlari.\n"
+        "6. Ofis ma'lumot yig'ish reglamentida belgilangan qulflash sanasidan keyin besh ish kuni ichida "
+        "kengashga oylik KPI ma'lumotnomasini yuboradi.",
     ),
     RegulationRow(
-        "decision_procedure_v1", RegulationKind.DECISION_PROCEDURE, "", "Decision procedure", 1,
+        "decision_procedure_v1", RegulationKind.DECISION_PROCEDURE, "", "Qaror qabul qilish tartibi", 1,
         _DECISION_PROCEDURE_V1,
     ),
     RegulationRow(
-        "decision_procedure_v2", RegulationKind.DECISION_PROCEDURE, "", "Decision procedure", 2,
+        "decision_procedure_v2", RegulationKind.DECISION_PROCEDURE, "", "Qaror qabul qilish tartibi", 2,
         _DECISION_PROCEDURE_V1 + "\n"
-        "6. In urgent cases the council may vote in writing (on the platform or by e-mail) within five working "
-        "days; the decision is adopted when more than half of all members vote in favour.\n"
-        "7. A member with a conflict of interest declares it and does not vote on that item.",
+        "6. Shoshilinch hollarda kengash besh ish kuni ichida yozma ravishda (platformada yoki elektron pochta "
+        "orqali) ovoz berishi mumkin; barcha a'zolarning yarmidan ko'pi yoqlab ovoz bersa, qaror qabul "
+        "qilingan hisoblanadi.\n"
+        "7. Manfaatlar to'qnashuvi bo'lgan a'zo bu haqda ma'lum qiladi va ushbu masala bo'yicha ovoz bermaydi.",
     ),
     RegulationRow(
-        "data_collection", RegulationKind.DATA_COLLECTION, "", "Data-collection regulation", 1,
-        "1. Every participant enterprise submits its monthly figures (the data elements of the cluster's "
-        "KPIs) on the platform, through the form or the Excel template.\n"
-        "2. Deadline: the figures for a month are submitted by the 10th day of the following month. A "
-        "submission after the deadline counts as late.\n"
-        "3. The office checks submissions within five working days and approves them or returns them with a "
-        "reason; a returned submission is corrected and submitted again.\n"
-        "4. Lock: 15 days after the deadline (on the 25th day of the following month) the month is locked. "
-        "After the lock a value changes only by a correction approved by the office; every change is "
-        "audited.\n"
-        "5. An empty value means 'not reported'; a zero is reported as 0.\n"
-        "6. Timely reporting is one of the eligibility rules of the incentive packages.",
+        "data_collection", RegulationKind.DATA_COLLECTION, "", "Ma'lumot yig'ish reglamenti", 1,
+        "1. Har bir ishtirokchi korxona oylik ko'rsatkichlarini (klaster KPI ko'rsatkichlarining ma'lumot "
+        "elementlarini) platformada, shakl yoki Excel shabloni orqali topshiradi.\n"
+        "2. Muddat: oy ko'rsatkichlari keyingi oyning 10-sanasigacha topshiriladi. Muddatdan keyin "
+        "topshirilgan hisobot kechikkan hisoblanadi.\n"
+        "3. Ofis hisobotlarni besh ish kuni ichida tekshiradi va tasdiqlaydi yoki sababini ko'rsatib "
+        "qaytaradi; qaytarilgan hisobot tuzatilib, qayta topshiriladi.\n"
+        "4. Qulflash: muddatdan 15 kun o'tgach (keyingi oyning 25-sanasida) oy qulflanadi. Qulflangandan keyin "
+        "qiymat faqat ofis tasdiqlagan tuzatish orqali o'zgaradi; har bir o'zgarish qayd etib boriladi.\n"
+        "5. Bo'sh qiymat «hisobot berilmagan» degani; nol qiymat 0 deb ko'rsatiladi.\n"
+        "6. Hisobotni o'z vaqtida topshirish rag'batlantirish paketlarini olish shartlaridan biridir.",
     ),
     *(_wg_regulation(area) for area in ("logistics", "quality", "skills", "innovation", "export")),
 )  # fmt: skip
@@ -510,446 +515,479 @@ DONE, OPEN, IN_PROGRESS, CANCELLED = (
 STRATEGIC = DecisionKind.STRATEGIC
 COUNCIL_ROOM = "«Zarafshon Tekstil» MChJ, majlislar zali (Buxoro sh., Sanoat ko'chasi 12)"
 OFFICE_ROOM = "Klaster ofisi (Buxoro sh., Mustaqillik ko'chasi 25)"
+# How the minutes word a decision's outcome: the cluster's own words, not the interface's.
+MINUTES_OUTCOMES: dict[str, str] = {
+    DecisionOutcome.ADOPTED: "qabul qilindi",
+    DecisionOutcome.REJECTED: "qabul qilinmadi",
+}
+# The council meeting that selected the phase-1 quick wins: demo.portfolio hangs their selection on it.
+QUICK_WINS_MEETING = "Kengash yig'ilishi: tez natija beradigan loyihalar va 1-bosqich yakuni"
 
 MEETINGS: tuple[MeetingRow, ...] = (
     MeetingRow(
-        "council", -395, "Inaugural meeting of the cluster council",
-        ("Election of the council chair and secretary", "Council regulation", "Office regulation and office staff",
-         "Decision procedure", "Working groups of the cluster"),
-        "The founding participants elected Rustam Xolmatov chair of the council for two years and Nodira "
-        "Rahimova secretary. The council adopted its own regulation, the office regulation and the decision "
-        "procedure, and set up five working groups.",
+        "council", -395, "Klaster kengashining ta'sis yig'ilishi",
+        ("Kengash raisi va kotibini saylash", "Kengash reglamenti", "Ofis reglamenti va ofis xodimlari",
+         "Qaror qabul qilish tartibi", "Klasterning ishchi guruhlari"),
+        "Ta'sischi ishtirokchilar Rustam Xolmatovni ikki yil muddatga kengash raisi, Nodira Rahimovani esa "
+        "kotib etib sayladi. Kengash o'z reglamentini, ofis reglamentini va qaror qabul qilish tartibini "
+        "qabul qildi hamda beshta ishchi guruh tuzdi.",
         absent=("j.usmonov",), location=COUNCIL_ROOM,
         decisions=(
-            DecisionRow("Approve the cluster council regulation",
-                        "The council regulation is approved and takes effect today.",
+            DecisionRow("Klaster kengashi reglamentini tasdiqlash",
+                        "Kengash reglamenti tasdiqlandi va shu kundan kuchga kiradi.",
                         kind=STRATEGIC, approves=("council",)),
-            DecisionRow("Approve the office regulation and appoint the office coordinator",
-                        "The office regulation is approved; Dilnoza Karimova is appointed coordinator of the "
-                        "cluster office.", kind=STRATEGIC, approves=("office_v1",)),
-            DecisionRow("Approve the decision procedure", "The decision procedure of the cluster is approved.",
+            DecisionRow("Ofis reglamentini tasdiqlash va ofis koordinatorini tayinlash",
+                        "Ofis reglamenti tasdiqlandi; Dilnoza Karimova klaster ofisining koordinatori etib "
+                        "tayinlandi.", kind=STRATEGIC, approves=("office_v1",)),
+            DecisionRow("Qaror qabul qilish tartibini tasdiqlash",
+                        "Klasterning qaror qabul qilish tartibi tasdiqlandi.",
                         votes=(7, 0, 1), kind=STRATEGIC, approves=("decision_procedure_v1",)),
             DecisionRow(
-                "Form five working groups: logistics, quality, skills, innovation and export",
-                "The working groups are formed; participants nominate members within three weeks.",
+                "Beshta ishchi guruh tuzish: logistika, sifat, kadrlar, innovatsiya va eksport",
+                "Ishchi guruhlar tuzildi; ishtirokchilar uch hafta ichida guruhlarga a'zolikka nomzodlarni "
+                "taqdim etadi.",
                 kind=STRATEGIC,
                 items=(
-                    Item("Collect nominations and propose the members and chairs of the working groups",
+                    Item("Nomzodlarni yig'ish va ishchi guruhlarning a'zolari hamda raislari bo'yicha taklif kiritish",
                          person="office", status=DONE, due=21, done=18),
-                    Item("Draft the working-group regulations", person="n.rahimova", status=DONE, due=45, done=58,
-                         description="One common text adapted to the area of each group."),
+                    Item("Ishchi guruhlar reglamentlarining loyihasini tayyorlash", person="n.rahimova", status=DONE,
+                         due=45, done=58,
+                         description="Har bir guruhning yo'nalishiga moslashtirilgan yagona matn."),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -380, "Office meeting: the participant registry",
-        ("Registry of participants", "Contact persons of the enterprises"),
-        "The office agreed how participants are registered: legal name, taxpayer id, type and value-chain "
-        "link, with a contact person for every enterprise.",
+        "office", -380, "Ofis yig'ilishi: ishtirokchilar reyestri",
+        ("Ishtirokchilar reyestri", "Korxonalarning mas'ul shaxslari"),
+        "Ofis ishtirokchilarni ro'yxatga olish tartibini kelishib oldi: yuridik nomi, STIR, turi va qiymat "
+        "zanjiri bo'g'ini, har bir korxona uchun mas'ul shaxs.",
         time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Register all founding participants with taxpayer id and value-chain link",
-                "Every founding enterprise is registered on the platform before the first reporting month.",
+                "Barcha ta'sischi ishtirokchilarni STIR va qiymat zanjiri bo'g'ini bilan ro'yxatga olish",
+                "Har bir ta'sischi korxona birinchi hisobot oyidan oldin platformada ro'yxatga olinadi.",
                 items=(
-                    Item("Collect the registration data of all founding enterprises", person="s.ismoilov",
-                         status=DONE, due=30, done=26),
+                    Item("Barcha ta'sischi korxonalarning ro'yxatga olish ma'lumotlarini yig'ish",
+                         person="s.ismoilov", status=DONE, due=30, done=26),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -330, "Office meeting: the data-collection calendar",
-        ("Data-collection calendar for the year", "Reporting template for the farms"),
-        "The office prepared the data-collection calendar (deadline on the 10th, lock on the 25th) and a "
-        "simplified template for the farms, to be approved by the council.",
+        "office", -330, "Ofis yig'ilishi: ma'lumot yig'ish kalendari",
+        ("Yil uchun ma'lumot yig'ish kalendari", "Fermer xo'jaliklari uchun hisobot shabloni"),
+        "Ofis ma'lumot yig'ish kalendarini (topshirish muddati — 10-sana, qulflash — 25-sana) va fermer "
+        "xo'jaliklari uchun soddalashtirilgan shablonni tayyorladi; ular kengash tasdig'iga kiritiladi.",
         time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Submit the draft data-collection regulation and calendar to the council",
-                "The draft regulation goes to the next council meeting.",
+                "Ma'lumot yig'ish reglamenti va kalendari loyihasini kengashga kiritish",
+                "Reglament loyihasi kengashning navbatdagi yig'ilishiga kiritiladi.",
                 items=(
-                    Item("Finish the draft data-collection regulation and the calendar of deadlines",
+                    Item("Ma'lumot yig'ish reglamenti loyihasini va muddatlar kalendarini yakunlash",
                          person="n.rahimova", status=DONE, due=21, done=17),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "council", -305, "Council meeting: development strategy and data collection",
-        ("Development strategy of the cluster", "Working-group regulations", "Data-collection regulation"),
-        "The council adopted the three-year development strategy (more finished product, stable quality, "
-        "exports), the working-group regulations and the data-collection regulation.",
+        "council", -305, "Kengash yig'ilishi: rivojlanish strategiyasi va ma'lumot yig'ish",
+        ("Klasterni rivojlantirish strategiyasi", "Ishchi guruhlar reglamentlari", "Ma'lumot yig'ish reglamenti"),
+        "Kengash uch yillik rivojlanish strategiyasini (tayyor mahsulotni ko'paytirish, barqaror sifat, eksport), "
+        "ishchi guruhlar reglamentlarini va ma'lumot yig'ish reglamentini qabul qildi.",
         absent=("q.nurmatov",), location=COUNCIL_ROOM,
         decisions=(
             DecisionRow(
-                "Approve the development strategy of the cluster for {year}–{year_plus_2}",
-                "Targets: finished-product share up from 38 % to 55 %, defect rate below 3 %, export revenue "
-                "up by a half, every contracted farm reporting monthly.",
+                "Klasterning {year}–{year_plus_2} yillarga mo'ljallangan rivojlanish strategiyasini tasdiqlash",
+                "Maqsadlar: tayyor mahsulot ulushini 38 foizdan 55 foizga yetkazish, nuqson darajasini 3 foizdan "
+                "pastga tushirish, eksport tushumini bir yarim baravar oshirish, barcha shartnomaviy fermer "
+                "xo'jaliklari har oy hisobot topshirishi.",
                 votes=(7, 0, 1), kind=STRATEGIC,
                 items=(
-                    Item("Publish the strategy and brief all participant enterprises", person="office", status=DONE,
-                         due=30, done=24),
+                    Item("Strategiyani e'lon qilish va barcha ishtirokchi korxonalarga tushuntirish", person="office",
+                         status=DONE, due=30, done=24),
                 ),
             ),
             DecisionRow(
-                "Approve the working-group regulations",
-                "The regulations of the five working groups are approved.", kind=STRATEGIC,
+                "Ishchi guruhlar reglamentlarini tasdiqlash",
+                "Beshta ishchi guruhning reglamentlari tasdiqlandi.", kind=STRATEGIC,
                 approves=("wg_logistics", "wg_quality", "wg_skills", "wg_innovation", "wg_export"),
                 items=(
-                    Item("Send the approved regulations to the members of every working group", person="office",
+                    Item("Tasdiqlangan reglamentlarni har bir ishchi guruh a'zolariga yuborish", person="office",
                          status=DONE, due=10, done=6),
                 ),
             ),
             DecisionRow(
-                "Approve the data-collection regulation",
-                "Monthly figures are due by the 10th of the following month; the month is locked 15 days after "
-                "the deadline.",
+                "Ma'lumot yig'ish reglamentini tasdiqlash",
+                "Oylik ko'rsatkichlar keyingi oyning 10-sanasigacha topshiriladi; oy muddatdan 15 kun o'tgach "
+                "qulflanadi.",
                 votes=(7, 1, 0), kind=STRATEGIC, approves=("data_collection",),
                 items=(
-                    Item("Introduce the monthly reporting template and train the accountants of all enterprises",
+                    Item("Oylik hisobot shablonini joriy etish va barcha korxonalarning buxgalterlarini o'qitish",
                          person="n.rahimova", status=DONE, due=40, done=52),
-                    Item("Connect the ERP of the leading enterprise to the platform for monthly data",
+                    Item("Yetakchi korxonaning ERP tizimini oylik ma'lumotlar uchun platformaga ulash",
                          person="s.ismoilov", status=DONE, due=60, done=55),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "logistics", -285, "Logistics working group: delivery routes",
-        ("Routes from the farms to the two ginneries", "Waiting times at the ginneries"),
-        "The group reviewed the harvest season: trucks waited up to two days at the ginneries. It decided to "
-        "map every delivery route before planning shared transport.",
+        "logistics", -285, "Logistika ishchi guruhi: yetkazib berish yo'nalishlari",
+        ("Fermer xo'jaliklaridan ikkita paxta tozalash korxonasigacha yo'nalishlar",
+         "Paxta tozalash korxonalarida kutish vaqti"),
+        "Guruh terim mavsumi yakunlarini ko'rib chiqdi: yuk mashinalari paxta tozalash korxonalarida ikki "
+        "kungacha navbat kutgan. Umumiy transportni rejalashtirishdan oldin barcha yetkazib berish "
+        "yo'nalishlarini xaritaga tushirishga qaror qilindi.",
         absent=("sh.qurbonov",), time=datetime.time(15, 0), location="«Buxoro Trans Logistik» MChJ",
         decisions=(
             DecisionRow(
-                "Map the raw-cotton delivery routes from the farms to the ginneries",
-                "Distances, trip times and waiting times are collected for every contracted farm.",
+                "Fermer xo'jaliklaridan paxta tozalash korxonalarigacha paxta xomashyosini yetkazib berish "
+                "yo'nalishlarini xaritaga tushirish",
+                "Har bir shartnomaviy fermer xo'jaligi bo'yicha masofa, qatnov vaqti va kutish vaqti yig'iladi.",
                 items=(
-                    Item("Collect delivery distances and trip times from all contracted farms", person="d.bozorov",
-                         status=DONE, due=30, done=41),
+                    Item("Barcha shartnomaviy fermer xo'jaliklaridan yetkazib berish masofalari va qatnov vaqtlarini "
+                         "yig'ish", person="d.bozorov", status=DONE, due=30, done=41),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "quality", -275, "Quality working group: defect-rate baseline",
-        ("Defect rates by enterprise", "A common defect classification"),
-        "Defect rates are measured differently at every enterprise. The group agreed to measure a baseline "
-        "with one classification for yarn, fabric and garments.",
+        "quality", -275, "Sifat ishchi guruhi: nuqson darajasining boshlang'ich ko'rsatkichi",
+        ("Korxonalar bo'yicha nuqson darajasi", "Nuqsonlarning yagona tasnifi"),
+        "Har bir korxonada nuqson darajasi turlicha o'lchanadi. Guruh ip, mato va tikuv mahsulotlari uchun "
+        "yagona tasnif asosida boshlang'ich ko'rsatkichni o'lchashga kelishib oldi.",
         time=datetime.time(15, 0), location="«Buxoro Sifat Laboratoriyasi» MChJ",
         decisions=(
             DecisionRow(
-                "Measure the defect-rate baseline at every processing enterprise",
-                "The baseline is measured over three months with a common classification.",
+                "Har bir qayta ishlash korxonasida nuqson darajasining boshlang'ich ko'rsatkichini o'lchash",
+                "Boshlang'ich ko'rsatkich yagona tasnif bo'yicha uch oy davomida o'lchanadi.",
                 items=(
-                    Item("Agree a common defect classification for yarn, fabric and garments", person="wg",
+                    Item("Ip, mato va tikuv mahsulotlari uchun nuqsonlarning yagona tasnifini kelishish", person="wg",
                          status=DONE, due=30, done=27),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -270, "Office meeting: the first reporting month",
-        ("Completeness of the first month", "Farms with incomplete reports"),
-        "Of the first reports, eight farms sent incomplete figures. The office returned them with explanations.",
+        "office", -270, "Ofis yig'ilishi: birinchi hisobot oyi",
+        ("Birinchi oy ma'lumotlarining to'liqligi", "Hisoboti to'liq bo'lmagan fermer xo'jaliklari"),
+        "Birinchi hisobotlarda sakkizta fermer xo'jaligi ko'rsatkichlarni to'liq bermagan. Ofis ularni "
+        "tushuntirish bilan qaytardi.",
         absent=("s.ismoilov",), time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Return the incomplete reports of eight farms for correction",
-                "The office returns the reports with the missing elements named.",
+                "Sakkizta fermer xo'jaligining to'liq bo'lmagan hisobotlarini tuzatish uchun qaytarish",
+                "Ofis hisobotlarni yetishmayotgan ko'rsatkichlarni ko'rsatgan holda qaytaradi.",
                 items=(
-                    Item("Visit the eight farms with incomplete reports and help them correct the figures",
-                         person="n.rahimova", status=DONE, due=14, done=25),
+                    Item("Hisoboti to'liq bo'lmagan sakkizta fermer xo'jaligiga borib, ko'rsatkichlarni tuzatishda "
+                         "yordam berish", person="n.rahimova", status=DONE, due=14, done=25),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "skills", -260, "Skills working group: skills gaps",
-        ("Vacancies at the sewing and knitting enterprises", "Cooperation with the textile college"),
-        "Sewing and knitting enterprises report a shortage of machine operators and maintenance mechanics.",
+        "skills", -260, "Kadrlar ishchi guruhi: malakali kadrlar yetishmovchiligi",
+        ("Tikuv va trikotaj korxonalaridagi bo'sh ish o'rinlari", "To'qimachilik texnikumi bilan hamkorlik"),
+        "Tikuv va trikotaj korxonalari mashina operatorlari va ta'mirlovchi mexaniklar yetishmasligini "
+        "bildirmoqda.",
         time=datetime.time(14, 0), location="Buxoro yengil sanoat texnikumi",
         decisions=(
             DecisionRow(
-                "Survey the skills gaps of the sewing and knitting enterprises",
-                "A short survey of vacancies and training needs at twelve enterprises.",
+                "Tikuv va trikotaj korxonalarida malakali kadrlar yetishmovchiligini o'rganish",
+                "O'n ikkita korxonada bo'sh ish o'rinlari va o'qitish ehtiyojlari bo'yicha qisqa so'rovnoma.",
                 items=(
-                    Item("Run the skills-gap survey at twelve enterprises", group="skills", status=DONE, due=45,
-                         done=40),
+                    Item("O'n ikkita korxonada kadrlar yetishmovchiligi bo'yicha so'rovnoma o'tkazish", group="skills",
+                         status=DONE, due=45, done=40),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "innovation", -230, "Innovation working group: seed-variety trial",
-        ("Early-maturing cotton varieties", "Trial plots"),
-        "The research station proposed a trial of two early-maturing, long-staple varieties on 50 hectares.",
+        "innovation", -230, "Innovatsiya ishchi guruhi: g'o'za navlari sinovi",
+        ("Tezpishar g'o'za navlari", "Tajriba maydonlari"),
+        "Tajriba stansiyasi ikkita tezpishar, uzun tolali g'o'za navini 50 gektar maydonda sinashni taklif qildi.",
         absent=("j.usmonov",), time=datetime.time(14, 0),
         location="Paxtachilik ilmiy-tadqiqot instituti Buxoro tajriba stansiyasi",
         decisions=(
             DecisionRow(
-                "Prepare a seed-variety trial with the research station on 50 hectares",
-                "Two varieties are tested on the plots of five contracted farms.",
+                "Tajriba stansiyasi bilan 50 gektarda g'o'za navlari sinovini tayyorlash",
+                "Ikki nav beshta shartnomaviy fermer xo'jaligining maydonlarida sinovdan o'tkaziladi.",
                 items=(
-                    Item("Select five farms for the seed-variety trial", person="d.xasanov", status=DONE, due=60,
-                         done=45),
+                    Item("G'o'za navlari sinovi uchun beshta fermer xo'jaligini tanlash", person="d.xasanov",
+                         status=DONE, due=60, done=45),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "council", -215, "Council meeting: quick-win projects and the end of phase 1",
-        ("Selection of quick-win projects", "Membership fee", "Results of phase 1 of the roadmap"),
-        "The council selected four quick-win projects. The proposal to raise the membership fee did not pass. "
-        "With the bodies formed, the regulations approved and the projects selected, phase 1 is complete.",
+        "council", -215, QUICK_WINS_MEETING,
+        ("Tez natija beradigan loyihalarni tanlash", "A'zolik badali", "Yo'l xaritasi 1-bosqichining natijalari"),
+        "Kengash tez natija beradigan to'rtta loyihani tanladi. A'zolik badalini oshirish taklifi qabul "
+        "qilinmadi. Organlar tuzilgani, reglamentlar tasdiqlangani va loyihalar tanlangani bilan 1-bosqich "
+        "yakunlandi.",
         absent=("j.usmonov", "z.mirzayeva"), location=COUNCIL_ROOM,
         decisions=(
             DecisionRow(
-                "Select four quick-win projects for phase 1",
-                "1. Joint HVI testing of fibre at the shared laboratory. 2. Consolidated rail shipments of yarn "
-                "through the Kogon terminal. 3. Dual training of sewing-machine operators with the textile "
-                "college. 4. OEKO-TEX Standard 100 certification support for knitting and sewing enterprises.",
+                "1-bosqich uchun tez natija beradigan to'rtta loyihani tanlash",
+                "1. Umumiy laboratoriyada tolani HVI usulida birgalikda sinash. 2. Ip jo'natmalarini Kogon "
+                "terminali orqali birlashtirib, temir yo'lda jo'natish. 3. To'qimachilik texnikumi bilan tikuv "
+                "mashinasi operatorlarini dual ta'lim asosida tayyorlash. 4. Trikotaj va tikuv korxonalariga "
+                "OEKO-TEX Standard 100 sertifikatini olishda ko'maklashish.",
                 kind=STRATEGIC,
                 items=(
-                    Item("Prepare project passports (budget, effect, milestones) for the four projects",
+                    Item("To'rtta loyiha bo'yicha loyiha pasportlarini (byudjet, samara, bosqich nuqtalari) tayyorlash",
                          person="s.ismoilov", status=DONE, due=30, done=28),
-                    Item("Set up joint HVI fibre testing at the shared laboratory", group="quality", status=DONE,
-                         due=120, done_t=-70),
+                    Item("Umumiy laboratoriyada tolani HVI usulida birgalikda sinashni yo'lga qo'yish", group="quality",
+                         status=DONE, due=120, done_t=-70),
                 ),
             ),
-            DecisionRow("Raise the annual membership fee by 50 per cent",
-                        "Proposed by the office to finance the shared-services centre.",
+            DecisionRow("Yillik a'zolik badalini 50 foizga oshirish",
+                        "Umumiy xizmatlar markazini moliyalashtirish uchun ofis tomonidan taklif qilingan.",
                         votes=(3, 3, 1), kind=STRATEGIC),
             DecisionRow(
-                "Confirm the completion of phase 1 and start phase 2 (launch and stabilisation)",
-                "The gate criteria of phase 1 are met.", votes=(6, 0, 1), kind=STRATEGIC,
+                "1-bosqich yakunlanganini tasdiqlash va 2-bosqichni (ishga tushirish va barqarorlashtirish) boshlash",
+                "1-bosqichdan o'tish mezonlari bajarildi.", votes=(6, 0, 1), kind=STRATEGIC,
                 items=(
-                    Item("Prepare the work plan of phase 2", person="office", status=DONE, due=20, done=15),
+                    Item("2-bosqichning ish rejasini tayyorlash", person="office", status=DONE, due=20, done=15),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -200, "Office meeting: the shared-services catalogue",
-        ("Services offered to participants", "Prices of laboratory tests"),
-        "The office put together the first catalogue of shared services.",
+        "office", -200, "Ofis yig'ilishi: umumiy xizmatlar katalogi",
+        ("Ishtirokchilarga taklif etiladigan xizmatlar", "Laboratoriya sinovlarining narxlari"),
+        "Ofis umumiy xizmatlarning birinchi katalogini tuzdi.",
         time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Publish the shared-services catalogue",
-                "Laboratory tests, certification support, logistics and training, with prices for participants.",
+                "Umumiy xizmatlar katalogini e'lon qilish",
+                "Laboratoriya sinovlari, sertifikatlashda ko'maklashish, logistika va o'qitish xizmatlari "
+                "ishtirokchilar uchun narxlari bilan.",
                 items=(
-                    Item("Agree the prices of laboratory tests with «Buxoro Sifat Laboratoriyasi» MChJ",
+                    Item("Laboratoriya sinovlarining narxlarini «Buxoro Sifat Laboratoriyasi» MChJ bilan kelishish",
                          person="s.ismoilov", status=DONE, due=30, done=21),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "export", -170, "Export working group: foreign buyers",
-        ("Buyers in the EU and the CIS", "Joint product catalogue"),
-        "Only two of the five members came: there was no quorum and no decision was taken. The items move to "
-        "the next meeting.",
+        "export", -170, "Eksport ishchi guruhi: xorijiy xaridorlar",
+        ("Yevropa Ittifoqi va MDH mamlakatlaridagi xaridorlar", "Mahsulotlarning umumiy katalogi"),
+        "Besh a'zodan faqat ikkitasi keldi: kvorum bo'lmadi, qaror qabul qilinmadi. Masalalar navbatdagi "
+        "yig'ilishga o'tkaziladi.",
         absent=("s.qodirova", "i.yoldoshev", "f.abdurahmonova"), time=datetime.time(15, 0),
         location="«Buxoro Tekstil Eksport» MChJ",
     ),
     MeetingRow(
-        "office", -150, "Office meeting: consolidated rail shipments",
-        ("Consolidated yarn shipments", "Joint purchase of diesel fuel"),
-        "Three spinning mills ship yarn in part-loads. The office proposed to pool them through the Kogon "
-        "terminal.",
+        "office", -150, "Ofis yig'ilishi: temir yo'l jo'natmalarini birlashtirish",
+        ("Ip jo'natmalarini birlashtirish", "Dizel yoqilg'isini birgalikda xarid qilish"),
+        "Uchta yigiruv fabrikasi ipni to'liq bo'lmagan partiyalarda jo'natmoqda. Ofis ularni Kogon terminali "
+        "orqali birlashtirishni taklif qildi.",
         time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Pool the yarn shipments of three spinning mills through the Kogon terminal",
-                "Shipments are pooled into full wagons from the autumn season.",
+                "Uchta yigiruv fabrikasining ip jo'natmalarini Kogon terminali orqali birlashtirish",
+                "Kuzgi mavsumdan boshlab jo'natmalar to'liq vagonlarga birlashtiriladi.",
                 items=(
-                    Item("Draft the consolidated shipment schedule for the autumn season", group="logistics",
+                    Item("Kuzgi mavsum uchun birlashtirilgan jo'natmalar jadvalini tayyorlash", group="logistics",
                          status=DONE, due=45, done=40),
-                    Item("Collect quotations for a joint purchase of diesel fuel for the harvest",
-                         person="s.ismoilov", status=CANCELLED, due=30,
-                         description="Cancelled: the farms receive fuel under the state allocation."),
+                    Item("Terim mavsumi uchun dizel yoqilg'isini birgalikda xarid qilish bo'yicha narx takliflarini "
+                         "yig'ish", person="s.ismoilov", status=CANCELLED, due=30,
+                         description="Bekor qilindi: fermer xo'jaliklari yoqilg'ini davlat taqsimoti bo'yicha oladi."),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "council", -125, "Council meeting: half-year of phase 2",
-        ("Report of the office", "Revised office regulation", "Dual training programme",
-         "Co-financing of the shared laboratory"),
-        "The office reported on the quick-win projects. The council revised the office regulation to cover the "
-        "shared-services centre, approved the dual training programme and asked the investor to co-finance "
-        "the shared laboratory.",
+        "council", -125, "Kengash yig'ilishi: 2-bosqichning yarim yili",
+        ("Ofis hisoboti", "Ofis reglamentining yangi tahriri", "Dual ta'lim dasturi",
+         "Umumiy laboratoriyani birgalikda moliyalashtirish"),
+        "Ofis tez natija beradigan loyihalar bo'yicha hisobot berdi. Kengash ofis reglamentini umumiy xizmatlar "
+        "markazini ham qamrab oladigan qilib qayta ko'rib chiqdi, dual ta'lim dasturini tasdiqladi va "
+        "investordan umumiy laboratoriyani birgalikda moliyalashtirishni so'radi.",
         absent=("g.sharipova",), location=COUNCIL_ROOM,
         decisions=(
-            DecisionRow("Approve the revised office regulation (version 2)",
-                        "The office also runs the shared-services centre and sends the council a monthly KPI "
-                        "note.", kind=STRATEGIC, approves=("office_v2",)),
+            DecisionRow("Ofis reglamentining yangi tahririni (2-versiya) tasdiqlash",
+                        "Ofis umumiy xizmatlar markazini ham yuritadi va kengashga har oy KPI bo'yicha "
+                        "ma'lumotnoma yuboradi.", kind=STRATEGIC, approves=("office_v2",)),
             DecisionRow(
-                "Approve the dual training programme with the textile college",
-                "Students spend three days a week at the enterprises; the first group has 40 students.",
+                "To'qimachilik texnikumi bilan dual ta'lim dasturini tasdiqlash",
+                "Talabalar haftada uch kun korxonalarda bo'ladi; birinchi guruhda 40 nafar talaba.",
                 votes=(7, 0, 1), kind=STRATEGIC,
                 items=(
-                    Item("Sign dual-training agreements with five sewing and knitting enterprises", group="skills",
-                         status=IN_PROGRESS, due_t=-65, description="Three of five agreements are signed."),
-                    Item("Enrol the first group of 40 sewing-machine operators", person="z.mirzayeva", status=DONE,
-                         due_t=-40, done_t=-45),
+                    Item("Beshta tikuv va trikotaj korxonasi bilan dual ta'lim shartnomalarini imzolash",
+                         group="skills", status=IN_PROGRESS, due_t=-65,
+                         description="Besh shartnomadan uchtasi imzolandi."),
+                    Item("Tikuv mashinasi operatorlarining 40 kishilik birinchi guruhini qabul qilish",
+                         person="z.mirzayeva", status=DONE, due_t=-40, done_t=-45),
                 ),
             ),
             DecisionRow(
-                "Ask «Zarafshon Invest» AJ to co-finance the shared laboratory",
-                "The cluster asks for 40 % of the equipment cost of the laboratory.",
+                "«Zarafshon Invest» AJdan umumiy laboratoriyani birgalikda moliyalashtirishni so'rash",
+                "Klaster laboratoriya uskunalari qiymatining 40 foizini moliyalashtirishni so'raydi.",
                 votes=(6, 1, 1), kind=STRATEGIC,
                 items=(
-                    Item("Prepare the investment memorandum for the shared laboratory", person="j.usmonov",
+                    Item("Umumiy laboratoriya bo'yicha investitsiya memorandumini tayyorlash", person="j.usmonov",
                          due_t=-95),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "quality", -110, "Quality working group: OEKO-TEX certification",
-        ("Certification of knitted and sewn products", "HVI line of the shared laboratory"),
-        "Buyers in the EU ask for OEKO-TEX Standard 100. Three enterprises are ready to start.",
+        "quality", -110, "Sifat ishchi guruhi: OEKO-TEX sertifikatlash",
+        ("Trikotaj va tikuv mahsulotlarini sertifikatlash", "Umumiy laboratoriyaning HVI liniyasi"),
+        "Yevropa Ittifoqidagi xaridorlar OEKO-TEX Standard 100 sertifikatini talab qilmoqda. Uchta korxona "
+        "ishni boshlashga tayyor.",
         absent=("m.tosheva",), time=datetime.time(15, 0), location="«Buxoro Sifat Laboratoriyasi» MChJ",
         decisions=(
             DecisionRow(
-                "Start OEKO-TEX Standard 100 certification for three knitting and sewing enterprises",
-                "«Buxoro Trikotaj», «Buxoro Moda Tikuv» and «Shofirkon Tikuv» start with office support.",
+                "Uchta trikotaj va tikuv korxonasida OEKO-TEX Standard 100 bo'yicha sertifikatlashni boshlash",
+                "«Buxoro Trikotaj», «Buxoro Moda Tikuv» va «Shofirkon Tikuv» ofis ko'magida ishni boshlaydi.",
                 items=(
-                    Item("Prepare the certification dossiers of the three enterprises", group="quality",
+                    Item("Uchta korxonaning sertifikatlash hujjatlari to'plamini tayyorlash", group="quality",
                          status=IN_PROGRESS, due_t=-20),
-                    Item("Calibrate the HVI line and run an inter-laboratory comparison", person="l.normurodov",
+                    Item("HVI liniyasini kalibrlash va laboratoriyalararo taqqoslash o'tkazish", person="l.normurodov",
                          due_t=-50),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -90, "Office meeting: quarterly report to the council",
-        ("Quarterly KPI report", "Missing quarterly data"),
-        "The quarterly report is ready, except for four processors whose data are incomplete.",
+        "office", -90, "Ofis yig'ilishi: kengashga choraklik hisobot",
+        ("Choraklik KPI hisoboti", "Yetishmayotgan choraklik ma'lumotlar"),
+        "Choraklik hisobot tayyor, faqat to'rtta qayta ishlash korxonasining ma'lumotlari to'liq emas.",
         time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Approve the quarterly KPI report for the council",
-                "The report goes to the council with the completeness of data noted.",
+                "Kengash uchun choraklik KPI hisobotini tasdiqlash",
+                "Hisobot ma'lumotlarning to'liqligi haqidagi izoh bilan kengashga yuboriladi.",
                 items=(
-                    Item("Obtain the missing quarterly data of four processors", person="n.rahimova",
-                         status=IN_PROGRESS, due_t=-75),
+                    Item("To'rtta qayta ishlash korxonasining yetishmayotgan choraklik ma'lumotlarini olish",
+                         person="n.rahimova", status=IN_PROGRESS, due_t=-75),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "logistics", -75, "Logistics working group: shared transport schedule",
-        ("Weekly transport schedule for the ginneries", "Rail wagon tariffs"),
-        "Pooled shipments work; the farms ask for a predictable schedule for the harvest.",
+        "logistics", -75, "Logistika ishchi guruhi: umumiy transport jadvali",
+        ("Paxta tozalash korxonalariga haftalik transport jadvali", "Temir yo'l vagonlari tariflari"),
+        "Birlashtirilgan jo'natmalar yo'lga qo'yildi; fermer xo'jaliklari terim mavsumi uchun oldindan ma'lum "
+        "jadval so'ramoqda.",
         absent=("u.hakimov",), time=datetime.time(15, 0), location="«Buxoro Trans Logistik» MChJ",
         decisions=(
             DecisionRow(
-                "Introduce a weekly shared transport schedule for deliveries to the ginneries",
-                "Farms book slots a week ahead; trucks are shared between neighbouring farms.",
+                "Paxta tozalash korxonalariga yetkazib berish uchun haftalik umumiy transport jadvalini joriy etish",
+                "Fermer xo'jaliklari navbatni bir hafta oldin band qiladi; yuk mashinalari qo'shni xo'jaliklar "
+                "o'rtasida birgalikda ishlatiladi.",
                 items=(
-                    Item("Publish the weekly transport schedule to the farms", group="logistics", status=DONE,
-                         due_t=-45, done_t=-38),
-                    Item("Negotiate a volume discount for rail wagons with the terminal", person="u.hakimov",
-                         status=IN_PROGRESS, due_t=25),
+                    Item("Haftalik transport jadvalini fermer xo'jaliklariga e'lon qilish", group="logistics",
+                         status=DONE, due_t=-45, done_t=-38),
+                    Item("Terminal bilan temir yo'l vagonlari uchun hajmga qarab chegirma bo'yicha kelishish",
+                         person="u.hakimov", status=IN_PROGRESS, due_t=25),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "export", -50, "Export working group: joint product catalogue",
-        ("Joint product catalogue", "Trade fairs"),
-        "The group took up the items postponed for lack of quorum and agreed on a joint catalogue.",
+        "export", -50, "Eksport ishchi guruhi: mahsulotlarning umumiy katalogi",
+        ("Mahsulotlarning umumiy katalogi", "Ko'rgazma-yarmarkalar"),
+        "Guruh kvorum bo'lmagani sababli qoldirilgan masalalarni ko'rib chiqdi va umumiy katalog bo'yicha "
+        "kelishib oldi.",
         absent=("i.yoldoshev",), time=datetime.time(15, 0), location="«Buxoro Tekstil Eksport» MChJ",
         decisions=(
             DecisionRow(
-                "Prepare a joint catalogue of knitted and sewn products for foreign buyers",
-                "Eight enterprises take part; the catalogue is in Uzbek, English and Russian.",
+                "Xorijiy xaridorlar uchun trikotaj va tikuv mahsulotlarining umumiy katalogini tayyorlash",
+                "Sakkizta korxona ishtirok etadi; katalog o'zbek, ingliz va rus tillarida bo'ladi.",
                 items=(
-                    Item("Photograph and describe the products of eight enterprises", person="s.qodirova",
+                    Item("Sakkizta korxona mahsulotlarini suratga olish va tavsiflash", person="s.qodirova",
                          due_t=14),
-                    Item("Translate the catalogue into English and Russian", group="export", due_t=-5),
+                    Item("Katalogni ingliz va rus tillariga tarjima qilish", group="export", due_t=-5),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "council", -40, "Council meeting: KPI review and the export plan",
-        ("KPI review of the last quarter", "Export diversification plan", "Reporting discipline"),
-        "The defect rate fell but export growth is below target. Six enterprises reported late twice in a row.",
+        "council", -40, "Kengash yig'ilishi: KPI tahlili va eksport rejasi",
+        ("O'tgan chorak KPI ko'rsatkichlari tahlili", "Eksportni diversifikatsiya qilish rejasi",
+         "Hisobot intizomi"),
+        "Nuqson darajasi pasaydi, ammo eksport o'sishi maqsaddan past. Oltita korxona ketma-ket ikki marta "
+        "hisobotni kechiktirib topshirdi.",
         absent=("j.usmonov", "q.nurmatov"), location=COUNCIL_ROOM,
         decisions=(
             DecisionRow(
-                "Adopt the export diversification plan for EU and CIS markets",
-                "Targets: two new EU buyers and a joint stand at the national textile fair.",
+                "Yevropa Ittifoqi va MDH bozorlari uchun eksportni diversifikatsiya qilish rejasini qabul qilish",
+                "Maqsadlar: Yevropa Ittifoqidan ikkita yangi xaridor va milliy to'qimachilik ko'rgazmasida umumiy "
+                "stend.",
                 kind=STRATEGIC,
                 items=(
-                    Item("Organise a joint stand at the national textile fair in Tashkent", group="export",
+                    Item("Toshkentdagi milliy to'qimachilik ko'rgazmasida umumiy stend tashkil etish", group="export",
                          status=IN_PROGRESS, due_t=35),
-                    Item("Shortlist three EU buyers of knitted garments", person="g.sharipova", due_t=-10),
+                    Item("Trikotaj kiyimlar bo'yicha Yevropa Ittifoqidan uchta xaridorni saralab olish",
+                         person="g.sharipova", due_t=-10),
                 ),
             ),
             DecisionRow(
-                "Tie priority in the shared-services queue to timely reporting",
-                "Enterprises that report after the deadline lose their priority for the next quarter.",
+                "Umumiy xizmatlar navbatidagi ustuvorlikni hisobotni o'z vaqtida topshirishga bog'lash",
+                "Hisobotni muddatdan keyin topshirgan korxonalar keyingi chorakda navbatdagi ustuvorligini "
+                "yo'qotadi.",
                 votes=(6, 0, 1), kind=STRATEGIC,
                 items=(
-                    Item("Send written reminders to the six enterprises that reported late twice in a row",
+                    Item("Ketma-ket ikki marta hisobotni kechiktirgan oltita korxonaga yozma eslatma yuborish",
                          person="n.rahimova", status=DONE, due_t=-30, done_t=-33),
-                    Item("Propose incentive-package rules tied to reporting discipline", person="office",
-                         due_t=20),
+                    Item("Hisobot intizomiga bog'langan rag'batlantirish paketlari qoidalarini taklif qilish",
+                         person="office", due_t=20),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "quality", -30, "Quality working group: sampling of incoming fibre",
-        ("Sampling plan for incoming fibre", "Progress of certification"),
-        "The ginneries sample incoming cotton differently. The group approved one sampling plan.",
+        "quality", -30, "Sifat ishchi guruhi: kelib tushgan toladan namuna olish",
+        ("Kelib tushgan toladan namuna olish rejasi", "Sertifikatlash ishlarining borishi"),
+        "Paxta tozalash korxonalari kelib tushgan paxtadan turlicha namuna oladi. Guruh yagona namuna olish "
+        "rejasini tasdiqladi.",
         absent=("a.polatov",), time=datetime.time(15, 0), location="«Buxoro Sifat Laboratoriyasi» MChJ",
         decisions=(
             DecisionRow(
-                "Approve the sampling plan for incoming fibre at the ginneries",
-                "One sample per 10 tonnes, tested at the shared laboratory.",
+                "Paxta tozalash korxonalarida kelib tushgan toladan namuna olish rejasini tasdiqlash",
+                "Har 10 tonnadan bitta namuna olinadi va umumiy laboratoriyada sinovdan o'tkaziladi.",
                 items=(
-                    Item("Train the laboratory staff of the ginneries on the sampling plan", person="wg",
-                         due_t=12),
+                    Item("Paxta tozalash korxonalarining laboratoriya xodimlarini namuna olish rejasi bo'yicha "
+                         "o'qitish", person="wg", due_t=12),
                 ),
             ),
         ),
     ),
     MeetingRow(
-        "office", -21, "Office meeting: preparing the next council meeting",
-        ("Agenda of the next council meeting", "Draft decision procedure, version 2"),
-        "The office prepared the agenda of the next council meeting and a revised decision procedure that "
-        "allows written votes in urgent cases.",
+        "office", -21, "Ofis yig'ilishi: kengashning navbatdagi yig'ilishiga tayyorgarlik",
+        ("Kengash navbatdagi yig'ilishining kun tartibi", "Qaror qabul qilish tartibi loyihasi, 2-versiya"),
+        "Ofis kengash navbatdagi yig'ilishining kun tartibini hamda shoshilinch hollarda yozma ovoz berishga "
+        "imkon beradigan qaror qabul qilish tartibining yangi tahririni tayyorladi.",
         absent=("n.rahimova",), time=datetime.time(9, 0), location=OFFICE_ROOM,
         decisions=(
             DecisionRow(
-                "Put the draft decision procedure (version 2) to the next council meeting",
-                "The draft goes to the council members with the agenda.",
+                "Qaror qabul qilish tartibi loyihasini (2-versiya) kengashning navbatdagi yig'ilishiga kiritish",
+                "Loyiha kun tartibi bilan birga kengash a'zolariga yuboriladi.",
                 items=(
-                    Item("Send the draft decision procedure to the council members", person="office", due_t=7),
+                    Item("Qaror qabul qilish tartibi loyihasini kengash a'zolariga yuborish", person="office",
+                         due_t=7),
                 ),
             ),
         ),
     ),
     # Planned: their agendas also get the open action items of the body (services.meeting_save).
     MeetingRow(
-        "quality", 10, "Quality working group: certification and defect rates",
-        ("Progress of the OEKO-TEX certification dossiers", "Defect rates of the last quarter by value-chain link",
-         "Sampling plan: first results at the ginneries"),
+        "quality", 10, "Sifat ishchi guruhi: sertifikatlash va nuqson darajasi",
+        ("OEKO-TEX sertifikatlash hujjatlarining tayyorlanish holati",
+         "O'tgan chorakdagi nuqson darajasi qiymat zanjiri bo'g'inlari bo'yicha",
+         "Namuna olish rejasi: paxta tozalash korxonalaridagi dastlabki natijalar"),
         "", time=datetime.time(15, 0), location="«Buxoro Sifat Laboratoriyasi» MChJ",
     ),
     MeetingRow(
-        "council", 24, "Council meeting: execution of decisions and the decision procedure",
-        ("Execution of council decisions", "Draft decision procedure, version 2",
-         "Export diversification plan: first results", "Incentive rules tied to reporting discipline"),
+        "council", 24, "Kengash yig'ilishi: qarorlar ijrosi va qaror qabul qilish tartibi",
+        ("Kengash qarorlarining ijrosi", "Qaror qabul qilish tartibi loyihasi, 2-versiya",
+         "Eksportni diversifikatsiya qilish rejasi: dastlabki natijalar",
+         "Hisobot intizomiga bog'langan rag'batlantirish qoidalari"),
         "", location=COUNCIL_ROOM,
     ),
 )  # fmt: skip
@@ -1101,8 +1139,8 @@ class _Loader:
     def load(self) -> Cluster:
         self.cluster = Cluster(
             name=CLUSTER_NAME,
-            sector="Cotton–textile (paxta-to'qimachilik)",
-            region="Buxoro viloyati (Bukhara region)",
+            sector="Paxta-to'qimachilik",
+            region="Buxoro viloyati",
             start_date=self.start,
             currency="UZS",
             time_zone="Asia/Tashkent",
@@ -1296,21 +1334,21 @@ class _Loader:
         quorum = meeting.quorum()
         lines = [row.summary, ""]
         if chair is not None:
-            lines.append(f"Chair: {chair.person.get_full_name()}.")
+            lines.append(f"Rais: {chair.person.get_full_name()}.")
         present = names(m for m in members if m.person_id not in absent)
-        lines.append(f"Present ({quorum.present} of {quorum.eligible}): {present}.")
-        lines.append(f"Absent: {names(m for m in members if m.person_id in absent)}.")
+        lines.append(f"Qatnashdi ({quorum.eligible} nafardan {quorum.present} nafari): {present}.")
+        lines.append(f"Qatnashmadi: {names(m for m in members if m.person_id in absent)}.")
         if not quorum.met:
             lines.append(
-                f"Quorum not reached ({quorum.required} members needed): no decision was taken; the agenda moves "
-                "to the next meeting."
+                f"Kvorum yo'q ({quorum.required} nafar a'zo qatnashishi kerak edi): qaror qabul qilinmadi; kun "
+                "tartibidagi masalalar navbatdagi yig'ilishga o'tkaziladi."
             )
         elif decisions:
-            lines += ["", "Decisions:"]
+            lines += ["", "Qarorlar:"]
             for d in decisions:
                 lines.append(
-                    f"- {d.number} {d.title}: {d.get_outcome_display().lower()} "
-                    f"({d.votes_for} for, {d.votes_against} against, {d.votes_abstain} abstained)."
+                    f"- {d.number} {d.title}: {MINUTES_OUTCOMES[d.outcome]} "
+                    f"({d.votes_for} yoqlab, {d.votes_against} qarshi, {d.votes_abstain} betaraf)."
                 )
         return "\n".join(lines)
 

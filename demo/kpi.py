@@ -21,7 +21,8 @@ deterministic (two loads on the same day give the same figures) and believable:
 The figures respect every hard rule of `kpi.validation` (checked before anything is written). They are
 written directly with `bulk_create` (not through `data_values_write`, which validates row by row for
 people): `make run` loads them on SQLite in well under ten seconds. Figures, comments and reasons are
-data, not interface text: they are not translated.
+the cluster's own content, not interface text: they are written in Uzbek (Latin), as the cluster's
+enterprises and office would write them, and are not translated with the interface.
 """
 
 from __future__ import annotations
@@ -328,10 +329,12 @@ LEFT_MONTHS = 5  # an enterprise that left the cluster has reported nothing for 
 DEMO_FARM = "311402567"  # represented by the `enterprise` demo user: its last month waits for them
 PARTIAL_ELEMENTS = 9  # a draft started but not finished holds the first elements only
 RETURN_REASON = (
-    "Shipments on time and delivery days do not match the waybills you sent the logistics working group. "
-    "Check both figures and explain the difference in a comment."
+    "O'z vaqtida yetkazilgan jo'natmalar soni va yetkazib berish kunlari logistika ishchi guruhiga yuborgan "
+    "yuk xatlaringizga mos kelmaydi. Ikkala ko'rsatkichni tekshirib, farqni izohda tushuntiring."
 )
-CORRECTION_REASON = "The shared laboratory re-graded one lot after the appeal: fewer tonnes are low-grade."
+CORRECTION_REASON = (
+    "E'tirozimizdan so'ng umumiy laboratoriya bir partiyaning navini qayta aniqladi: past navli mahsulot kamroq."
+)
 
 # Believable targets and minimums (the worst acceptable value: above the target where lower is better).
 TARGETS: dict[str, tuple[str, str]] = {
@@ -468,34 +471,40 @@ def enterprise_profile(enterprise: Enterprise) -> tuple[Profile, float]:
 
 
 SEASON_NOTES: dict[tuple[float, ...], tuple[str, str]] = {
-    COTTON: ("Cotton harvest season.", "Off season: no cotton to pick."),
-    GINNING: ("Ginning the new crop.", "Little raw cotton left to gin before the new crop."),
-    OIL: ("Pressing the seed of the new crop.", "Little seed left to press."),
-    INPUTS: ("Fertiliser and seed sales before sowing.", "Few sales after sowing."),
-    SEED_SALES: ("Seed sales before sowing.", "Seed sales are over for the year."),
-    HAULAGE: ("Harvest haulage.", "Less haulage after the harvest."),
-    REPAIRS: ("Machinery repairs before the season.", "Few repairs in the season."),
-    SCHOOL: ("Courses started again after the summer.", "Summer holidays: no courses."),
+    COTTON: ("Paxta terimi mavsumi.", "Mavsumdan tashqari: teriladigan paxta yo'q."),
+    GINNING: ("Yangi hosil paxtasi tozalanmoqda.", "Yangi hosilgacha tozalanadigan paxta xomashyosi kam qoldi."),
+    OIL: ("Yangi hosil chigitidan moy olinmoqda.", "Presslash uchun chigit kam qoldi."),
+    INPUTS: ("Ekish oldidan o'g'it va urug' savdosi.", "Ekishdan keyin savdo kam."),
+    SEED_SALES: ("Ekish oldidan urug' savdosi.", "Bu yilgi urug' savdosi tugadi."),
+    HAULAGE: ("Terim mavsumidagi yuk tashish.", "Terimdan keyin yuk tashish kamaydi."),
+    REPAIRS: ("Mavsum oldidan texnika ta'miri.", "Mavsum davomida ta'mir ishlari kam."),
+    SCHOOL: ("Yozgi ta'tildan keyin mashg'ulotlar qayta boshlandi.", "Yozgi ta'til: mashg'ulotlar yo'q."),
 }
 
 
 def _comment(*, code: str, above: bool, profile: Profile) -> str:
     """What an enterprise writes next to a figure far from its recent months (the soft rule asks for it)."""
     if code == "employees_trained":
-        return "Training course with the textile college this month." if above else "No training course this month."
+        return "Bu oy to'qimachilik texnikumi bilan o'quv kursi o'tkazildi." if above else "Bu oy o'quv kursi bo'lmadi."
     if code == "downtime_days":
-        return "Waited for raw material that came late." if above else "Raw material came on time."
+        return "Kechikib kelgan xomashyoni kutib qoldik." if above else "Xomashyo o'z vaqtida keldi."
     if code == "defective_units":
-        return "One lot failed the check at the shared laboratory." if above else "Fewer rejects after the checks."
+        return (
+            "Bir partiya umumiy laboratoriyada tekshiruvdan o'tmadi."
+            if above
+            else "Tekshiruvlardan keyin brak kamaydi."
+        )
     if code == "employees":
-        return "Seasonal workers for the harvest." if above else "The seasonal workers left after the harvest."
+        return "Terim uchun mavsumiy ishchilar olindi." if above else "Mavsumiy ishchilar terimdan keyin ketdi."
     if code == "coop_contracts":
-        return "New cooperation contracts signed." if above else "Cooperation contracts came to an end."
+        return (
+            "Yangi kooperatsiya shartnomalari imzolandi." if above else "Kooperatsiya shartnomalarining muddati tugadi."
+        )
     if profile.season in SEASON_NOTES:
         return SEASON_NOTES[profile.season][0 if above else 1]
     if code == "export_revenue":
-        return "A large export order was shipped." if above else "An export order moved to next month."
-    return "More orders than usual this month." if above else "Fewer orders than usual this month."
+        return "Katta eksport buyurtmasi jo'natildi." if above else "Eksport buyurtmasi keyingi oyga ko'chdi."
+    return "Bu oy buyurtmalar odatdagidan ko'p bo'ldi." if above else "Bu oy buyurtmalar odatdagidan kam bo'ldi."
 
 
 # --- The loader -----------------------------------------------------------------------------------

@@ -30,45 +30,54 @@ from portfolio.models import (
     ServiceRequest,
 )
 
+from .governance import QUICK_WINS_MEETING
+
 # title, category, area of the lead group, budget, effect a year, months to first result, risk, phase, status,
 # KPIs to move (code, change), milestones (title, months from the start, progress)
 PROJECTS = [
-    ("Joint raw-cotton logistics hub", "supply_chain", "logistics", 450_000, 620_000, 4, "low", 1, "active",
-     [("LEAD", "-1.5"), ("OTD", "0.08")],
-     [("Routes of raw-cotton deliveries mapped", 1, 100), ("Hub yard leased and fenced", 3, 80),
-      ("Truck booking for all ginneries", 5, 30)]),
-    ("ISO 9001 certification for the ginneries", "standardisation", "quality", 380_000, 300_000, 5, "medium", 1,
-     "active", [("DEFECT", "-0.01")],
-     [("Gap audit of eight ginneries", 1, 100), ("Quality manuals written", 3, 60), ("Certification audit", 6, 0)]),
-    ("Machine-operator training programme", "skills", "skills", 250_000, 280_000, 3, "low", 1, "active",
+    ("Paxta xomashyosi uchun umumiy logistika markazi", "supply_chain", "logistics", 450_000, 620_000, 4, "low", 1,
+     "active", [("LEAD", "-1.5"), ("OTD", "0.08")],
+     [("Paxta xomashyosini yetkazib berish yo'nalishlari xaritaga tushirildi", 1, 100),
+      ("Markaz hovlisi ijaraga olindi va o'rab olindi", 3, 80),
+      ("Barcha paxta tozalash korxonalari uchun yuk mashinalarini band qilish", 5, 30)]),
+    ("Paxta tozalash korxonalarini ISO 9001 bo'yicha sertifikatlash", "standardisation", "quality", 380_000,
+     300_000, 5, "medium", 1, "active", [("DEFECT", "-0.01")],
+     [("Sakkizta paxta tozalash korxonasida dastlabki audit", 1, 100), ("Sifat qo'llanmalari yozildi", 3, 60),
+      ("Sertifikatlash auditi", 6, 0)]),
+    ("Mashina operatorlarini o'qitish dasturi", "skills", "skills", 250_000, 280_000, 3, "low", 1, "active",
      [("PROD", "800"), ("SKILLS", "40")],
-     [("Curriculum agreed with the college", 1, 100), ("First 60 operators trained", 4, 70)]),
-    ("Joint procurement of dyes and chemicals", "joint_procurement", "logistics", 120_000, 150_000, 2, "low", 1,
-     "completed", [("COST", "-20")],
-     [("Demand of twelve mills pooled", 1, 100), ("Framework contract signed", 2, 100)]),
-    ("Shared fibre-quality laboratory", "shared_lab", "quality", 2_400_000, 900_000, 14, "medium", 2, "active",
-     [("DEFECT", "-0.015"), ("VA", "0.02")],
-     [("HVI equipment ordered", 2, 100), ("Laboratory accredited", 10, 20)]),
-    ("Organic cotton yarn for EU buyers", "export_marketing", "export", 1_200_000, 1_500_000, 10, "medium", 2,
-     "selected", [("EXPORT", "400000"), ("EXPGR", "0.1")], [("Two trade fairs booked", 2, 50)]),
-    ("Route planning for harvest deliveries", "supply_chain", "logistics", 300_000, 260_000, 6, "medium", 1,
+     [("O'quv dasturi texnikum bilan kelishildi", 1, 100), ("Dastlabki 60 nafar operator o'qitildi", 4, 70)]),
+    ("Bo'yoq va kimyoviy moddalarni birgalikda xarid qilish", "joint_procurement", "logistics", 120_000, 150_000,
+     2, "low", 1, "completed", [("COST", "-20")],
+     [("O'n ikkita fabrikaning ehtiyoji jamlandi", 1, 100), ("Bosh shartnoma imzolandi", 2, 100)]),
+    ("Tola sifati bo'yicha umumiy laboratoriya", "shared_lab", "quality", 2_400_000, 900_000, 14, "medium", 2,
+     "active", [("DEFECT", "-0.015"), ("VA", "0.02")],
+     [("HVI uskunasiga buyurtma berildi", 2, 100), ("Laboratoriya akkreditatsiyadan o'tdi", 10, 20)]),
+    ("Yevropa Ittifoqi xaridorlari uchun organik paxta ipi", "export_marketing", "export", 1_200_000, 1_500_000, 10,
+     "medium", 2, "selected", [("EXPORT", "400000"), ("EXPGR", "0.1")],
+     [("Ikkita ko'rgazma-yarmarkada joy band qilindi", 2, 50)]),
+    ("Terim mavsumida yetkazib berish yo'nalishlarini rejalashtirish", "supply_chain", "logistics", 300_000,
+     260_000, 6, "medium", 1, "proposed", [], []),
+    ("Trikotaj liniyasini modernizatsiya qilish", "other", "innovation", 8_000_000, 2_100_000, 24, "high", 3,
      "proposed", [], []),
-    ("Knitting line modernisation", "other", "innovation", 8_000_000, 2_100_000, 24, "high", 3, "proposed", [], []),
-    ("Digital traceability of cotton bales", "other", "innovation", 900_000, 400_000, 9, "high", 2, "cancelled", [],
-     []),
-    ("Seamstress apprenticeship with the college", "skills", "skills", 400_000, 350_000, 8, "low", 2, "proposed",
+    ("Paxta toylarini raqamli kuzatish tizimi", "other", "innovation", 900_000, 400_000, 9, "high", 2, "cancelled",
      [], []),
+    ("Texnikum bilan tikuvchilarni ustoz-shogird usulida tayyorlash", "skills", "skills", 400_000, 350_000, 8, "low",
+     2, "proposed", [], []),
 ]  # fmt: skip
 
-# Effects recorded by the completed and the oldest active project, per year before this one.
-EFFECTS = {"Joint procurement of dyes and chemicals": [174_000], "Joint raw-cotton logistics hub": [410_000]}
+# Effects recorded by the completed and the oldest active project, per year before this one (by project title).
+EFFECTS = {
+    "Bo'yoq va kimyoviy moddalarni birgalikda xarid qilish": [174_000],
+    "Paxta xomashyosi uchun umumiy logistika markazi": [410_000],
+}
 
 SERVICES = [
-    ("Fibre quality test (HVI)", EnterpriseKind.EDUCATION_RESEARCH, "2.5", 5),
-    ("Certification support", None, "15", 20),
-    ("Shared truck booking", EnterpriseKind.SERVICE, "1.2", 2),
-    ("Machine-operator course", EnterpriseKind.EDUCATION_RESEARCH, "6", 14),
-    ("Export fair participation", None, "40", 30),
+    ("Tola sifati sinovi (HVI)", EnterpriseKind.EDUCATION_RESEARCH, "2.5", 5),
+    ("Sertifikatlashda ko'maklashish", None, "15", 20),
+    ("Yuk mashinasini birgalikda band qilish", EnterpriseKind.SERVICE, "1.2", 2),
+    ("Mashina operatorlari kursi", EnterpriseKind.EDUCATION_RESEARCH, "6", 14),
+    ("Eksport ko'rgazmasida ishtirok etish", None, "40", 30),
 ]
 
 
@@ -83,7 +92,7 @@ def _selection_decisions(cluster: Cluster) -> list[Decision]:
     ]
     if not meetings:
         return []
-    quick = next((m for m in meetings if "quick-win" in m.title), meetings[0])
+    quick = next((m for m in meetings if m.title == QUICK_WINS_MEETING), meetings[0])
     later = meetings[-1]
     present = quick.quorum().present
     return [
@@ -96,8 +105,8 @@ def _selection_decisions(cluster: Cluster) -> list[Decision]:
             outcome=DecisionOutcome.ADOPTED,
         )
         for meeting, title in (
-            (quick, "Select the phase-1 quick-win projects"),
-            (later, "Select the shared laboratory and the export marketing project"),
+            (quick, "1-bosqichning tez natija beradigan loyihalarini tanlash"),
+            (later, "Umumiy laboratoriya va eksport marketingi loyihalarini tanlash"),
         )
     ]
 
@@ -174,16 +183,16 @@ def _contracts(cluster: Cluster, today: datetime.date) -> int:
     pairs: set[tuple[int, int, str]] = set()
     for farm in supply:
         for mill in rng.sample(processing, k=min(2, len(processing))):
-            pairs.add((farm.pk, mill.pk, "Raw cotton"))
+            pairs.add((farm.pk, mill.pk, "Paxta xomashyosi"))
     for mill in processing:
         others = [m for m in processing if m.pk != mill.pk]
         for buyer in rng.sample(others, k=min(1, len(others))):
-            pairs.add((mill.pk, buyer.pk, "Yarn and fabric"))
+            pairs.add((mill.pk, buyer.pk, "Ip va mato"))
         for buyer in export[:1]:
-            pairs.add((mill.pk, buyer.pk, "Finished garments for export"))
+            pairs.add((mill.pk, buyer.pk, "Eksport uchun tayyor kiyim-kechak"))
     for firm in service:
         for buyer in rng.sample(processing, k=min(2, len(processing))):
-            pairs.add((firm.pk, buyer.pk, "Logistics and testing services"))
+            pairs.add((firm.pk, buyer.pk, "Logistika va laboratoriya sinovlari xizmatlari"))
     rows = []
     for index, (supplier_id, buyer_id, subject) in enumerate(sorted(pairs)):
         start = _add_months(today, -rng.randint(3, 30))

@@ -35,3 +35,16 @@
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();
+
+// A menu's choice (language, cluster, period) takes effect by its button, which shows once the choice differs.
+(function () {
+  document.querySelectorAll(".inline-form").forEach(function (form) {
+    var select = form.querySelector("select");
+    var button = form.querySelector("button.choose");
+    if (!select || !button) return;
+    var initial = select.value;
+    select.addEventListener("change", function () {
+      form.classList.toggle("changed", select.value !== initial);
+    });
+  });
+})();

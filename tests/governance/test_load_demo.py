@@ -79,6 +79,46 @@ def test_one_council_one_office_five_working_groups_with_members(demo):
     assert demo.regulations.filter(kind="data_collection", status=RegulationStatus.APPROVED).exists()
 
 
+def test_the_demo_content_is_in_uzbek_with_names_not_doubled(demo):
+    """Issue 13, item 12: the cluster's own content is written in Uzbek, once, whatever the interface language."""
+    assert (demo.sector, demo.region) == ("Paxta-to'qimachilik", "Buxoro viloyati")
+    assert sorted(Body.objects.filter(cluster=demo).values_list("name", flat=True)) == [
+        "Eksport ishchi guruhi",
+        "Innovatsiya ishchi guruhi",
+        "Kadrlar ishchi guruhi",
+        "Klaster kengashi",
+        "Klaster ofisi",
+        "Logistika ishchi guruhi",
+        "Sifat ishchi guruhi",
+    ]
+    inaugural = Meeting.objects.get(body__cluster=demo, title="Klaster kengashining ta'sis yig'ilishi")
+    assert inaugural.minutes.startswith("Ta'sischi ishtirokchilar Rustam Xolmatovni")
+    assert "Rais: Rustam Xolmatov." in inaugural.minutes
+    assert "Qatnashdi (9 nafardan 8 nafari)" in inaugural.minutes
+    assert "Qatnashmadi: Jamshid Usmonov." in inaugural.minutes
+    assert "Qaror qabul qilish tartibini tasdiqlash: qabul qilindi (7 yoqlab, 0 qarshi, 1 betaraf)." in (
+        inaugural.minutes
+    )
+    no_quorum = Meeting.objects.get(body__cluster=demo, title="Eksport ishchi guruhi: xorijiy xaridorlar")
+    assert "Kvorum yo'q (3 nafar a'zo qatnashishi kerak edi)" in no_quorum.minutes
+    fee = Decision.objects.get(meeting__body__cluster=demo, title="Yillik a'zolik badalini 50 foizga oshirish")
+    assert fee.outcome == "rejected" and f"{fee.title}: qabul qilinmadi (3 yoqlab, 3 qarshi, 1 betaraf)." in (
+        fee.meeting.minutes
+    )
+    assert demo.regulations.filter(title="Ma'lumot yig'ish reglamenti", status=RegulationStatus.APPROVED).exists()
+    # English words of the old demo content are gone from what the cluster wrote.
+    texts = [
+        *Meeting.objects.filter(body__cluster=demo).values_list("title", "minutes"),
+        *Decision.objects.filter(meeting__body__cluster=demo).values_list("title", "text"),
+        *ActionItem.objects.filter(cluster=demo).values_list("title", "description"),
+        *demo.regulations.values_list("title", "text"),
+        *Body.objects.filter(cluster=demo).values_list("name", "description"),
+    ]
+    for text in (t for pair in texts for t in pair):
+        for word in (" the ", " and ", "working group", "Decisions:", "Present (", " abstained"):
+            assert word not in text, (word, text)
+
+
 def test_meetings_decisions_and_overdue_action_items(demo):
     meetings = Meeting.objects.filter(body__cluster=demo)
     assert meetings.filter(decisions__isnull=False).distinct().count() >= 6

@@ -4,7 +4,7 @@ contracts along the value chain, the services centre at work; loaded once."""
 import pytest
 from django.db.models import F
 
-from demo.governance import load_demo
+from demo.governance import QUICK_WINS_MEETING, load_demo
 from portfolio import selectors, services
 from portfolio.models import CooperationContract, Project, Service, ServiceRequest
 
@@ -26,6 +26,10 @@ def test_the_demo_portfolio_is_believable_and_loaded_once():
     assert check.enough and check.areas_missing == ()
     assert all(p.selection_decision.outcome == "adopted" for p in projects if p.status in ("selected", "active"))
     assert ServiceRequest.objects.filter(status="done", done_at__gt=F("due_at")).exists()  # some promises missed
+    # The phase-1 quick wins were selected at the council meeting that chose them (matched on its title).
+    phase_1 = [p for p in projects if p.phase == 1 and p.selection_decision_id]
+    assert phase_1 and {p.selection_decision.meeting.title for p in phase_1} == {QUICK_WINS_MEETING}
+    assert {p.selection_decision.title for p in phase_1} == {"1-bosqichning tez natija beradigan loyihalarini tanlash"}
 
     again = load_demo()
     assert again.extensions["portfolio"] == {"projects": 0, "contracts": 0, "services": 0, "requests": 0}
