@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=8),
         "options": {"expires": 6 * 60 * 60},
     },
+    "incentives-evaluate-due": {
+        # Daily: a quarter is evaluated the day its last month becomes final (once; later runs find it done).
+        "task": "incentives.tasks.incentives_evaluate_due_task",
+        "schedule": crontab(minute=40, hour=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
     "governance-seat-roles": {
         "task": "governance.tasks.seat_roles_sync_task",
         "schedule": crontab(minute=5, hour=0),

@@ -52,6 +52,26 @@ def none(_demo) -> dict:
     return {}
 
 
+def own_evaluation(demo):
+    """An evaluation of the representative's own enterprise (the demo has no incentives yet)."""
+    import datetime
+
+    from incentives.models import Evaluation, IncentivePackage, RuleVersion
+
+    package = IncentivePackage.objects.get_or_create(cluster=demo.cluster, tier=9, defaults={"name": "Walk"})[0]
+    rule = RuleVersion.objects.get_or_create(
+        package=package,
+        number=1,
+        defaults={"effective_from": datetime.date(2025, 1, 1), "status": "approved", "approved_by": demo.decision},
+    )[0]
+    return Evaluation.objects.get_or_create(
+        enterprise=demo.own_enterprise,
+        package=package,
+        quarter="2026-Q1",
+        defaults={"cluster": demo.cluster, "rule": rule, "verdict": "met"},
+    )[0]
+
+
 def own_notification(demo):
     from governance.models import Notification
 
@@ -190,6 +210,13 @@ SAMPLES: dict[str, list[Page]] = {
     "kpi:alert_detail": [Page(lambda d: {"pk": d.alert.pk}, OBJECT)],
     "kpi:alert_action_item": [Page(lambda d: {"pk": d.alert.pk}, POST_ONLY, post="302 403 403 302 403 302 404 302")],
     # Portfolio
+    # Incentives: the packages are the whole cluster's; an evaluation names one enterprise's figures (the office,
+    # the council and the enterprise itself read it).
+    "incentives:overview": [Page(none, ALL)],
+    "incentives:evaluation_list": [Page(none, ALL)],
+    "incentives:evaluation_detail": [
+        Page(lambda d: {"pk": own_evaluation(d).pk}, "302 404 200 404 200 200 404 200"),
+    ],
     "portfolio:overview": [Page(none, ALL)],
     "portfolio:ranking": [Page(none, ALL, post=OFFICE_PAGE)],
     "portfolio:project_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],

@@ -80,3 +80,9 @@ def sort_header(context, name: str, label):
         label,
         arrow,
     )
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ levels|get_item:row.pk }}: a dict's value in a template."""
+    return mapping.get(key) if mapping else None

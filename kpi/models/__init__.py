@@ -1,6 +1,6 @@
 from .catalog import ClusterKpi, DataCollectionRules, DataElement, Kpi
 from .data import Correction, DataValue, DataValueChange, Submission
-from .periods import ReportingPeriod, Span, add_months, end_of_day, month_key, parse_month
+from .periods import MonthRun, ReportingPeriod, Span, add_months, end_of_day, month_key, parse_month
 from .values import Alert, AlertContributor, KpiComputation, KpiValue, PendingComputation
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Kpi",
     "PendingComputation",
     "ReportingPeriod",
+    "MonthRun",
     "Span",
     "Submission",
     "add_months",

@@ -94,6 +94,35 @@ class Span:
         return self.key
 
 
+@dataclass(frozen=True)
+class MonthRun(Span):
+    """Any run of whole months ending with a month: the windows other elements read KPIs over (incentives: the last
+    12 months, the last N months). The KPI's own rule applies over it as over a quarter: flows summed, stocks
+    averaged, ratios of sums, and no value where a month is missing. Never stored: its key is not a period's."""
+
+    count: int = 1
+
+    @classmethod
+    def ending(cls, last: datetime.date, count: int) -> MonthRun:
+        return cls("run", add_months(last.replace(day=1), 1 - count), count)
+
+    @property
+    def is_quarter(self) -> bool:
+        return False
+
+    @property
+    def months(self) -> tuple[datetime.date, ...]:
+        return tuple(add_months(self.start, i) for i in range(self.count))
+
+    @property
+    def key(self) -> str:
+        return f"{month_key(self.start)}+{self.count}"
+
+    @property
+    def year_before(self) -> MonthRun:
+        return MonthRun(self.kind, self.start.replace(year=self.start.year - 1), self.count)
+
+
 def end_of_day(day: datetime.date, tz: str) -> datetime.datetime:
     """The first instant after `day` in the time zone `tz`: a deadline "on the 10th" ends here."""
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, zoneinfo.ZoneInfo(tz))

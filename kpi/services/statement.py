@@ -120,7 +120,7 @@ TYPES = {
     "yr": "integer",
     "side": "integer",
     "si": "integer",
-    "span_key": "varchar(7)",
+    "span_key": "varchar(16)",  # a month or a quarter; a run of months (MonthRun) is longer
     "kind": "varchar(8)",
     "start": "date",
     "days": "integer",

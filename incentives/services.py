@@ -1,0 +1,505 @@
+"""The quarterly evaluation of incentives: for every enterprise, a participation level with its parts, and for
+every package in force, each condition measured over its window against its threshold, with a verdict.
+
+Rules of the evaluation (DESIGN.md, "4. incentives"):
+- a quarter is evaluated once its last month is final (its deadline has passed); windows end with that month and
+  read only final months;
+- a KPI is taken over the window by its own rule (flows summed, stocks averaged, ratios of sums: the same
+  statement as the dashboards, over a run of months), and has no value where a month of the window is missing;
+- a missing value is "insufficient data": never a pass, never silently a fail. All-of: any condition not met
+  fails the package, else any without data leaves it undecided. Any-of: any condition met passes it, else any
+  without data leaves it undecided;
+- the rule version used is the approved one in force on the quarter's last day; evaluations keep it;
+- evaluating a quarter again writes the same rows (found by enterprise, package and quarter; condition rows by
+  condition)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.choices import BodyKind, EnterpriseStatus
+from governance.models import Attendance, Cluster, Enterprise, Membership
+from kpi.models import MonthRun, ReportingPeriod, Span, Submission
+from kpi.services import collection_rules, counted_statuses
+from kpi.services.enterprise_values import Readable, enterprise_values
+from portfolio.choices import ProjectStatus, RequestStatus
+from portfolio.models import CooperationContract, Project, ServiceRequest
+
+from .choices import AwardStatus, BenefitKind, Combine, Comparison, Level, Measure, RuleStatus, Verdict
+from .models import (
+    Award,
+    Benefit,
+    Condition,
+    ConditionResult,
+    Evaluation,
+    IncentivePackage,
+    Participation,
+    RuleVersion,
+)
+
+# --- The participation level ------------------------------------------------------------------------------------
+#
+# Points over the quarter, 0–8: reporting discipline (share of its months submitted on time) 0.90 or more 2, 0.60 or
+# more 1; active joint projects 2 or more 2, one 1; attendance of the bodies it sits in 0.75 or more 2, 0.50 or more
+# 1; cooperation contracts in force at the quarter's end 2 or more 2, one 1. Active from 5 points, standard from 2,
+# passive below. A part without data (no month to report, no meeting to attend) gives no point.
+LEVEL_FROM = ((5, Level.ACTIVE), (2, Level.STANDARD), (0, Level.PASSIVE))
+
+
+def _points(value, *steps: tuple[Decimal | int, int]) -> int:
+    if value is None:
+        return 0
+    return next((points for least, points in steps if value >= least), 0)
+
+
+def level_of(*, discipline, projects: int, attendance, contracts: int) -> tuple[str, int]:
+    points = (
+        _points(discipline, (Decimal("0.9"), 2), (Decimal("0.6"), 1))
+        + _points(projects, (2, 2), (1, 1))
+        + _points(attendance, (Decimal("0.75"), 2), (Decimal("0.5"), 1))
+        + _points(contracts, (2, 2), (1, 1))
+    )
+    return next(level for least, level in LEVEL_FROM if points >= least), points
+
+
+# --- Measures --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    value: Decimal | None
+    counted: int  # months of the window with final figures (or with something to count)
+    expected: int  # months of the window
+
+
+def _share(numerator: int, denominator: int) -> Decimal | None:
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001")) if denominator else None
+
+
+class Measures:
+    """Every measure of one cluster for windows ending with a quarter's last month, read in a few set-based queries
+    per window (not per enterprise)."""
+
+    def __init__(self, cluster: Cluster, last_month: datetime.date):
+        self.cluster = cluster
+        self.last_month = last_month
+        self.statuses = counted_statuses(count_submitted=collection_rules(cluster).count_submitted)
+        self._cache: dict = {}
+
+    def run(self, months: int) -> MonthRun:
+        return MonthRun.ending(self.last_month, months)
+
+    def _counted_months(self, run: MonthRun) -> dict[int, int]:
+        key = ("counted", run)
+        if key not in self._cache:
+            self._cache[key] = dict(
+                Submission.objects.filter(cluster=self.cluster, period__month__in=run.months, status__in=self.statuses)
+                .values_list("enterprise_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+        return self._cache[key]
+
+    def kpi(self, kpi_id: int, months: int) -> dict[int, Measured]:
+        key = ("kpi", kpi_id, months)
+        if key not in self._cache:
+            run = self.run(months)
+            values = enterprise_values(
+                clusters=[self.cluster], spans=[run], readable=Readable.everything([self.cluster]), kpi_ids=[kpi_id]
+            )
+            counted = self._counted_months(run)
+            found = {v.enterprise_id: v.value for v in values}
+            # Every enterprise, with or without a value: its coverage says how many months it had.
+            self._cache[key] = {e: Measured(found.get(e), counted.get(e, 0), months) for e in self.enterprises()}
+        return self._cache[key]
+
+    def discipline(self, months: int) -> dict[int, Measured]:
+        key = ("discipline", months)
+        if key not in self._cache:
+            run = self.run(months)
+            periods = ReportingPeriod.objects.filter(cluster=self.cluster, month__in=run.months).count()
+            on_time = dict(
+                Submission.objects.filter(cluster=self.cluster, period__month__in=run.months, on_time=True)
+                .values_list("enterprise_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            self._cache[key] = {
+                e: Measured(_share(on_time.get(e, 0), periods), periods, months) for e in self.enterprises()
+            }
+        return self._cache[key]
+
+    def projects(self, months: int) -> dict[int, Measured]:
+        run = self.run(months)
+        active = Q(status__in=[ProjectStatus.ACTIVE, ProjectStatus.COMPLETED], started_on__lte=run.end) & (
+            Q(completed_on__isnull=True) | Q(completed_on__gte=run.start)
+        )
+        counts = dict(
+            Project.objects.filter(active, cluster=self.cluster)
+            .values_list("enterprises")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by()
+        )
+        return {e: Measured(Decimal(counts.get(e, 0)), months, months) for e in self.enterprises()}
+
+    def attendance(self, months: int) -> dict[int, Measured]:
+        """The share of the meetings held in the window, of the bodies where the enterprise had a seat, that the
+        people holding its seats attended (a seat: a membership representing it on the meeting's date)."""
+        run = self.run(months)
+        seat = Q(
+            person__body_memberships__body_id=F("meeting__body_id"),
+            person__body_memberships__enterprise__isnull=False,
+            person__body_memberships__start_date__lte=F("meeting__date"),
+        ) & (
+            Q(person__body_memberships__end_date__isnull=True)
+            | Q(person__body_memberships__end_date__gte=F("meeting__date"))
+        )
+        rows = (
+            Attendance.objects.filter(
+                seat,  # one filter call: the conditions hold for the same membership row
+                meeting__body__cluster=self.cluster,
+                meeting__date__gte=run.start,
+                meeting__date__lte=run.end,
+            )
+            .values_list("person__body_memberships__enterprise_id")
+            .annotate(total=Count("pk", distinct=True), present=Count("pk", distinct=True, filter=Q(present=True)))
+            .order_by()
+        )
+        found = {e: (total, present) for e, total, present in rows}
+        return {
+            e: Measured(_share(found[e][1], found[e][0]) if e in found else None, months if e in found else 0, months)
+            for e in self.enterprises()
+        }
+
+    def seats(self, months: int) -> dict[int, Measured]:
+        end = self.run(months).end
+        counts = dict(
+            Membership.objects.filter(
+                body__cluster=self.cluster, body__kind=BodyKind.WORKING_GROUP, start_date__lte=end
+            )
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=end))
+            .exclude(enterprise=None)
+            .values_list("enterprise_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {e: Measured(Decimal(counts.get(e, 0)), months, months) for e in self.enterprises()}
+
+    def contracts(self, months: int) -> dict[int, Measured]:
+        end = self.run(months).end
+        in_force = CooperationContract.objects.filter(cluster=self.cluster, start_date__lte=end).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=end)
+        )
+        counts: dict[int, int] = {}
+        for supplier, buyer in in_force.values_list("supplier_id", "buyer_id"):
+            counts[supplier] = counts.get(supplier, 0) + 1
+            counts[buyer] = counts.get(buyer, 0) + 1
+        return {e: Measured(Decimal(counts.get(e, 0)), months, months) for e in self.enterprises()}
+
+    def services(self, months: int) -> dict[int, Measured]:
+        run = self.run(months)
+        counts = dict(
+            ServiceRequest.objects.filter(
+                service__cluster=self.cluster,
+                status=RequestStatus.DONE,
+                done_at__date__gte=run.start,
+                done_at__date__lte=run.end,
+            )
+            .values_list("enterprise_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {e: Measured(Decimal(counts.get(e, 0)), months, months) for e in self.enterprises()}
+
+    def enterprises(self) -> list[int]:
+        if "enterprises" not in self._cache:
+            self._cache["enterprises"] = list(
+                Enterprise.objects.filter(cluster=self.cluster)
+                .exclude(status=EnterpriseStatus.LEFT)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        return self._cache["enterprises"]
+
+    def of(self, condition: Condition) -> dict[int, Measured]:
+        months = condition.window_months
+        if condition.measure == Measure.KPI:
+            assert condition.kpi_id is not None  # a KPI condition names its KPI (a database constraint)
+            return self.kpi(condition.kpi_id, months)
+        return getattr(self, str(condition.measure))(months)
+
+
+def verdict_of(measured: Decimal | None, comparison: str, threshold: Decimal) -> str:
+    if measured is None:
+        return Verdict.INSUFFICIENT
+    met = measured >= threshold if comparison == Comparison.AT_LEAST else measured <= threshold
+    return Verdict.MET if met else Verdict.NOT_MET
+
+
+def combined(given: Iterable[str], combine: str) -> str:
+    verdicts = [str(v) for v in given]
+    if combine == Combine.ANY:
+        if Verdict.MET in verdicts:
+            return Verdict.MET
+        return Verdict.INSUFFICIENT if Verdict.INSUFFICIENT in verdicts else Verdict.NOT_MET
+    if Verdict.NOT_MET in verdicts:
+        return Verdict.NOT_MET
+    return Verdict.INSUFFICIENT if Verdict.INSUFFICIENT in verdicts or not verdicts else Verdict.MET
+
+
+# --- The evaluation ----------------------------------------------------------------------------------------------
+
+
+def rule_in_force(package: IncentivePackage, day: datetime.date) -> RuleVersion | None:
+    """The package's approved rule version in force on `day` (the latest effective by then)."""
+    return (
+        package.rule_versions.filter(status=RuleStatus.APPROVED, effective_from__lte=day)
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def quarter_check(*, cluster: Cluster, quarter: str, now: datetime.datetime | None = None) -> Span:
+    """The quarter, if it can be evaluated: its last month exists and is final (its deadline passed)."""
+    try:
+        span = Span.parse(quarter)
+    except ValueError:
+        raise ValidationError({"quarter": _("Give the quarter as YYYY-Qn.")}) from None
+    if not span.is_quarter:
+        raise ValidationError({"quarter": _("Give the quarter as YYYY-Qn.")})
+    last = ReportingPeriod.objects.filter(cluster=cluster, month=span.months[-1]).select_related("cluster").first()
+    if last is None or now_or(now) < last.deadline_at:
+        raise ValidationError(
+            {"quarter": _("%(quarter)s cannot be evaluated yet: its last month is not final.") % {"quarter": quarter}}
+        )
+    return span
+
+
+def now_or(now: datetime.datetime | None) -> datetime.datetime:
+    return now or timezone.now()
+
+
+@transaction.atomic
+def evaluate_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime | None = None) -> list[Evaluation]:
+    """Evaluate every enterprise of the cluster for the quarter: participation levels, and each package in force
+    with each of its conditions. Answers the evaluations written."""
+    span = quarter_check(cluster=cluster, quarter=quarter, now=now)
+    measures = Measures(cluster, span.months[-1])
+    _participations(cluster, span, measures)
+    evaluations = []
+    for package in IncentivePackage.objects.filter(cluster=cluster, active=True).order_by("tier"):
+        rule = rule_in_force(package, span.end)
+        if rule is None:
+            continue
+        conditions = list(rule.conditions.select_related("kpi").order_by("position", "pk"))
+        measured = {c.pk: measures.of(c) for c in conditions}
+        for enterprise_id in measures.enterprises():
+            results = []
+            for condition in conditions:
+                m = measured[condition.pk].get(enterprise_id, Measured(None, 0, condition.window_months))
+                run = measures.run(condition.window_months)
+                results.append(
+                    (
+                        condition,
+                        {
+                            "measured": m.value,
+                            "window_start": run.start,
+                            "window_end": run.end,
+                            "months_counted": m.counted,
+                            "months_expected": m.expected,
+                            "comparison": condition.comparison,
+                            "threshold": condition.threshold,
+                            "verdict": verdict_of(m.value, condition.comparison, condition.threshold),
+                        },
+                    )
+                )
+            evaluation, _created = Evaluation.objects.update_or_create(
+                enterprise_id=enterprise_id,
+                package=package,
+                quarter=span.key,
+                defaults={
+                    "cluster": cluster,
+                    "rule": rule,
+                    "verdict": combined((str(r["verdict"]) for _c, r in results), rule.combine),
+                },
+            )
+            for condition, fields in results:
+                ConditionResult.objects.update_or_create(evaluation=evaluation, condition=condition, defaults=fields)
+            evaluation.results.exclude(condition__in=[c for c, _r in results]).delete()
+            evaluations.append(evaluation)
+    _propose_awards(cluster, span, evaluations)
+    return evaluations
+
+
+def _participations(cluster: Cluster, span: Span, measures: Measures) -> None:
+    discipline, projects = measures.discipline(3), measures.projects(3)
+    attendance, contracts = measures.attendance(3), measures.contracts(3)
+    for enterprise_id in measures.enterprises():
+        share, present = discipline[enterprise_id].value, attendance[enterprise_id].value
+        active, held = int(projects[enterprise_id].value or 0), int(contracts[enterprise_id].value or 0)
+        level, points = level_of(discipline=share, projects=active, attendance=present, contracts=held)
+        Participation.objects.update_or_create(
+            enterprise_id=enterprise_id,
+            quarter=span.key,
+            defaults={
+                "cluster": cluster,
+                "level": level,
+                "points": points,
+                "discipline": share,
+                "projects": active,
+                "attendance": present,
+                "contracts": held,
+            },
+        )
+
+
+def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
+    """The latest quarter of the cluster whose last month is final, if it was not evaluated yet."""
+    now = now_or(now)
+    finals = [
+        p.month
+        for p in ReportingPeriod.objects.filter(cluster=cluster, month__month__in=(3, 6, 9, 12)).select_related(
+            "cluster"
+        )
+        if p.deadline_at <= now
+    ]
+    if not finals:
+        return None
+    quarter = Span.quarter_of(max(finals)).key
+    return None if Participation.objects.filter(cluster=cluster, quarter=quarter).exists() else quarter
+
+
+def evaluate_due(*, now: datetime.datetime | None = None) -> list[str]:
+    """Evaluate, for every cluster, the latest final quarter not evaluated yet (the daily job: a quarter is evaluated
+    the day its last month's deadline has passed). Answers "cluster: quarter" for each evaluated."""
+    done = []
+    for cluster in Cluster.objects.order_by("pk"):
+        quarter = quarter_due(cluster=cluster, now=now)
+        if quarter is not None:
+            evaluate_quarter(cluster=cluster, quarter=quarter, now=now)
+            done.append(f"{cluster.pk}: {quarter}")
+    return done
+
+
+# --- Awards ------------------------------------------------------------------------------------------------------
+
+AWARD_MONTHS = 6  # an award runs two quarters from its approval unless the council says otherwise
+
+
+def _propose_awards(cluster: Cluster, span: Span, evaluations: list[Evaluation]) -> None:
+    """Each enterprise's highest tier met in the quarter is proposed to the council (once; an award the council
+    decided on stays as decided; a proposal no longer met is withdrawn)."""
+    best: dict[int, Evaluation] = {}
+    for evaluation in evaluations:
+        if evaluation.verdict != Verdict.MET:
+            continue
+        held = best.get(evaluation.enterprise_id)
+        if held is None or evaluation.package.tier > held.package.tier:
+            best[evaluation.enterprise_id] = evaluation
+    proposed = Award.objects.filter(cluster=cluster, quarter=span.key, status=AwardStatus.PROPOSED)
+    proposed.exclude(enterprise_id__in=list(best)).delete()
+    decided = set(
+        Award.objects.filter(cluster=cluster, quarter=span.key)
+        .exclude(status=AwardStatus.PROPOSED)
+        .values_list("enterprise_id", flat=True)
+    )
+    for enterprise_id, evaluation in sorted(best.items()):
+        if enterprise_id in decided:
+            continue
+        Award.objects.update_or_create(
+            enterprise_id=enterprise_id,
+            quarter=span.key,
+            defaults={"cluster": cluster, "package": evaluation.package, "evaluation": evaluation},
+        )
+
+
+@transaction.atomic
+def award_decide(
+    *,
+    award: Award,
+    decision,
+    approve: bool = True,
+    valid_from: datetime.date | None = None,
+    months: int = AWARD_MONTHS,
+) -> Award:
+    """The council approves (or declines) a proposed award by an adopted decision of the council; an approved one
+    runs `months` from `valid_from` (the decision's meeting date by default)."""
+    from governance.choices import DecisionOutcome
+
+    award = Award.objects.select_for_update().select_related("package").get(pk=award.pk)
+    if award.status != AwardStatus.PROPOSED:
+        raise ValidationError(_("Only a proposed award can be decided."))
+    meeting = decision.meeting
+    if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != award.cluster_id:
+        raise ValidationError({"decision": _("Awards are decided by a decision of the cluster's council.")})
+    if decision.outcome != DecisionOutcome.ADOPTED:
+        raise ValidationError({"decision": _("The decision was not adopted.")})
+    award.decision = decision
+    if approve:
+        start = valid_from or meeting.date
+        award.status = AwardStatus.APPROVED
+        award.valid_from = start
+        award.valid_until = months_later(start, months) - datetime.timedelta(days=1)
+    else:
+        award.status = AwardStatus.DECLINED
+    award.full_clean()
+    award.save()
+    return award
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    years, month = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def benefits_of(package: IncentivePackage) -> dict[str, Decimal | None]:
+    """What a package gives: its own benefits and those of every lower tier of its cluster (a percentage: the
+    highest)."""
+    given: dict[str, Decimal | None] = {}
+    for kind, value in Benefit.objects.filter(
+        package__cluster_id=package.cluster_id, package__tier__lte=package.tier
+    ).values_list("kind", "value"):
+        held = given.get(kind)
+        if kind not in given or (value is not None and (held is None or value > held)):
+            given[kind] = value
+    return given
+
+
+def awards_in_force(enterprise_ids: Iterable[int], day: datetime.date | None = None) -> dict[int, Award]:
+    """Each enterprise's approved award valid on `day` (the highest tier, where two overlap)."""
+    day = day or timezone.localdate()
+    found: dict[int, Award] = {}
+    for award in (
+        Award.objects.filter(
+            enterprise_id__in=list(enterprise_ids),
+            status=AwardStatus.APPROVED,
+            valid_from__lte=day,
+            valid_until__gte=day,
+        )
+        .select_related("package")
+        .order_by("package__tier")
+    ):
+        found[award.enterprise_id] = award
+    return found
+
+
+def queue_priority(enterprise_ids: list[int]) -> dict[int, int]:
+    """The shared-services queue's priority of each enterprise: the tier of its award in force, where the award's
+    benefits include priority in the queue; 0 otherwise (the hook portfolio.services left for incentives)."""
+    priority = {}
+    for enterprise_id, award in awards_in_force(enterprise_ids).items():
+        if BenefitKind.SERVICE_PRIORITY in benefits_of(award.package):
+            priority[enterprise_id] = award.package.tier
+    return priority
