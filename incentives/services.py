@@ -289,6 +289,153 @@ def now_or(now: datetime.datetime | None) -> datetime.datetime:
     return now or timezone.now()
 
 
+def judged(rule: RuleVersion, measures: Measures) -> dict[int, tuple[str, list[tuple[Condition, dict]]]]:
+    """Every enterprise under one rule version: its verdict, and each condition's fields (measured value, window,
+    coverage, threshold, verdict)."""
+    conditions = list(rule.conditions.select_related("kpi").order_by("position", "pk"))
+    measured = {c.pk: measures.of(c) for c in conditions}
+    judged = {}
+    for enterprise_id in measures.enterprises():
+        results = []
+        for condition in conditions:
+            m = measured[condition.pk].get(enterprise_id, Measured(None, 0, condition.window_months))
+            run = measures.run(condition.window_months)
+            verdict = verdict_of(m.value, condition.comparison, condition.threshold)
+            results.append(
+                (
+                    condition,
+                    {
+                        "measured": m.value,
+                        "window_start": run.start,
+                        "window_end": run.end,
+                        "months_counted": m.counted,
+                        "months_expected": m.expected,
+                        "comparison": condition.comparison,
+                        "threshold": condition.threshold,
+                        "verdict": verdict,
+                    },
+                )
+            )
+        judged[enterprise_id] = (combined((str(r["verdict"]) for _c, r in results), rule.combine), results)
+    return judged
+
+
+@dataclass
+class Preview:
+    """Who would gain and who would lose the package under a rule version, against the latest evaluation."""
+
+    quarter: str | None
+    gain: list[Enterprise]
+    lose: list[Enterprise]
+    unchanged: int
+
+
+def rule_preview(*, rule: RuleVersion) -> Preview:
+    """A draft judged on the latest evaluated quarter of its package's cluster, against the verdicts stored then:
+    who would gain the package (not met or undecided before, met now) and who would lose it (met before, not now)."""
+    cluster = rule.package.cluster
+    quarter = (
+        Participation.objects.filter(cluster=cluster).order_by("-quarter").values_list("quarter", flat=True).first()
+    )
+    if quarter is None:
+        return Preview(None, [], [], 0)
+    span = Span.parse(quarter)
+    before = dict(
+        Evaluation.objects.filter(package=rule.package, quarter=quarter).values_list("enterprise_id", "verdict")
+    )
+    now = {e: verdict for e, (verdict, _r) in judged(rule, Measures(cluster, span.months[-1])).items()}
+    gain = [e for e, v in now.items() if v == Verdict.MET and before.get(e) != Verdict.MET]
+    lose = [e for e, v in now.items() if v != Verdict.MET and before.get(e) == Verdict.MET]
+    names = Enterprise.objects.in_bulk(gain + lose)
+    return Preview(
+        quarter,
+        sorted((names[e] for e in gain), key=lambda e: e.name),
+        sorted((names[e] for e in lose), key=lambda e: e.name),
+        len(now) - len(gain) - len(lose),
+    )
+
+
+@transaction.atomic
+def rule_draft_create(*, package: IncentivePackage, user) -> RuleVersion:
+    """A new draft of the package's rule, with the conditions of its latest version, effective from the next
+    quarter (the office changes it before the council approves)."""
+    from governance.scoping import require_office
+
+    require_office(user, package.cluster)
+    package = IncentivePackage.objects.select_for_update().get(pk=package.pk)
+    latest = package.rule_versions.order_by("-number").first()
+    if latest is not None and latest.status == RuleStatus.DRAFT:
+        return latest  # one draft at a time: the one under way
+    next_quarter = Span.quarter_of(package.cluster.today()).months[-1]
+    draft = RuleVersion.objects.create(
+        package=package,
+        number=(latest.number + 1) if latest else 1,
+        combine=latest.combine if latest else Combine.ALL,
+        effective_from=months_later(next_quarter, 1),
+    )
+    if latest is not None:
+        Condition.objects.bulk_create(
+            Condition(
+                rule=draft,
+                position=c.position,
+                measure=c.measure,
+                kpi_id=c.kpi_id,
+                window=c.window,
+                months=c.months,
+                comparison=c.comparison,
+                threshold=c.threshold,
+            )
+            for c in latest.conditions.all()
+        )
+    return draft
+
+
+@transaction.atomic
+def rule_save(*, rule: RuleVersion, conditions, user) -> RuleVersion:
+    """Save a draft and its conditions (a bound, valid formset), all or nothing; an approved version is refused."""
+    from governance.scoping import require_office
+
+    require_office(user, rule.package.cluster)
+    if RuleVersion.objects.filter(pk=rule.pk).exclude(status=RuleStatus.DRAFT).exists():
+        raise ValidationError(_("An approved rule does not change: make a new draft."))
+    rule.full_clean()
+    rule.save()
+    saved = conditions.save(commit=False)
+    for removed in conditions.deleted_objects:
+        removed.delete()
+    for position, condition in enumerate(saved, start=1):
+        condition.rule = rule
+        if not condition.position:
+            condition.position = position
+        condition.full_clean()
+        condition.save()
+    return rule
+
+
+@transaction.atomic
+def rule_approve(*, rule: RuleVersion, decision, effective_from: datetime.date | None = None) -> RuleVersion:
+    """The council approves a draft by an adopted decision of the council; it applies from `effective_from` (the
+    date the office set on the draft by default). An approved version never changes again."""
+    from governance.choices import DecisionOutcome
+
+    rule = RuleVersion.objects.select_for_update().select_related("package").get(pk=rule.pk)
+    if rule.status != RuleStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be approved."))
+    meeting = decision.meeting
+    if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != rule.package.cluster_id:
+        raise ValidationError({"approved_by": _("Rules are approved by a decision of the cluster's council.")})
+    if decision.outcome != DecisionOutcome.ADOPTED:
+        raise ValidationError({"approved_by": _("The decision was not adopted.")})
+    if not rule.conditions.exists():
+        raise ValidationError(_("A rule without conditions cannot be approved."))
+    rule.status, rule.approved_by = RuleStatus.APPROVED, decision
+    if effective_from is not None:
+        rule.effective_from = effective_from
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
 @transaction.atomic
 def evaluate_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime | None = None) -> list[Evaluation]:
     """Evaluate every enterprise of the cluster for the quarter: participation levels, and each package in force
@@ -301,37 +448,12 @@ def evaluate_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime |
         rule = rule_in_force(package, span.end)
         if rule is None:
             continue
-        conditions = list(rule.conditions.select_related("kpi").order_by("position", "pk"))
-        measured = {c.pk: measures.of(c) for c in conditions}
-        for enterprise_id in measures.enterprises():
-            results = []
-            for condition in conditions:
-                m = measured[condition.pk].get(enterprise_id, Measured(None, 0, condition.window_months))
-                run = measures.run(condition.window_months)
-                results.append(
-                    (
-                        condition,
-                        {
-                            "measured": m.value,
-                            "window_start": run.start,
-                            "window_end": run.end,
-                            "months_counted": m.counted,
-                            "months_expected": m.expected,
-                            "comparison": condition.comparison,
-                            "threshold": condition.threshold,
-                            "verdict": verdict_of(m.value, condition.comparison, condition.threshold),
-                        },
-                    )
-                )
+        for enterprise_id, (verdict, results) in judged(rule, measures).items():
             evaluation, _created = Evaluation.objects.update_or_create(
                 enterprise_id=enterprise_id,
                 package=package,
                 quarter=span.key,
-                defaults={
-                    "cluster": cluster,
-                    "rule": rule,
-                    "verdict": combined((str(r["verdict"]) for _c, r in results), rule.combine),
-                },
+                defaults={"cluster": cluster, "rule": rule, "verdict": verdict},
             )
             for condition, fields in results:
                 ConditionResult.objects.update_or_create(evaluation=evaluation, condition=condition, defaults=fields)

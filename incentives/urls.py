@@ -6,6 +6,9 @@ app_name = "incentives"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("packages/<int:pk>/draft/", views.rule_draft_create, name="rule_draft_create"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/approve/", views.rule_approve, name="rule_approve"),
     path("evaluations/", views.EvaluationList.as_view(), name="evaluation_list"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
 ]

@@ -214,6 +214,13 @@ SAMPLES: dict[str, list[Page]] = {
     # the council and the enterprise itself read it).
     "incentives:overview": [Page(none, ALL)],
     "incentives:evaluation_list": [Page(none, ALL)],
+    "incentives:rule_draft_create": [
+        Page(lambda d: {"pk": own_evaluation(d).package_id}, POST_ONLY, post="302 403 403 403 403 302 404 302")
+    ],
+    "incentives:rule_edit": [Page(lambda d: {"pk": own_evaluation(d).rule_id}, OBJECT)],
+    "incentives:rule_approve": [
+        Page(lambda d: {"pk": own_evaluation(d).rule_id}, POST_ONLY, post="302 403 403 403 403 302 404 302")
+    ],
     "incentives:evaluation_detail": [
         Page(lambda d: {"pk": own_evaluation(d).pk}, "302 404 200 404 200 200 404 200"),
     ],

@@ -308,3 +308,32 @@ def test_the_shared_services_queue_orders_by_the_awards_tier(cluster, decision, 
         portfolio.service_request_create(service=lab, enterprise=firm, user=office)
     queue = lab.requests.order_by("-priority", "requested_at", "pk")
     assert [(r.enterprise.name, r.priority) for r in queue] == [("Oltin", 2), ("Kumush", 1), ("Oddiy", 0)]
+
+
+def test_a_draft_shows_who_would_gain_and_lose_then_the_council_approves_it(cluster, decision, council_decision):
+    from incentives.models import RuleVersion
+
+    good, fair, poor = (EnterpriseFactory(cluster=cluster, name=n) for n in ("Yaxshi", "O'rta", "Zaif"))
+    for month in (JAN, FEB, MAR):
+        report(cluster, month, {good: (100, 1), fair: (100, 4), poor: (100, 8)})
+    chosen = package(cluster, decision, defect("0.05"))  # good and fair qualify
+    services.evaluate_quarter(cluster=cluster, quarter="2026-Q1")
+    draft = RuleVersion.objects.create(package=chosen, number=2, effective_from=datetime.date(2026, 7, 1))
+    Condition.objects.create(rule=draft, **defect("0.02"))
+    preview = services.rule_preview(rule=draft)
+    assert (preview.quarter, [e.name for e in preview.gain], [e.name for e in preview.lose]) == (
+        "2026-Q1",
+        [],
+        ["O'rta"],
+    )
+    assert preview.unchanged == 2
+    with pytest.raises(ValidationError, match="council"):
+        services.rule_approve(rule=draft, decision=decision)
+    services.rule_approve(rule=draft, decision=council_decision)
+    draft.refresh_from_db()
+    assert (draft.status, draft.approved_by) == ("approved", council_decision)
+    with pytest.raises(ValidationError, match="Only a draft"):
+        services.rule_approve(rule=draft, decision=council_decision)
+    empty = RuleVersion.objects.create(package=chosen, number=3, effective_from=datetime.date(2026, 10, 1))
+    with pytest.raises(ValidationError, match="without conditions"):
+        services.rule_approve(rule=empty, decision=council_decision)

@@ -1,6 +1,7 @@
 """The incentives pages: packages and their rules for everyone in the cluster; evaluation results that explain
 themselves, read by the office and the council, and by each enterprise for itself only."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -74,3 +75,71 @@ def test_another_clusters_office_reads_none(client, cluster, other_cluster, eval
     mine, _theirs = evaluated
     client.force_login(ClusterRoleFactory(cluster=other_cluster, role="office").user)
     assert client.get(mine.get_absolute_url()).status_code == 404
+
+
+def conditions_post(rule, rows, combine="all", effective="2026-07-01"):
+    """The draft's form as the page posts it: the rule's fields and its conditions' formset."""
+    data = {
+        "combine": combine,
+        "effective_from": effective,
+        "conditions-TOTAL_FORMS": str(len(rows)),
+        "conditions-INITIAL_FORMS": str(sum(1 for r in rows if r.get("id"))),
+        "conditions-MIN_NUM_FORMS": "0",
+        "conditions-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"conditions-{i}-{key}"] = value
+        data[f"conditions-{i}-rule"] = rule.pk
+    return data
+
+
+def test_the_office_drafts_a_rule_change_sees_who_gains_and_loses_and_records_the_approval(
+    client, cluster, decision, evaluated
+):
+    from kpi.models import Kpi
+    from tests.governance.factories import BodyFactory, DecisionFactory, MeetingFactory
+
+    mine, theirs = evaluated
+    chosen = mine.package
+    office = ClusterRoleFactory(cluster=cluster, role="office").user
+    client.force_login(office)
+    made = client.post(f"/incentives/packages/{chosen.pk}/draft/")
+    draft = chosen.rule_versions.get(status="draft")
+    assert made["Location"] == f"/incentives/rules/{draft.pk}/" and draft.conditions.count() == 2  # copied
+    page = client.get(made["Location"]).content.decode()
+    assert 'id="preview"' in page and "2026-Q1" in page
+    defect_id = Kpi.objects.get(code="DEFECT").pk
+    kept = list(draft.conditions.order_by("position"))
+
+    # A share above 1 is refused at its field; nothing of the draft changes.
+    stricter = {"id": kept[0].pk, "measure": "kpi", "kpi": defect_id, "window": "last_quarter", "comparison": "lte"}
+    stricter["threshold"] = "0.005"
+    discipline = {"id": kept[1].pk, "measure": "discipline", "window": "last_quarter", "comparison": "gte"}
+    wrong = conditions_post(draft, [stricter, {**discipline, "threshold": "80"}])
+    refused = client.post(f"/incentives/rules/{draft.pk}/", wrong)
+    assert refused.status_code == 200 and "A share is between 0 and 1" in refused.content.decode()
+    assert draft.conditions.get(pk=kept[0].pk).threshold == Decimal("0.03")
+
+    right = conditions_post(draft, [stricter, {**discipline, "threshold": "0.8"}])
+    assert client.post(f"/incentives/rules/{draft.pk}/", right).status_code == 302
+    preview = client.get(f"/incentives/rules/{draft.pk}/").context["preview"]
+    assert [e.name for e in preview.lose] == ["Vobkent Tikuv"] and preview.gain == []  # 1.0 % > 0.5 %
+
+    council = BodyFactory(cluster=cluster, kind="council", area="", name="Klaster kengashi")
+    adopted = DecisionFactory(meeting=MeetingFactory(body=council, date=datetime.date(2026, 5, 5)))
+    client.post(f"/incentives/rules/{draft.pk}/approve/", {"decision": adopted.pk})
+    draft.refresh_from_db()
+    assert (draft.status, draft.approved_by) == ("approved", adopted)
+    # Approved, it no longer changes.
+    assert client.post(f"/incentives/rules/{draft.pk}/", right).status_code == 403
+
+
+def test_only_the_office_of_the_cluster_drafts_rules(client, cluster, other_cluster, evaluated):
+    mine, _theirs = evaluated
+    url = f"/incentives/packages/{mine.package.pk}/draft/"
+    client.force_login(ClusterRoleFactory(cluster=cluster, role="council").user)
+    assert client.post(url).status_code == 403
+    client.force_login(ClusterRoleFactory(cluster=other_cluster, role="office").user)
+    assert client.post(url).status_code == 404
+    assert not mine.package.rule_versions.filter(status="draft").exists()
