@@ -13,6 +13,9 @@ from django.utils import timezone
 from governance.choices import BodyKind, MeetingStatus, Role
 from governance.models import ActionItem, Body, Cluster, ClusterRole, Decision, Enterprise, Meeting
 from governance.scoping import CHANGE, VIEW, restrict, roles_in
+from incentives import services as incentive_services
+from incentives.choices import AwardStatus
+from incentives.models import Award
 from kpi import selectors as kpi_selectors
 from kpi.choices import AlertStatus, CorrectionStatus, SubmissionStatus
 from kpi.models import Alert, ClusterKpi, Correction, ReportingPeriod, Submission
@@ -135,6 +138,7 @@ class CouncilHome:
     decisions: list
     due: Listed
     next_meeting: Meeting | None
+    awards: Listed | None = None  # incentive awards proposed, for the council to decide
     to_decide: list = field(default_factory=list)  # the next meeting's agenda, but follow-ups of action items
 
 
@@ -171,7 +175,9 @@ def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Co
         if next_meeting is not None
         else []
     )
-    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting, to_decide)
+    proposed = restrict(Award.objects.filter(cluster=cluster, status=AwardStatus.PROPOSED), user, VIEW)
+    awards = Listed.of(proposed.select_related("enterprise", "package").order_by("-quarter", "enterprise__name"))
+    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting, awards=awards, to_decide=to_decide)
 
 
 # --- A working group ---------------------------------------------------------------------------------------
@@ -242,6 +248,7 @@ class EnterpriseHome:
     kpi_period: kpi_selectors.ComputedPeriod | None = None
     requests: list[ServiceRequest] = field(default_factory=list)
     enterprises: list[Enterprise] = field(default_factory=list)
+    awards: dict[int, Award] = field(default_factory=dict)  # each enterprise's incentive award in force
 
 
 def enterprise_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> EnterpriseHome:
@@ -252,6 +259,7 @@ def enterprise_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) ->
     home = EnterpriseHome(enterprises=enterprises)
     if not enterprises:
         return home
+    home.awards = incentive_services.awards_in_force([e.pk for e in enterprises], today)
     now = timezone.now()
     periods = [
         p

@@ -9,6 +9,9 @@ urlpatterns = [
     path("packages/<int:pk>/draft/", views.rule_draft_create, name="rule_draft_create"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/approve/", views.rule_approve, name="rule_approve"),
+    path("mine/", views.mine, name="mine"),
+    path("awards/", views.awards, name="awards"),
+    path("awards/<int:pk>/decide/", views.award_decide, name="award_decide"),
     path("evaluations/", views.EvaluationList.as_view(), name="evaluation_list"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
 ]

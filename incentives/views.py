@@ -11,15 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.generic import ScopedListView, apply_validation_error, get_scoped_or_404
-from governance.scoping import CHANGE, VIEW, is_office, require_office, restrict
+from governance.models import Enterprise
+from governance.scoping import CHANGE, VIEW, is_office, represented, require_office, restrict
 from governance.selectors import current_cluster_or_404
 
 from . import services
-from .choices import RuleStatus
+from .choices import BenefitKind, RuleStatus, Verdict
 from .explain import asks, explain, subject, window
 from .filters import EvaluationFilterSet
 from .forms import ConditionFormSet, RuleApproveForm, RuleForm
-from .models import Evaluation, IncentivePackage, Participation, RuleVersion
+from .models import Award, Evaluation, IncentivePackage, Participation, RuleVersion
 from .services import rule_in_force
 
 
@@ -50,6 +51,7 @@ def overview(request):
         )
     context = {
         "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
         "page": "packages",
         "cluster": cluster,
         "rows": rows,
@@ -89,6 +91,7 @@ class EvaluationList(ScopedListView):
         found = {(p.enterprise_id, p.quarter): p for p in levels}
         context["levels"] = {e.pk: found.get((e.enterprise_id, e.quarter)) for e in rows}
         context["page"] = "evaluations"
+        context["own_enterprise_view"] = bool(self.cluster and represented(self.request.user, self.cluster.pk))
         return context
 
 
@@ -109,6 +112,7 @@ def evaluation_detail(request, pk: int):
     ).first()
     context = {
         "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
         "page": "evaluations",
         "cluster": cluster,
         "evaluation": evaluation,
@@ -164,6 +168,7 @@ def rule_edit(request, pk: int):
                 return redirect("incentives:rule_edit", pk=rule.pk)
     context = {
         "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
         "page": "packages",
         "cluster": cluster,
         "rule": rule,
@@ -198,3 +203,92 @@ def rule_approve(request, pk: int):
     else:
         messages.success(request, _("The rule is approved: it applies from its date; earlier evaluations keep theirs."))
     return redirect("incentives:rule_edit", pk=rule.pk)
+
+
+# --- An enterprise's own incentives; the council's awards ---------------------------------------------------------
+
+
+@login_required
+def mine(request):
+    """What each enterprise the person represents receives (its award in force and the benefits), what it qualified
+    for in the latest evaluated quarter, and what is missing for the next tier, condition by condition."""
+    cluster = current_cluster_or_404(request)
+    own = sorted(represented(request.user, cluster.pk))
+    enterprises = list(restrict(Enterprise.objects.filter(cluster=cluster, pk__in=own), request.user, VIEW))
+    in_force = services.awards_in_force([e.pk for e in enterprises], cluster.today())
+    cards = []
+    for enterprise in enterprises:
+        evaluations = list(
+            restrict(Evaluation.objects.filter(enterprise=enterprise), request.user, VIEW)
+            .select_related("package")
+            .order_by("-quarter", "package__tier")
+        )
+        latest = [e for e in evaluations if evaluations and e.quarter == evaluations[0].quarter]
+        met = [e for e in latest if e.verdict == Verdict.MET]
+        top = max((e.package.tier for e in met), default=0)
+        following = next((e for e in latest if e.package.tier > top), None)
+        missing = (
+            [explain(r) for r in following.results.select_related("condition__kpi") if r.verdict != Verdict.MET]
+            if following
+            else []
+        )
+        award = in_force.get(enterprise.pk)
+        cards.append(
+            {
+                "enterprise": enterprise,
+                "award": award,
+                "benefits": [
+                    (BenefitKind(kind).label, value)
+                    for kind, value in (services.benefits_of(award.package).items() if award else [])
+                ],
+                "latest": latest,
+                "next": following,
+                "missing": missing,
+            }
+        )
+    context = {"section": "incentives", "page": "mine", "cluster": cluster, "cards": cards, "own_enterprise_view": True}
+    return render(request, "incentives/mine.html", context)
+
+
+@login_required
+def awards(request):
+    """The awards the evaluations proposed and the council decided: the council's approval list; the office records
+    each decision."""
+    cluster = current_cluster_or_404(request)
+    listed = (
+        restrict(Award.objects.filter(cluster=cluster), request.user, VIEW)
+        .select_related("enterprise", "package", "decision", "evaluation")
+        .order_by("status", "-quarter", "enterprise__name")
+    )
+    office = is_office(request.user, cluster)
+    context = {
+        "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
+        "page": "awards",
+        "cluster": cluster,
+        "awards": listed,
+        "office": office,
+        "decisions": list(RuleApproveForm(cluster=cluster).fields["decision"].queryset) if office else [],
+    }
+    return render(request, "incentives/awards.html", context)
+
+
+@login_required
+@require_POST
+def award_decide(request, pk: int):
+    cluster = current_cluster_or_404(request)
+    award = get_scoped_or_404(Award, request.user, pk, base=Award.objects.filter(cluster=cluster))
+    require_office(request.user, cluster)
+    form = RuleApproveForm(request.POST, cluster=cluster)
+    if not form.is_valid():
+        messages.error(request, _("Choose the adopted council decision."))
+        return redirect("incentives:awards")
+    try:
+        services.award_decide(
+            award=award, decision=form.cleaned_data["decision"], approve=request.POST.get("approve") != "no"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The council's decision is recorded."))
+    return redirect("incentives:awards")

@@ -72,6 +72,17 @@ def own_evaluation(demo):
     )[0]
 
 
+def own_award(demo):
+    from incentives.models import Award
+
+    evaluation = own_evaluation(demo)
+    return Award.objects.get_or_create(
+        enterprise=evaluation.enterprise,
+        quarter=evaluation.quarter,
+        defaults={"cluster": demo.cluster, "package": evaluation.package, "evaluation": evaluation},
+    )[0]
+
+
 def own_notification(demo):
     from governance.models import Notification
 
@@ -218,6 +229,12 @@ SAMPLES: dict[str, list[Page]] = {
         Page(lambda d: {"pk": own_evaluation(d).package_id}, POST_ONLY, post="302 403 403 403 403 302 404 302")
     ],
     "incentives:rule_edit": [Page(lambda d: {"pk": own_evaluation(d).rule_id}, OBJECT)],
+    "incentives:mine": [Page(none, ALL)],
+    "incentives:awards": [Page(none, ALL)],
+    # An award is the office's, the council's and its enterprise's to read; the office records the decision.
+    "incentives:award_decide": [
+        Page(lambda d: {"pk": own_award(d).pk}, POST_ONLY, post="302 404 403 404 403 302 404 302")
+    ],
     "incentives:rule_approve": [
         Page(lambda d: {"pk": own_evaluation(d).rule_id}, POST_ONLY, post="302 403 403 403 403 302 404 302")
     ],

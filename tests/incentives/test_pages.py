@@ -143,3 +143,54 @@ def test_only_the_office_of_the_cluster_drafts_rules(client, cluster, other_clus
     client.force_login(ClusterRoleFactory(cluster=other_cluster, role="office").user)
     assert client.post(url).status_code == 404
     assert not mine.package.rule_versions.filter(status="draft").exists()
+
+
+def test_an_enterprise_sees_what_it_receives_and_what_is_missing_for_the_next_tier(client, cluster, decision):
+    from incentives.models import Award, Benefit
+    from tests.governance.factories import BodyFactory, DecisionFactory, MeetingFactory
+    from tests.incentives.test_evaluation import DEC as _DEC  # noqa: F401
+
+    firm = EnterpriseFactory(cluster=cluster, name="Buxoro Ip")
+    for month in (JAN, FEB, MAR):
+        report(cluster, month, {firm: (1000, 20)})  # 2.0 %
+    silver = package(cluster, decision, defect("0.03"))
+    package(cluster, decision, defect("0.015"), tier=2)
+    Benefit.objects.create(package=silver, kind="fee_discount", value=Decimal("5"))
+    services.evaluate_quarter(cluster=cluster, quarter="2026-Q1")
+    council = BodyFactory(cluster=cluster, kind="council", area="", name="Klaster kengashi")
+    adopted = DecisionFactory(meeting=MeetingFactory(body=council, date=datetime.date.today()))
+
+    office = ClusterRoleFactory(cluster=cluster, role="office").user
+    client.force_login(office)
+    award = Award.objects.get(enterprise=firm)
+    client.post(f"/incentives/awards/{award.pk}/decide/", {"decision": adopted.pk, "approve": "yes"})
+    award.refresh_from_db()
+    assert award.status == "approved" and award.decision == adopted
+
+    accountant = ClusterRoleFactory(cluster=cluster, role="enterprise", enterprises=[firm]).user
+    client.force_login(accountant)
+    page = client.get("/incentives/mine/").content.decode()
+    assert "Fee discount (%): 5 %" in page
+    assert "What is missing for 2. Tier 2" in page
+    assert "Defect rate 2.0 % over the last quarter; the package asks at most 1.5 %: 0.5 p.p. to go." in page
+    # The awards list shows the enterprise its own only, and no decision to take.
+    listed = client.get("/incentives/awards/")
+    assert [a.enterprise for a in listed.context["awards"]] == [
+        firm
+    ] and 'name="decision"' not in listed.content.decode()
+
+
+def test_only_the_office_records_the_councils_decision_on_an_award(client, cluster, other_cluster, evaluated):
+    from incentives.models import Award
+
+    mine, _theirs = evaluated
+    Award.objects.all().delete()
+    award = Award.objects.create(cluster=cluster, enterprise=mine.enterprise, package=mine.package, evaluation=mine,
+                                 quarter=mine.quarter)  # fmt: skip
+    url = f"/incentives/awards/{award.pk}/decide/"
+    client.force_login(ClusterRoleFactory(cluster=cluster, role="council").user)
+    assert client.post(url, {"approve": "yes"}).status_code == 403
+    client.force_login(ClusterRoleFactory(cluster=other_cluster, role="office").user)
+    assert client.post(url, {"approve": "yes"}).status_code == 404
+    award.refresh_from_db()
+    assert award.status == "proposed"
