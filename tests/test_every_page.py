@@ -308,6 +308,10 @@ API_OBJECTS: dict[str, tuple[Callable[[Demo], object], str]] = {
     "cooperationcontract": (lambda d: _own_contract(d), "401 404 200 200 200 200 404 200"),
     "service": (lambda d: _service(d), "401 200 200 200 200 200 404 200"),
     "servicerequest": (lambda d: _own_request(d), "401 404 200 404 404 200 404 200"),
+    # Incentives: the packages are the cluster's; an evaluation or award, the office's, the council's and its own.
+    "incentivepackage": (lambda d: own_evaluation(d).package, "401 200 200 200 200 200 404 200"),
+    "evaluation": (lambda d: own_evaluation(d), "401 404 200 404 200 200 404 200"),
+    "award": (lambda d: own_award(d), "401 404 200 404 200 200 404 200"),
 }
 API_LIST = "401 200 200 200 200 200 200 200"
 API_ACTION_GET = "401 405 405 405 405 405 405 405"

@@ -194,3 +194,28 @@ def test_only_the_office_records_the_councils_decision_on_an_award(client, clust
     assert client.post(url, {"approve": "yes"}).status_code == 404
     award.refresh_from_db()
     assert award.status == "proposed"
+
+
+def test_the_api_serves_evaluations_scoped_as_everything_else(cluster, other_cluster, evaluated):
+    from tests.governance.test_api import API, token_client
+
+    mine, theirs = evaluated
+    accountant = ClusterRoleFactory(cluster=cluster, role="enterprise", enterprises=[mine.enterprise]).user
+    api = token_client(accountant)
+    listed = api.get(f"{API}/evaluations/").json()
+    assert [e["id"] for e in listed["results"]] == [mine.pk]
+    row = listed["results"][0]
+    assert row["enterprise"] == mine.enterprise.taxpayer_id and row["rule_version"] == 1
+    assert [(r["verdict"], r["months_counted"]) for r in row["results"]] == [("not_met", 3), ("met", 3)]
+    assert api.get(f"{API}/evaluations/{theirs.pk}/").status_code == 404  # a competitor's: not there for them
+    assert api.get(f"{API}/incentive-packages/").json()["results"][0]["rule_versions"][0]["conditions"][0]["kpi"] == (
+        "DEFECT"
+    )
+
+    office = token_client(ClusterRoleFactory(cluster=cluster, role="office").user)
+    assert office.get(f"{API}/evaluations/", {"verdict": "met"}).json()["count"] == 1
+    assert office.get(f"{API}/evaluations/", {"quarter": "2026-Q5"}).status_code == 400
+    assert office.post(f"{API}/evaluations/", {}).status_code == 405  # written by the evaluation only
+    stranger = token_client(ClusterRoleFactory(cluster=other_cluster, role="office").user)
+    assert stranger.get(f"{API}/evaluations/").json()["count"] == 0
+    assert stranger.get(f"{API}/awards/").json()["count"] == 0
