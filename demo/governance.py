@@ -1038,10 +1038,11 @@ def _aware(day: datetime.date, time: datetime.time = datetime.time(9, 0)) -> dat
 def _extensions() -> list[tuple[str, Callable[..., dict[str, int]]]]:
     """The parts of the other apps, in the order of the layers: each loads what it lacks and returns its counts (all
     zero when it had everything already)."""
+    from .incentives import load_incentives_demo
     from .kpi import load_kpi_demo
     from .portfolio import load_portfolio_demo
 
-    return [("kpi", load_kpi_demo), ("portfolio", load_portfolio_demo)]
+    return [("kpi", load_kpi_demo), ("portfolio", load_portfolio_demo), ("incentives", load_incentives_demo)]
 
 
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:

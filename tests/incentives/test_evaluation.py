@@ -337,3 +337,21 @@ def test_a_draft_shows_who_would_gain_and_lose_then_the_council_approves_it(clus
     empty = RuleVersion.objects.create(package=chosen, number=3, effective_from=datetime.date(2026, 10, 1))
     with pytest.raises(ValidationError, match="without conditions"):
         services.rule_approve(rule=empty, decision=council_decision)
+
+
+def test_the_demo_has_packages_in_tiers_two_evaluated_quarters_approved_awards_and_a_draft():
+    from demo.governance import load_demo
+    from incentives.models import Award, Evaluation, RuleVersion
+
+    cluster = load_demo().cluster
+    packages = IncentivePackage.objects.filter(cluster=cluster).order_by("tier")
+    assert [p.tier for p in packages] == [1, 2, 3]
+    measures = set(Condition.objects.filter(rule__package__cluster=cluster).values_list("measure", flat=True))
+    assert {"kpi", "discipline", "contracts", "projects"} <= measures
+    quarters = sorted(set(Evaluation.objects.filter(cluster=cluster).values_list("quarter", flat=True)))
+    assert len(quarters) == 2
+    assert set(Award.objects.filter(quarter=quarters[0]).values_list("status", flat=True)) == {"approved"}
+    assert set(Award.objects.filter(quarter=quarters[1]).values_list("status", flat=True)) == {"proposed"}
+    draft = RuleVersion.objects.get(package__cluster=cluster, status="draft")
+    assert services.rule_preview(rule=draft).lose  # the stricter draft shows who would lose
+    assert load_demo().extensions["incentives"] == {"packages": 0, "evaluations": 0, "awards": 0}  # nothing again

@@ -57,6 +57,14 @@ class Command(TranslatedCommand):
                     % portfolio
                 )
             )
+        incentives = result.extensions.get("incentives", {})
+        if incentives.get("packages"):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Incentives loaded: %(packages)s packages, %(evaluations)s evaluations, %(awards)s awards.")
+                    % incentives
+                )
+            )
         if result.accounts_created:
             self.stdout.write(
                 _("Demo accounts recreated: %(usernames)s.") % {"usernames": ", ".join(result.accounts_created)}

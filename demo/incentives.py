@@ -1,0 +1,139 @@
+"""The demo cluster's incentives: three packages in tiers with rules of each kind, the two latest final quarters
+evaluated, the earlier quarter's awards approved by a council decision (the later one's await the council), and
+a stricter rule for the middle tier drafted, awaiting approval with its gain/loss preview. Content in Uzbek."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from governance.choices import BodyKind, DecisionOutcome
+from governance.models import Cluster, Decision
+from incentives import services
+from incentives.choices import AwardStatus
+from incentives.models import Award, Benefit, Condition, IncentivePackage, RuleVersion
+from kpi.models import Kpi, ReportingPeriod, Span
+
+PACKAGES: list[tuple[int, str, str, list[tuple[str, Decimal | None]], str, list[dict[str, Any]]]] = [
+    # tier, name, description, benefits, combine, conditions
+    (
+        1,
+        "Hamkor",
+        "Hisobotlarni o'z vaqtida topshiradigan va klaster hayotida qatnashadigan korxonalar uchun.",
+        [("service_priority", None), ("lab_access", None)],
+        "all",
+        [
+            {"measure": "discipline", "window": "last_quarter", "comparison": "gte", "threshold": Decimal("0.8")},
+            {"measure": "contracts", "window": "last_quarter", "comparison": "gte", "threshold": Decimal("1")},
+        ],
+    ),
+    (
+        2,
+        "Faol hamkor",
+        "Sifat va yetkazib berish ko'rsatkichlari maqsadda bo'lgan, qo'shma loyihada qatnashayotgan korxonalar.",
+        [("fee_discount", Decimal("10"))],
+        "all",
+        [
+            {"measure": "kpi", "kpi": "DEFECT", "window": "last_quarter", "comparison": "lte",
+             "threshold": Decimal("0.03")},
+            {"measure": "kpi", "kpi": "OTD", "window": "last_quarter", "comparison": "gte",
+             "threshold": Decimal("0.85")},
+            {"measure": "projects", "window": "last_quarter", "comparison": "gte", "threshold": Decimal("1")},
+        ],
+    ),
+    (
+        3,
+        "Strategik hamkor",
+        "Mahalliy xomashyo va qo'shimcha qiymat bo'yicha klasterni oldinga olib boradigan korxonalar.",
+        [("cofinancing", Decimal("30")), ("procurement_priority", None)],
+        "all",
+        [
+            {"measure": "kpi", "kpi": "LOCAL", "window": "last_12_months", "comparison": "gte",
+             "threshold": Decimal("0.9")},
+            {"measure": "kpi", "kpi": "VA", "window": "months", "months": 6, "comparison": "gte",
+             "threshold": Decimal("0.35")},
+        ],
+    ),
+]  # fmt: skip
+
+
+def load_incentives_demo(*, cluster: Cluster, today: datetime.date) -> dict[str, int]:
+    """Add the demo incentives when the cluster has no package yet; answer what was added."""
+    counts = {"packages": 0, "evaluations": 0, "awards": 0}
+    with transaction.atomic():
+        Cluster.objects.select_for_update().filter(pk=cluster.pk).first()  # one loader at a time
+        if IncentivePackage.objects.filter(cluster=cluster).exists():
+            return counts
+        quarters = _final_quarters(cluster)
+        adopted = Decision.objects.filter(
+            meeting__body__cluster=cluster, meeting__body__kind=BodyKind.COUNCIL, outcome=DecisionOutcome.ADOPTED
+        ).order_by("meeting__date", "pk")
+        first = adopted.first()
+        if first is None or not quarters:
+            return counts
+        kpis = {k.code: k for k in Kpi.objects.filter(code__in=["DEFECT", "OTD", "LOCAL", "VA"])}
+        start = Span.parse(quarters[0]).start
+        packages = []
+        for tier, name, description, benefits, combine, conditions in PACKAGES:
+            package = IncentivePackage.objects.create(cluster=cluster, tier=tier, name=name, description=description)
+            Benefit.objects.bulk_create(Benefit(package=package, kind=k, value=v) for k, v in benefits)
+            rule = RuleVersion.objects.create(
+                package=package, number=1, combine=combine, effective_from=start, status="approved", approved_by=first
+            )
+            for position, fields in enumerate(conditions, start=1):
+                fields = dict(fields)
+                code = fields.pop("kpi", None)
+                Condition.objects.create(rule=rule, position=position, kpi=kpis.get(code) if code else None, **fields)
+            packages.append(package)
+        counts["packages"] = len(packages)
+        for quarter in quarters:
+            counts["evaluations"] += len(services.evaluate_quarter(cluster=cluster, quarter=quarter))
+        # The earlier quarter's proposals were approved by the council's first decision after that quarter; the
+        # latest quarter's wait for the council.
+        earlier_end = Span.parse(quarters[0]).end
+        decision = adopted.filter(meeting__date__gt=earlier_end).first() or adopted.last()
+        assert decision is not None  # `first` exists
+        for award in Award.objects.filter(cluster=cluster, quarter=quarters[0], status=AwardStatus.PROPOSED):
+            services.award_decide(award=award, decision=decision, valid_from=max(decision.meeting.date, earlier_end))
+        counts["awards"] = Award.objects.filter(cluster=cluster).count()
+        # A stricter defect rule for the middle tier, drafted by the office: the preview shows who would lose.
+        middle = packages[1]
+        draft = RuleVersion.objects.create(
+            package=middle, number=2, combine="all", effective_from=_next_quarter_start(today)
+        )
+        for condition in middle.rule_versions.get(number=1).conditions.all():
+            threshold = Decimal("0.02") if condition.kpi_id == kpis["DEFECT"].pk else condition.threshold
+            Condition.objects.create(
+                rule=draft,
+                position=condition.position,
+                measure=condition.measure,
+                kpi=condition.kpi,
+                window=condition.window,
+                months=condition.months,
+                comparison=condition.comparison,
+                threshold=threshold,
+            )
+    return counts
+
+
+def _final_quarters(cluster: Cluster) -> list[str]:
+    """The two latest quarters whose last month is final, oldest first."""
+    now = timezone.now()
+    ends = [
+        p.month
+        for p in ReportingPeriod.objects.filter(cluster=cluster)
+        .filter(Q(month__month=3) | Q(month__month=6) | Q(month__month=9) | Q(month__month=12))
+        .select_related("cluster")
+        if p.deadline_at <= now
+    ]
+    return [Span.quarter_of(m).key for m in sorted(ends)[-2:]]
+
+
+def _next_quarter_start(today: datetime.date) -> datetime.date:
+    span = Span.quarter_of(today)
+    return services.months_later(span.start, 3)
