@@ -617,6 +617,17 @@ def awards_in_force(enterprise_ids: Iterable[int], day: datetime.date | None = N
     return found
 
 
+def fee_discount(enterprise_ids: list[int]) -> dict[int, Decimal]:
+    """Each enterprise's discount on shared services (%): the fee discount its award in force gives, if any (the
+    hook portfolio.services leaves for incentives)."""
+    discounts = {}
+    for enterprise_id, award in awards_in_force(enterprise_ids).items():
+        value = benefits_of(award.package).get(BenefitKind.FEE_DISCOUNT)
+        if value:
+            discounts[enterprise_id] = value
+    return discounts
+
+
 def queue_priority(enterprise_ids: list[int]) -> dict[int, int]:
     """The shared-services queue's priority of each enterprise: the tier of its award in force, where the award's
     benefits include priority in the queue; 0 otherwise (the hook portfolio.services left for incentives)."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -326,6 +326,16 @@ class ServiceRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     due_at = models.DateTimeField(_("promised by"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # The terms when the request came in, kept: a price or an award changed later does not rewrite them.
+    price = models.DecimalField(_("price"), null=True, blank=True, **MONEY)
+    discount = models.DecimalField(
+        _("discount, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=_("The enterprise's incentive discount when it asked (a hook incentives fills)."),
+    )
 
     # The office reads every request; an enterprise its own requests, and a providing enterprise the
     # requests for its services (it works them).
@@ -361,6 +371,13 @@ class ServiceRequest(models.Model):
     def missed(self) -> bool:
         """Done after the promised date, or still open past it."""
         return (self.done_at or timezone.now()) > self.due_at and self.status != RequestStatus.CANCELLED
+
+    @property
+    def price_due(self) -> Decimal | None:
+        """The price with the discount taken off."""
+        if self.price is None:
+            return None
+        return (self.price * (100 - self.discount) / 100).quantize(Decimal("0.01"))
 
 
 # --- What a project should move, and what it did ------------------------------------------------------

@@ -197,6 +197,18 @@ def request_priority(enterprise_id: int) -> int:
     return _PRIORITY[0]([enterprise_id]).get(enterprise_id, 0) if _PRIORITY else 0
 
 
+_DISCOUNT: list[Callable[[list[int]], dict[int, Decimal]]] = []
+
+
+def register_request_discount(source: Callable[[list[int]], dict[int, Decimal]]) -> None:
+    """Let a higher app give an enterprise a discount on services (incentives: its award's fee discount, %)."""
+    _DISCOUNT[:] = [source]
+
+
+def request_discount(enterprise_id: int) -> Decimal:
+    return _DISCOUNT[0]([enterprise_id]).get(enterprise_id, Decimal(0)) if _DISCOUNT else Decimal(0)
+
+
 @transaction.atomic
 def service_save(*, service: Service, user: AnyUser) -> Service:
     require_office(user, service.cluster)
@@ -222,6 +234,8 @@ def service_request_create(
         enterprise=enterprise,
         note=note,
         priority=request_priority(enterprise.pk),
+        price=service.price,
+        discount=request_discount(enterprise.pk),
         requested_at=now,
         due_at=now + datetime.timedelta(days=service.turnaround_days),
     )

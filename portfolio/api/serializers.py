@@ -128,6 +128,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "due_at",
             "done_at",
             "missed",
+            "price",
+            "discount",
         ]
         read_only_fields = fields
 

@@ -310,6 +310,45 @@ def test_the_shared_services_queue_orders_by_the_awards_tier(cluster, decision, 
     assert [(r.enterprise.name, r.priority) for r in queue] == [("Oltin", 2), ("Kumush", 1), ("Oddiy", 0)]
 
 
+def test_a_service_requests_price_shows_the_awards_fee_discount_and_keeps_it(
+    client, cluster, decision, council_decision
+):
+    from django.utils import timezone
+
+    from incentives.models import Award, Benefit, Evaluation
+    from portfolio import services as portfolio
+    from portfolio.models import Service
+    from tests.governance.factories import ClusterRoleFactory
+
+    office = ClusterRoleFactory(cluster=cluster, role="office").user
+    firm, other = EnterpriseFactory(cluster=cluster, name="Oltin"), EnterpriseFactory(cluster=cluster, name="Oddiy")
+    gold = package(cluster, decision, defect("1"))
+    Benefit.objects.create(package=gold, kind="fee_discount", value=Decimal("10"))
+    evaluation = Evaluation.objects.create(
+        cluster=cluster, enterprise=firm, package=gold, rule=gold.rule_versions.get(), quarter="2026-Q1", verdict="met"
+    )
+    award = Award.objects.create(
+        cluster=cluster, enterprise=firm, package=gold, evaluation=evaluation, quarter="2026-Q1"
+    )
+    services.award_decide(award=award, decision=council_decision, valid_from=timezone.localdate())
+    lab = Service.objects.create(cluster=cluster, name="Laboratoriya", price=Decimal("250"), turnaround_days=5)
+    discounted = portfolio.service_request_create(service=lab, enterprise=firm, user=office)
+    full = portfolio.service_request_create(service=lab, enterprise=other, user=office)
+    assert (discounted.price, discounted.discount, discounted.price_due) == (
+        Decimal("250"),
+        Decimal("10"),
+        Decimal("225.00"),
+    )
+    assert (full.discount, full.price_due) == (Decimal("0"), Decimal("250.00"))
+    # The terms stay as they were when the request came in.
+    Service.objects.filter(pk=lab.pk).update(price=Decimal("400"))
+    discounted.refresh_from_db()
+    assert discounted.price_due == Decimal("225.00")
+    client.force_login(office)
+    page = client.get("/portfolio/services/").content.decode()
+    assert "225" in page and "250 less 10 %" in page
+
+
 def test_a_draft_shows_who_would_gain_and_lose_then_the_council_approves_it(cluster, decision, council_decision):
     from incentives.models import RuleVersion
 
