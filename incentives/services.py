@@ -485,8 +485,8 @@ def _participations(cluster: Cluster, span: Span, measures: Measures) -> None:
         )
 
 
-def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
-    """The latest quarter of the cluster whose last month is final, if it was not evaluated yet."""
+def latest_final_quarter(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
+    """The latest quarter of the cluster whose last month is final (evaluated or not)."""
     now = now_or(now)
     finals = [
         p.month
@@ -495,10 +495,15 @@ def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> st
         )
         if p.deadline_at <= now
     ]
-    if not finals:
+    return Span.quarter_of(max(finals)).key if finals else None
+
+
+def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
+    """The latest quarter of the cluster whose last month is final, if it was not evaluated yet."""
+    quarter = latest_final_quarter(cluster=cluster, now=now)
+    if quarter is None or Participation.objects.filter(cluster=cluster, quarter=quarter).exists():
         return None
-    quarter = Span.quarter_of(max(finals)).key
-    return None if Participation.objects.filter(cluster=cluster, quarter=quarter).exists() else quarter
+    return quarter
 
 
 def evaluate_due(*, now: datetime.datetime | None = None) -> list[str]:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("awards/", views.awards, name="awards"),
     path("awards/<int:pk>/decide/", views.award_decide, name="award_decide"),
     path("evaluations/", views.EvaluationList.as_view(), name="evaluation_list"),
+    path("evaluate/", views.evaluate_now, name="evaluate_now"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
 ]

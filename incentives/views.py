@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,6 +92,10 @@ class EvaluationList(ScopedListView):
         found = {(p.enterprise_id, p.quarter): p for p in levels}
         context["levels"] = {e.pk: found.get((e.enterprise_id, e.quarter)) for e in rows}
         context["page"] = "evaluations"
+        if self.cluster is not None and is_office(self.request.user, self.cluster):
+            context["due_quarter"] = services.quarter_due(cluster=self.cluster) or services.latest_final_quarter(
+                cluster=self.cluster
+            )
         context["own_enterprise_view"] = bool(self.cluster and represented(self.request.user, self.cluster.pk))
         return context
 
@@ -292,3 +297,23 @@ def award_decide(request, pk: int):
     else:
         messages.success(request, _("The council's decision is recorded."))
     return redirect("incentives:awards")
+
+
+@login_required
+@require_POST
+def evaluate_now(request):
+    """The office evaluates a quarter on demand (the daily job does it once the quarter is final)."""
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
+    quarter = request.POST.get("quarter", "").strip()
+    try:
+        evaluations = services.evaluate_quarter(cluster=cluster, quarter=quarter)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(quarter)s evaluated: %(count)s package evaluations.")
+            % {"quarter": quarter, "count": len(evaluations)},
+        )
+    return redirect(reverse("incentives:evaluation_list") + "?quarter=" + quarter)

@@ -230,6 +230,8 @@ SAMPLES: dict[str, list[Page]] = {
     ],
     "incentives:rule_edit": [Page(lambda d: {"pk": own_evaluation(d).rule_id}, OBJECT)],
     "incentives:mine": [Page(none, ALL)],
+    # Evaluating on demand: the office; an empty POST names no quarter and says so (a redirect with the message).
+    "incentives:evaluate_now": [Page(none, POST_ONLY, post="302 403 403 403 403 302 302 302")],
     "incentives:awards": [Page(none, ALL)],
     # An award is the office's, the council's and its enterprise's to read; the office records the decision.
     "incentives:award_decide": [

@@ -219,3 +219,21 @@ def test_the_api_serves_evaluations_scoped_as_everything_else(cluster, other_clu
     stranger = token_client(ClusterRoleFactory(cluster=other_cluster, role="office").user)
     assert stranger.get(f"{API}/evaluations/").json()["count"] == 0
     assert stranger.get(f"{API}/awards/").json()["count"] == 0
+
+
+def test_the_office_evaluates_a_quarter_on_demand_and_no_one_else(client, cluster, decision):
+    firm = EnterpriseFactory(cluster=cluster, name="Buxoro Ip")
+    for month in (JAN, FEB, MAR):
+        report(cluster, month, {firm: (1000, 20)})
+    package(cluster, decision, defect("0.03"))
+    client.force_login(ClusterRoleFactory(cluster=cluster, role="council").user)
+    assert client.post("/incentives/evaluate/", {"quarter": "2026-Q1"}).status_code == 403
+    assert not Evaluation.objects.exists()
+    client.force_login(ClusterRoleFactory(cluster=cluster, role="office").user)
+    page = client.get("/incentives/evaluations/").content.decode()
+    assert 'id="evaluate-now"' in page and 'value="2026-Q1"' in page  # the latest final quarter, not evaluated yet
+    done = client.post("/incentives/evaluate/", {"quarter": "2026-Q1"}, follow=True)
+    assert "2026-Q1 evaluated: 1 package evaluations." in done.content.decode()
+    assert Evaluation.objects.get().verdict == "met"
+    refused = client.post("/incentives/evaluate/", {"quarter": "2031-Q1"}, follow=True).content.decode()
+    assert "cannot be evaluated yet" in refused
