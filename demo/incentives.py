@@ -9,15 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from governance.choices import BodyKind, DecisionOutcome
 from governance.models import Cluster, Decision
 from incentives import services
 from incentives.choices import AwardStatus
 from incentives.models import Award, Benefit, Condition, IncentivePackage, RuleVersion
-from kpi.models import Kpi, ReportingPeriod, Span
+from kpi.models import Kpi, Span
 
 PACKAGES: list[tuple[int, str, str, list[tuple[str, Decimal | None]], str, list[dict[str, Any]]]] = [
     # tier, name, description, benefits, combine, conditions
@@ -69,7 +67,7 @@ def load_incentives_demo(*, cluster: Cluster, today: datetime.date) -> dict[str,
         Cluster.objects.select_for_update().filter(pk=cluster.pk).first()  # one loader at a time
         if IncentivePackage.objects.filter(cluster=cluster).exists():
             return counts
-        quarters = _final_quarters(cluster)
+        quarters = services.final_quarters(cluster=cluster)[-2:]  # the two latest, oldest first
         adopted = Decision.objects.filter(
             meeting__body__cluster=cluster, meeting__body__kind=BodyKind.COUNCIL, outcome=DecisionOutcome.ADOPTED
         ).order_by("meeting__date", "pk")
@@ -119,19 +117,6 @@ def load_incentives_demo(*, cluster: Cluster, today: datetime.date) -> dict[str,
                 threshold=threshold,
             )
     return counts
-
-
-def _final_quarters(cluster: Cluster) -> list[str]:
-    """The two latest quarters whose last month is final, oldest first."""
-    now = timezone.now()
-    ends = [
-        p.month
-        for p in ReportingPeriod.objects.filter(cluster=cluster)
-        .filter(Q(month__month=3) | Q(month__month=6) | Q(month__month=9) | Q(month__month=12))
-        .select_related("cluster")
-        if p.deadline_at <= now
-    ]
-    return [Span.quarter_of(m).key for m in sorted(ends)[-2:]]
 
 
 def _next_quarter_start(today: datetime.date) -> datetime.date:

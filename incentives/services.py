@@ -485,17 +485,23 @@ def _participations(cluster: Cluster, span: Span, measures: Measures) -> None:
         )
 
 
-def latest_final_quarter(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
-    """The latest quarter of the cluster whose last month is final (evaluated or not)."""
+def final_quarters(*, cluster: Cluster, now: datetime.datetime | None = None) -> list[str]:
+    """The cluster's quarters whose last month is final (its deadline passed), oldest first."""
     now = now_or(now)
-    finals = [
+    ends = [
         p.month
         for p in ReportingPeriod.objects.filter(cluster=cluster, month__month__in=(3, 6, 9, 12)).select_related(
             "cluster"
         )
         if p.deadline_at <= now
     ]
-    return Span.quarter_of(max(finals)).key if finals else None
+    return [Span.quarter_of(month).key for month in sorted(ends)]
+
+
+def latest_final_quarter(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
+    """The latest quarter of the cluster whose last month is final (evaluated or not)."""
+    quarters = final_quarters(cluster=cluster, now=now)
+    return quarters[-1] if quarters else None
 
 
 def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> str | None:
