@@ -210,7 +210,12 @@ PEOPLE: tuple[PersonRow, ...] = (
     PersonRow("t.aliyev", "Timur", "Aliyev", "t.aliyev@example.uz"),
     PersonRow("s.qodirova", "Sevara", "Qodirova", "s.qodirova@example.uz"),
     PersonRow("i.yoldoshev", "Islom", "Yo'ldoshev", "i.yoldoshev@example.uz"),
+    PersonRow("g.murodova", "Gavhar", "Murodova", "g.murodova@example.uz"),
+    PersonRow("o.qayumov", "Oybek", "Qayumov", "o.qayumov@example.uz"),
 )
+# Accountants who report for their farms (besides the `enterprise` demo user's): the incentives demo's conditions
+# reviews are theirs to answer.
+FARM_ACCOUNTANTS = (("g.murodova", "311407115"), ("o.qayumov", "311410238"))
 
 
 @dataclass(frozen=True)
@@ -1198,6 +1203,13 @@ class _Loader:
         services.cluster_role_grant(
             user=self.users["enterprise"], cluster=self.cluster, role=Role.ENTERPRISE, enterprises=[farm]
         )
+        for username, taxpayer_id in FARM_ACCOUNTANTS:
+            services.cluster_role_grant(
+                user=self.users[username],
+                cluster=self.cluster,
+                role=Role.ENTERPRISE,
+                enterprises=[self.enterprises[taxpayer_id]],
+            )
         services.cluster_role_grant(user=self.users["viewer"], cluster=self.cluster, role=Role.VIEWER)
 
     def _bodies(self) -> None:

@@ -129,3 +129,6 @@ class NotificationKind(models.TextChoices):
     ACTION_ASSIGNED = "action_assigned", _("Action item assigned")
     ACTION_OVERDUE = "action_overdue", _("Action item overdue")
     TO_DECIDE = "to_decide", _("On the agenda to decide")
+    REVIEW_OPENED = "review_opened", _("Conditions review opened")
+    REVIEW_DECIDED = "review_decided", _("Conditions review decided")
+    EVIDENCE_CHANGED = "evidence_changed", _("Corrected figures changed an evaluation")

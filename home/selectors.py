@@ -14,8 +14,8 @@ from governance.choices import BodyKind, MeetingStatus, Role
 from governance.models import ActionItem, Body, Cluster, ClusterRole, Decision, Enterprise, Meeting
 from governance.scoping import CHANGE, VIEW, restrict, roles_in
 from incentives import services as incentive_services
-from incentives.choices import AwardStatus
-from incentives.models import Award
+from incentives.choices import OPEN_REVIEW_STATES, AwardStatus
+from incentives.models import Award, ConditionsReview
 from kpi import selectors as kpi_selectors
 from kpi.choices import AlertStatus, CorrectionStatus, SubmissionStatus
 from kpi.models import Alert, ClusterKpi, Correction, ReportingPeriod, Submission
@@ -64,6 +64,7 @@ class OfficeHome:
     missing_period: ReportingPeriod | None = None  # the latest month past its deadline and not locked
     missing: Listed | None = None  # who has not submitted it
     setup: list[SetupStep] = field(default_factory=list)  # a new cluster's first steps, while any is left
+    reviews: Listed | None = None  # conditions reviews under way, the nearest deadline first
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,16 @@ def office_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Off
         missing = restrict(kpi_selectors.missing_submissions(period=latest, now=now), user, VIEW)
         home.missing = Listed.of(missing.order_by("name"))
     home.setup = setup_steps(cluster)
+    home.reviews = reviews_under_way(user=user, cluster=cluster)
     return home
+
+
+def reviews_under_way(*, user: AnyUser, cluster: Cluster, enterprises=None) -> Listed:
+    """Conditions reviews the council has not decided yet, the nearest deadline first (the reader's own)."""
+    reviews = restrict(ConditionsReview.objects.filter(cluster=cluster, state__in=OPEN_REVIEW_STATES), user, VIEW)
+    if enterprises is not None:
+        reviews = reviews.filter(enterprise__in=enterprises)
+    return Listed.of(reviews.select_related("enterprise", "award__package").order_by("respond_by", "pk"))
 
 
 # --- A council member --------------------------------------------------------------------------------------
@@ -139,6 +149,7 @@ class CouncilHome:
     due: Listed
     next_meeting: Meeting | None
     awards: Listed | None = None  # incentive awards proposed, for the council to decide
+    reviews: Listed | None = None  # conditions reviews under way, for the council to decide at their end
     to_decide: list = field(default_factory=list)  # the next meeting's agenda, but follow-ups of action items
 
 
@@ -177,7 +188,16 @@ def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Co
     )
     proposed = restrict(Award.objects.filter(cluster=cluster, status=AwardStatus.PROPOSED), user, VIEW)
     awards = Listed.of(proposed.select_related("enterprise", "package").order_by("-quarter", "enterprise__name"))
-    return CouncilHome(period, tiles, decisions, Listed.of(due), next_meeting, awards=awards, to_decide=to_decide)
+    return CouncilHome(
+        period,
+        tiles,
+        decisions,
+        Listed.of(due),
+        next_meeting,
+        awards=awards,
+        reviews=reviews_under_way(user=user, cluster=cluster),
+        to_decide=to_decide,
+    )
 
 
 # --- A working group ---------------------------------------------------------------------------------------
@@ -249,6 +269,7 @@ class EnterpriseHome:
     requests: list[ServiceRequest] = field(default_factory=list)
     enterprises: list[Enterprise] = field(default_factory=list)
     awards: dict[int, Award] = field(default_factory=dict)  # each enterprise's incentive award in force
+    reviews: Listed | None = None  # its conditions reviews under way: answer before the deadline
 
 
 def enterprise_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> EnterpriseHome:
@@ -260,6 +281,7 @@ def enterprise_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) ->
     if not enterprises:
         return home
     home.awards = incentive_services.awards_in_force([e.pk for e in enterprises], today)
+    home.reviews = reviews_under_way(user=user, cluster=cluster, enterprises=enterprises)
     now = timezone.now()
     periods = [
         p

@@ -70,3 +70,21 @@ class AwardStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", _("Awaiting the enterprise's answer")
+    ANSWERED = "answered", _("Answered")
+    DECIDED = "decided", _("Decided")
+
+
+# A review still under way (the council has not decided).
+OPEN_REVIEW_STATES = (ReviewState.OPEN, ReviewState.ANSWERED)
+
+
+class ReviewOutcome(models.TextChoices):
+    KEEP = "keep", _("Keep the award")
+    SUSPEND = "suspend", _("Suspend it until the conditions are met again")
+    REVOKE = "revoke", _("Revoke it")

@@ -10,7 +10,8 @@ from governance.choices import BodyKind, DecisionOutcome
 from governance.models import Decision
 from kpi.models import Kpi
 
-from .models import Condition, RuleVersion
+from .choices import ReviewOutcome
+from .models import Benefit, Condition, ConditionsReview, IncentivePackage, RuleVersion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -76,3 +77,53 @@ class RuleApproveForm(forms.Form):
         decision.queryset = Decision.objects.filter(
             meeting__body__cluster=cluster, meeting__body__kind=BodyKind.COUNCIL, outcome=DecisionOutcome.ADOPTED
         ).order_by("-meeting__date", "-pk")
+
+
+class ReviewAnswerForm(forms.ModelForm):
+    class Meta:
+        model = ConditionsReview
+        fields = ["answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "answer": _("Explain the figures and what the enterprise is doing about them; the council reads it."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = True
+
+
+class ReviewDecideForm(RuleApproveForm):
+    outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect, label=_("Outcome"))
+
+
+class PackageForm(forms.ModelForm):
+    class Meta:
+        model = IncentivePackage
+        fields = ["name", "tier", "description", "grace_days", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, cluster=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cluster is not None:
+            self.instance.cluster = cluster
+
+    def clean_tier(self):
+        tier = self.cleaned_data["tier"]
+        taken = IncentivePackage.objects.filter(cluster_id=self.instance.cluster_id, tier=tier).exclude(
+            pk=self.instance.pk
+        )
+        if tier is not None and taken.exists():
+            raise forms.ValidationError(_("Another package of the cluster is at this tier: one package per tier."))
+        return tier
+
+
+class BenefitForm(forms.ModelForm):
+    class Meta:
+        model = Benefit
+        fields = ["kind", "value"]
+
+
+BenefitFormSet = inlineformset_factory(
+    IncentivePackage, Benefit, form=BenefitForm, extra=2, can_delete=True, max_num=5, validate_max=True
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,6 +21,7 @@ from governance.scoping import ScopeRule
 from kpi.models import Kpi
 
 from .choices import (
+    OPEN_REVIEW_STATES,
     PERCENT_BENEFITS,
     SHARE_MEASURES,
     AwardStatus,
@@ -28,6 +30,8 @@ from .choices import (
     Comparison,
     Level,
     Measure,
+    ReviewOutcome,
+    ReviewState,
     RuleStatus,
     Verdict,
     Window,
@@ -53,6 +57,15 @@ class IncentivePackage(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(180)],
+        help_text=_(
+            "When a holder of this package breaches a KPI minimum it requires, a conditions review opens: the "
+            "enterprise has this many days to answer before the council decides."
+        ),
+    )
 
     scope_rule = ScopeRule(cluster="cluster")
 
@@ -342,6 +355,12 @@ class Award(models.Model):
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    evidence_changed_at = models.DateTimeField(
+        _("evidence changed"),
+        null=True,
+        blank=True,
+        help_text=_("Figures corrected after the decision changed the evaluation it rests on."),
+    )
 
     scope_rule = ScopeRule(cluster="cluster", enterprise="enterprise", readers=EVALUATION_READERS)
 
@@ -352,7 +371,7 @@ class Award(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "quarter"], name="award_once_per_quarter"),
             models.CheckConstraint(
-                condition=~Q(status=AwardStatus.APPROVED)
+                condition=Q(status__in=[AwardStatus.PROPOSED, AwardStatus.DECLINED])
                 | (Q(decision__isnull=False) & Q(valid_from__isnull=False) & Q(valid_until__isnull=False)),
                 name="award_approved_by_a_decision_for_a_period",
                 violation_error_message=_("An approved award names the council decision and its validity period."),
@@ -364,3 +383,131 @@ class Award(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.evaluation.get_absolute_url()
+
+
+def _own_reviews(user, access) -> Q:
+    """The reviews of the enterprises the person represents (they read them and answer)."""
+    own = Q(pk__in=[])
+    for cluster_id, enterprise_ids in access.enterprises.items():
+        own |= Q(cluster_id=cluster_id, enterprise_id__in=sorted(enterprise_ids))
+    return own
+
+
+class ConditionsReview(models.Model):
+    """A consequence ladder instead of a silent loss: an enterprise holding an award breached a KPI minimum its
+    package requires (a KPI condition of the package not met in a quarter's evaluation). The review opens with a
+    grace period; the enterprise answers; at the end the council decides to keep, suspend or revoke the award, by a
+    decision. Reviews are never deleted: they are the award's history."""
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="conditions_reviews"
+    )
+    award = models.ForeignKey(Award, verbose_name=_("award"), on_delete=models.PROTECT, related_name="reviews")
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name=_("evaluation"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        help_text=_("The quarter's evaluation that found the breach."),
+    )
+    quarter = models.CharField(_("quarter"), max_length=7)
+    opened_on = models.DateField(_("opened on"))
+    respond_by = models.DateField(_("answer by"))
+    state = models.CharField(_("state"), max_length=12, choices=ReviewState.choices, default=ReviewState.OPEN)
+    answer = models.TextField(_("the enterprise's answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ReviewOutcome.choices, blank=True)
+    decision = models.ForeignKey(
+        Decision,
+        verbose_name=_("council decision"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conditions_reviews",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    lifted_in = models.CharField(
+        _("suspension lifted by"),
+        max_length=7,
+        blank=True,
+        help_text=_("The quarter whose evaluation met the package again and lifted the suspension."),
+    )
+    evidence_changed_at = models.DateTimeField(
+        _("evidence changed"),
+        null=True,
+        blank=True,
+        help_text=_("Figures corrected after the review opened changed the evaluation it rests on."),
+    )
+
+    scope_rule = ScopeRule(
+        cluster="cluster",
+        enterprise="enterprise",
+        readers=EVALUATION_READERS,
+        editors=frozenset({Role.OFFICE}),
+        own=_own_reviews,
+    )
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("conditions review")
+        verbose_name_plural = _("conditions reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["award", "quarter"], name="review_once_per_award_and_quarter"),
+            models.UniqueConstraint(
+                fields=["award"],
+                condition=Q(state__in=OPEN_REVIEW_STATES),
+                name="review_one_open_per_award",
+                violation_error_message=_("This award already has a review under way."),
+            ),
+            models.CheckConstraint(
+                condition=(~Q(state=ReviewState.DECIDED) & Q(outcome="") & Q(decision__isnull=True))
+                | (Q(state=ReviewState.DECIDED) & ~Q(outcome="") & Q(decision__isnull=False)),
+                name="review_decided_by_a_decision",
+                violation_error_message=_("A decided review names its outcome and the council decision."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.award.package.name} · {self.quarter}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incentives:review_detail", args=[self.pk])
+
+    @property
+    def under_way(self) -> bool:
+        return self.state in OPEN_REVIEW_STATES
+
+
+class EvidenceChange(models.Model):
+    """Figures corrected after an evaluation changed it: what it said before and after (each condition's measured
+    value, coverage and verdict, and the package's verdict). The evaluation follows the corrected figures; this row
+    keeps what the decisions resting on it saw."""
+
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="+")
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("evaluation"), on_delete=models.CASCADE, related_name="evidence_changes"
+    )
+    detected_at = models.DateTimeField(_("detected at"))
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+
+    scope_rule = ScopeRule(
+        cluster="evaluation__cluster", enterprise="evaluation__enterprise", readers=EVALUATION_READERS
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        verbose_name = _("evidence change")
+        verbose_name_plural = _("evidence changes")
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} · {self.detected_at:%Y-%m-%d}"

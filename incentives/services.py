@@ -35,13 +35,27 @@ from kpi.services.enterprise_values import Readable, enterprise_values
 from portfolio.choices import ProjectStatus, RequestStatus
 from portfolio.models import CooperationContract, Project, ServiceRequest
 
-from .choices import AwardStatus, BenefitKind, Combine, Comparison, Level, Measure, RuleStatus, Verdict
+from .choices import (
+    OPEN_REVIEW_STATES,
+    AwardStatus,
+    BenefitKind,
+    Combine,
+    Comparison,
+    Level,
+    Measure,
+    ReviewOutcome,
+    ReviewState,
+    RuleStatus,
+    Verdict,
+)
 from .models import (
     Award,
     Benefit,
     Condition,
     ConditionResult,
+    ConditionsReview,
     Evaluation,
+    EvidenceChange,
     IncentivePackage,
     Participation,
     RuleVersion,
@@ -412,25 +426,46 @@ def rule_save(*, rule: RuleVersion, conditions, user) -> RuleVersion:
     return rule
 
 
+def council_decision_check(decision, cluster_id: int, field: str) -> None:
+    """An award, a rule or a review is decided by an adopted decision of the cluster's council."""
+    from governance.choices import DecisionOutcome
+
+    meeting = decision.meeting
+    if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != cluster_id:
+        raise ValidationError({field: _("This is decided by a decision of the cluster's council.")})
+    if decision.outcome != DecisionOutcome.ADOPTED:
+        raise ValidationError({field: _("The decision was not adopted.")})
+
+
 @transaction.atomic
 def rule_approve(*, rule: RuleVersion, decision, effective_from: datetime.date | None = None) -> RuleVersion:
     """The council approves a draft by an adopted decision of the council; it applies from `effective_from` (the
-    date the office set on the draft by default). An approved version never changes again."""
-    from governance.choices import DecisionOutcome
-
+    date the office set on the draft by default). An approved version never changes again, and never reaches back
+    over a quarter already evaluated: earlier evaluations keep the version they used."""
     rule = RuleVersion.objects.select_for_update().select_related("package").get(pk=rule.pk)
     if rule.status != RuleStatus.DRAFT:
         raise ValidationError(_("Only a draft can be approved."))
-    meeting = decision.meeting
-    if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != rule.package.cluster_id:
-        raise ValidationError({"approved_by": _("Rules are approved by a decision of the cluster's council.")})
-    if decision.outcome != DecisionOutcome.ADOPTED:
-        raise ValidationError({"approved_by": _("The decision was not adopted.")})
+    council_decision_check(decision, rule.package.cluster_id, "approved_by")
     if not rule.conditions.exists():
         raise ValidationError(_("A rule without conditions cannot be approved."))
     rule.status, rule.approved_by = RuleStatus.APPROVED, decision
     if effective_from is not None:
         rule.effective_from = effective_from
+    evaluated = (
+        Participation.objects.filter(cluster_id=rule.package.cluster_id)
+        .order_by("-quarter")
+        .values_list("quarter", flat=True)
+        .first()
+    )
+    if evaluated is not None and rule.effective_from <= Span.parse(evaluated).end:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "%(quarter)s is already evaluated: a rule takes effect after it, from %(day)s at the earliest."
+                )
+                % {"quarter": evaluated, "day": Span.parse(evaluated).end + datetime.timedelta(days=1)}
+            }
+        )
     rule.full_clean()
     rule.save()
     return rule
@@ -460,6 +495,8 @@ def evaluate_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime |
             evaluation.results.exclude(condition__in=[c for c, _r in results]).delete()
             evaluations.append(evaluation)
     _propose_awards(cluster, span, evaluations)
+    _open_reviews(cluster, span, evaluations, now)
+    _lift_suspensions(span, evaluations)
     return evaluations
 
 
@@ -514,13 +551,15 @@ def quarter_due(*, cluster: Cluster, now: datetime.datetime | None = None) -> st
 
 def evaluate_due(*, now: datetime.datetime | None = None) -> list[str]:
     """Evaluate, for every cluster, the latest final quarter not evaluated yet (the daily job: a quarter is evaluated
-    the day its last month's deadline has passed). Answers "cluster: quarter" for each evaluated."""
+        the day its last month's deadline has passed), and move the shared-services queue after the awards that ran
+    out. Answers "cluster: quarter" for each evaluated."""
     done = []
     for cluster in Cluster.objects.order_by("pk"):
         quarter = quarter_due(cluster=cluster, now=now)
         if quarter is not None:
             evaluate_quarter(cluster=cluster, quarter=quarter, now=now)
             done.append(f"{cluster.pk}: {quarter}")
+    _queue_follows(None)  # awards that ran out since yesterday no longer move their requests up
     return done
 
 
@@ -567,16 +606,11 @@ def award_decide(
 ) -> Award:
     """The council approves (or declines) a proposed award by an adopted decision of the council; an approved one
     runs `months` from `valid_from` (the decision's meeting date by default)."""
-    from governance.choices import DecisionOutcome
-
     award = Award.objects.select_for_update().select_related("package").get(pk=award.pk)
     if award.status != AwardStatus.PROPOSED:
         raise ValidationError(_("Only a proposed award can be decided."))
+    council_decision_check(decision, award.cluster_id, "decision")
     meeting = decision.meeting
-    if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != award.cluster_id:
-        raise ValidationError({"decision": _("Awards are decided by a decision of the cluster's council.")})
-    if decision.outcome != DecisionOutcome.ADOPTED:
-        raise ValidationError({"decision": _("The decision was not adopted.")})
     award.decision = decision
     if approve:
         start = valid_from or meeting.date
@@ -587,7 +621,15 @@ def award_decide(
         award.status = AwardStatus.DECLINED
     award.full_clean()
     award.save()
+    _queue_follows([award.enterprise_id])
     return award
+
+
+def _queue_follows(enterprise_ids: Iterable[int] | None) -> None:
+    """The enterprises' open service requests move to the priority their awards give now."""
+    from portfolio.services import requests_reprioritise
+
+    requests_reprioritise(enterprise_ids=enterprise_ids)
 
 
 def months_later(day: datetime.date, months: int) -> datetime.date:
@@ -647,3 +689,377 @@ def queue_priority(enterprise_ids: list[int]) -> dict[int, int]:
         if BenefitKind.SERVICE_PRIORITY in benefits_of(award.package):
             priority[enterprise_id] = award.package.tier
     return priority
+
+
+# --- Conditions reviews: a consequence ladder instead of a silent loss --------------------------------------------
+#
+# An enterprise holding an award (approved, begun, running past the quarter's end, given for an earlier quarter)
+# whose evaluation of the award's package in the quarter has a KPI condition not met, and so the package not met,
+# has breached a KPI minimum its package requires: a review opens with the package's grace period. A value exactly
+# at the threshold meets it ("at least" and "at most" include it): only a value past it opens a review. One review
+# per award and quarter, and one under way per award at a time; evaluating the quarter again opens none twice.
+
+
+def breaches(evaluations: Iterable[Evaluation]) -> dict[int, ConditionResult]:
+    """Each evaluation (of these) whose package was not met for a KPI condition not met: its first such condition."""
+    found: dict[int, ConditionResult] = {}
+    for result in (
+        ConditionResult.objects.filter(
+            evaluation__in=[e.pk for e in evaluations if e.verdict == Verdict.NOT_MET],
+            verdict=Verdict.NOT_MET,
+            condition__measure=Measure.KPI,
+        )
+        .select_related("condition__kpi")
+        .order_by("evaluation_id", "condition__position", "condition_id")
+    ):
+        found.setdefault(result.evaluation_id, result)
+    return found
+
+
+def _open_reviews(cluster: Cluster, span: Span, evaluations: list[Evaluation], now: datetime.datetime | None) -> None:
+    today = cluster.today(now_or(now))
+    held = Award.objects.filter(
+        cluster=cluster,
+        status=AwardStatus.APPROVED,
+        valid_from__lte=today,
+        valid_until__gte=span.end,
+        quarter__lt=span.key,
+    ).select_related("package", "enterprise")
+    by_key = {(e.enterprise_id, e.package_id): e for e in evaluations}
+    breached = breaches(evaluations)
+    reviewed = set(
+        ConditionsReview.objects.filter(cluster=cluster, quarter=span.key).values_list("award_id", flat=True)
+    )
+    under_way = set(
+        ConditionsReview.objects.filter(cluster=cluster, state__in=OPEN_REVIEW_STATES).values_list(
+            "award_id", flat=True
+        )
+    )
+    for award in held:
+        evaluation = by_key.get((award.enterprise_id, award.package_id))
+        if evaluation is None or evaluation.pk not in breached or award.pk in reviewed | under_way:
+            continue
+        review = ConditionsReview.objects.create(
+            cluster=cluster,
+            enterprise=award.enterprise,
+            award=award,
+            evaluation=evaluation,
+            quarter=span.key,
+            opened_on=today,
+            respond_by=today + datetime.timedelta(days=award.package.grace_days),
+        )
+        _tell_review_opened(review, breached[evaluation.pk])
+
+
+def _lift_suspensions(span: Span, evaluations: list[Evaluation]) -> None:
+    """A suspended award whose package is met again in a later quarter, while it still runs, gives its benefits
+    again; the review that suspended it says which quarter lifted it."""
+    met = {(e.enterprise_id, e.package_id) for e in evaluations if e.verdict == Verdict.MET}
+    for review in ConditionsReview.objects.filter(
+        cluster_id__in={e.cluster_id for e in evaluations},
+        outcome=ReviewOutcome.SUSPEND,
+        lifted_in="",
+        quarter__lt=span.key,
+        award__status=AwardStatus.SUSPENDED,
+        award__valid_until__gte=span.end,
+    ).select_related("award"):
+        if (review.award.enterprise_id, review.award.package_id) in met:
+            Award.objects.filter(pk=review.award_id).update(status=AwardStatus.APPROVED)
+            review.lifted_in = span.key
+            review.save(update_fields=["lifted_in"])
+            _queue_follows([review.award.enterprise_id])
+
+
+def _review_facts(review: ConditionsReview) -> dict:
+    from django.utils import formats
+
+    from governance.notifications import in_each_language
+
+    return {
+        "enterprise": review.enterprise.name,
+        "package": review.award.package.name,
+        "quarter": review.quarter,
+        "respond_by": in_each_language(lambda: formats.date_format(review.respond_by, "DATE_FORMAT")),
+    }
+
+
+def _tell_review_opened(review: ConditionsReview, breach: ConditionResult) -> None:
+    """The enterprise's representatives are told, in the platform and by e-mail."""
+    from django.core.mail import send_mail
+
+    from governance.choices import NotificationKind
+    from governance.notifications import notify
+    from kpi.services.workflow import representative_emails, representative_users
+
+    from .explain import explain
+
+    facts = _review_facts(review) | {"kpi": breach.condition.kpi.code if breach.condition.kpi else ""}
+    url = review.get_absolute_url()
+    notify(
+        cluster_id=review.cluster_id,
+        recipients=representative_users(review.enterprise),
+        kind=NotificationKind.REVIEW_OPENED,
+        key=f"review:{review.pk}",
+        facts=facts,
+        url=url,
+    )
+    recipients = representative_emails(review.enterprise)
+    if recipients:
+        names = facts | {"respond_by": review.respond_by.isoformat()}
+        subject = _("Conditions review of your award %(package)s") % names
+        body = "\n\n".join(
+            [
+                _(
+                    "%(enterprise)s holds the award %(package)s. In %(quarter)s, %(kpi)s breached the minimum the "
+                    "package requires:"
+                )
+                % names,
+                explain(breach),
+                _(
+                    "Before the council decides whether to keep, suspend or revoke the award, you can answer by "
+                    "%(respond_by)s: explain the figures and what you are doing about them."
+                )
+                % names,
+                _("Open the review: %(url)s") % {"url": absolute_url(url)},
+            ]
+        )
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+
+
+def absolute_url(path: str) -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL + path
+
+
+@transaction.atomic
+def review_answer(*, review: ConditionsReview, user, answer: str, now: datetime.datetime | None = None):
+    """The enterprise answers (and may change its answer) until the grace period ends or the council decides."""
+    review = ConditionsReview.objects.select_for_update().select_related("cluster").get(pk=review.pk)
+    if not review.under_way:
+        raise ValidationError(_("The council has decided this review: it takes no more answers."))
+    now = now_or(now)
+    if review.cluster.today(now) > review.respond_by:
+        raise ValidationError(
+            _("The grace period ended on %(day)s: the council decides on what it has.") % {"day": review.respond_by}
+        )
+    answer = answer.strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write your answer.")})
+    review.answer, review.answered_by, review.answered_at = answer, user, now
+    review.state = ReviewState.ANSWERED
+    review.full_clean()
+    review.save()
+    return review
+
+
+def review_ready(review: ConditionsReview, today: datetime.date) -> bool:
+    """The council decides once the enterprise has answered or its grace period has ended."""
+    return review.state == ReviewState.ANSWERED or (review.state == ReviewState.OPEN and today > review.respond_by)
+
+
+@transaction.atomic
+def review_decide(
+    *, review: ConditionsReview, decision, outcome: str, now: datetime.datetime | None = None
+) -> ConditionsReview:
+    """The council decides, by an adopted decision of the council: keep the award, suspend it (no benefits until
+    a later quarter meets the package again, while it runs) or revoke it. The review keeps the outcome."""
+    review = ConditionsReview.objects.select_for_update().select_related("cluster").get(pk=review.pk)
+    if not review.under_way:
+        raise ValidationError(_("This review is already decided."))
+    now = now_or(now)
+    if not review_ready(review, review.cluster.today(now)):
+        raise ValidationError(
+            _(
+                "The enterprise has until %(day)s to answer: the council decides once it has answered or the grace "
+                "period has ended."
+            )
+            % {"day": review.respond_by}
+        )
+    if outcome not in ReviewOutcome.values:
+        raise ValidationError({"outcome": _("Choose keep, suspend or revoke.")})
+    council_decision_check(decision, review.cluster_id, "decision")
+    award = Award.objects.select_for_update().get(pk=review.award_id)
+    if outcome == ReviewOutcome.SUSPEND:
+        award.status = AwardStatus.SUSPENDED
+    elif outcome == ReviewOutcome.REVOKE:
+        award.status = AwardStatus.REVOKED
+    award.full_clean()
+    award.save()
+    review.state, review.outcome, review.decision, review.decided_at = ReviewState.DECIDED, outcome, decision, now
+    review.full_clean()
+    review.save()
+    _queue_follows([award.enterprise_id])
+    _tell_review_decided(review)
+    return review
+
+
+def _tell_review_decided(review: ConditionsReview) -> None:
+    from django.core.mail import send_mail
+
+    from governance.choices import NotificationKind
+    from governance.notifications import in_each_language, notify
+    from kpi.services.workflow import representative_emails, representative_users
+
+    outcome = ReviewOutcome(review.outcome)
+    facts = _review_facts(review) | {"outcome": in_each_language(lambda: str(outcome.label))}
+    notify(
+        cluster_id=review.cluster_id,
+        recipients=representative_users(review.enterprise),
+        kind=NotificationKind.REVIEW_DECIDED,
+        key=f"review:{review.pk}",
+        facts=facts,
+        url=review.get_absolute_url(),
+    )
+    recipients = representative_emails(review.enterprise)
+    if recipients:
+        names = _review_facts(review) | {"outcome": outcome.label}
+        send_mail(
+            subject=_("The council decided the conditions review of %(package)s") % names,
+            message=_(
+                "The council decided the conditions review of the award %(package)s of %(enterprise)s: %(outcome)s."
+            )
+            % names
+            + "\n\n"
+            + _("Open the review: %(url)s") % {"url": absolute_url(review.get_absolute_url())},
+            from_email=None,
+            recipient_list=recipients,
+        )
+
+
+# --- Corrected figures ---------------------------------------------------------------------------------------------
+#
+# Figures of a month changed after a quarter was evaluated (returned and corrected, a correction approved, a late
+# approval): every evaluated quarter whose windows can reach that month is evaluated again. The evaluation follows
+# the figures; where it changed, an EvidenceChange keeps what it said before and after, and the decided awards and
+# the reviews resting on it are flagged, and the office told.
+
+LONGEST_WINDOW = 36  # months: the longest window a condition can take (Condition.months)
+
+
+def quarters_reaching(*, cluster_id: int, months: Iterable[datetime.date]) -> list[str]:
+    """The cluster's evaluated quarters whose windows can include one of these months."""
+    from kpi.models import add_months
+
+    months = [m.replace(day=1) for m in months]
+    if not months:
+        return []
+    quarters = Participation.objects.filter(cluster_id=cluster_id).values_list("quarter", flat=True).distinct()
+    reaching = []
+    for quarter in sorted(set(quarters)):
+        last = Span.parse(quarter).months[-1]
+        if any(m <= last and m > add_months(last, -LONGEST_WINDOW) for m in months):
+            reaching.append(quarter)
+    return reaching
+
+
+def _evidence(cluster: Cluster, quarter: str) -> dict[int, dict]:
+    """What each evaluation of the quarter says: its verdict and each condition's measured value, coverage and
+    verdict (as text, to compare and to keep)."""
+    said: dict[int, dict] = {}
+    for evaluation_id, verdict, condition_id, measured, counted, result in ConditionResult.objects.filter(
+        evaluation__cluster=cluster, evaluation__quarter=quarter
+    ).values_list("evaluation_id", "evaluation__verdict", "condition_id", "measured", "months_counted", "verdict"):
+        row = said.setdefault(evaluation_id, {"verdict": verdict, "conditions": {}})
+        row["conditions"][str(condition_id)] = {
+            "measured": None if measured is None else str(measured.normalize()),
+            "months_counted": counted,
+            "verdict": result,
+        }
+    return said
+
+
+@transaction.atomic
+def recheck_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime | None = None) -> list[EvidenceChange]:
+    """Evaluate an evaluated quarter again after corrected figures; keep and flag what changed."""
+    now = now_or(now)
+    before = _evidence(cluster, quarter)
+    evaluate_quarter(cluster=cluster, quarter=quarter, now=now)
+    after = _evidence(cluster, quarter)
+    changed = [e for e in sorted(before) if e in after and after[e] != before[e]]
+    if not changed:
+        return []
+    rows = EvidenceChange.objects.bulk_create(
+        EvidenceChange(cluster=cluster, evaluation_id=e, detected_at=now, before=before[e], after=after[e])
+        for e in changed
+    )
+    awards = Award.objects.filter(evaluation_id__in=changed).exclude(status=AwardStatus.PROPOSED)
+    reviews = ConditionsReview.objects.filter(evaluation_id__in=changed)
+    resting = set(awards.values_list("evaluation_id", flat=True)) | set(reviews.values_list("evaluation_id", flat=True))
+    awards.update(evidence_changed_at=now)
+    reviews.update(evidence_changed_at=now)
+    _tell_evidence_changed(cluster, sorted(resting))
+    return rows
+
+
+def _tell_evidence_changed(cluster: Cluster, evaluation_ids: list[int]) -> None:
+    from governance.choices import NotificationKind
+    from governance.notifications import notify
+
+    office = _office_users(cluster)
+    for evaluation in Evaluation.objects.filter(pk__in=evaluation_ids).select_related("enterprise", "package"):
+        notify(
+            cluster_id=cluster.pk,
+            recipients=office,
+            kind=NotificationKind.EVIDENCE_CHANGED,
+            key=f"evidence:{evaluation.pk}:{evaluation.evidence_changes.count()}",
+            facts={
+                "enterprise": evaluation.enterprise.name,
+                "package": evaluation.package.name,
+                "quarter": evaluation.quarter,
+            },
+            url=evaluation.get_absolute_url(),
+        )
+
+
+def _office_users(cluster: Cluster) -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    from governance.choices import Role
+
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                cluster_roles__cluster=cluster,
+                cluster_roles__role=Role.OFFICE,
+                cluster_roles__is_active=True,
+            )
+            .values_list("pk", flat=True)
+        )
+    )
+
+
+def figures_changed(*, cluster_id: int, months: Iterable[datetime.date]) -> list[str]:
+    """Figures of these months changed (kpi's `figures_changed` signal): once the change commits, the evaluated
+    quarters they reach are checked again. Answers those quarters."""
+    quarters = quarters_reaching(cluster_id=cluster_id, months=months)
+    if quarters:
+        from .tasks import incentives_recheck_task
+
+        transaction.on_commit(lambda: incentives_recheck_task.delay(cluster_id, quarters))
+    return quarters
+
+
+def figures_changed_received(sender, *, cluster_id: int, months, **kwargs) -> None:
+    figures_changed(cluster_id=cluster_id, months=months)
+
+
+@transaction.atomic
+def package_save(*, package: IncentivePackage, benefits, user) -> IncentivePackage:
+    """Save a package and its benefits (a bound, valid formset), all or nothing; the office of its cluster only."""
+    from governance.scoping import require_office
+
+    require_office(user, package.cluster)
+    package.full_clean()
+    package.save()
+    benefits.instance = package
+    saved = benefits.save(commit=False)
+    for removed in benefits.deleted_objects:
+        removed.delete()
+    for benefit in saved:
+        benefit.package = package
+        benefit.full_clean()
+        benefit.save()
+    return package

@@ -17,3 +17,10 @@ def incentives_evaluate_due_task() -> list[str]:
 def incentives_evaluate_task(cluster_id: int, quarter: str) -> int:
     """Evaluate one quarter of one cluster (the office's "evaluate now")."""
     return len(services.evaluate_quarter(cluster=Cluster.objects.get(pk=cluster_id), quarter=quarter))
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def incentives_recheck_task(cluster_id: int, quarters: list[str]) -> int:
+    """Check evaluated quarters again after corrected figures; answers how many evaluations changed."""
+    cluster = Cluster.objects.get(pk=cluster_id)
+    return sum(len(services.recheck_quarter(cluster=cluster, quarter=quarter)) for quarter in quarters)

@@ -17,11 +17,19 @@ from governance.scoping import CHANGE, VIEW, is_office, represented, require_off
 from governance.selectors import current_cluster_or_404
 
 from . import services
-from .choices import BenefitKind, RuleStatus, Verdict
-from .explain import asks, explain, subject, window
-from .filters import EvaluationFilterSet
-from .forms import ConditionFormSet, RuleApproveForm, RuleForm
-from .models import Award, Evaluation, IncentivePackage, Participation, RuleVersion
+from .choices import BenefitKind, Measure, RuleStatus, Verdict
+from .explain import asks, explain, figure, subject, window
+from .filters import EvaluationFilterSet, ReviewFilterSet
+from .forms import (
+    BenefitFormSet,
+    ConditionFormSet,
+    PackageForm,
+    ReviewAnswerForm,
+    ReviewDecideForm,
+    RuleApproveForm,
+    RuleForm,
+)
+from .models import Award, Condition, ConditionsReview, Evaluation, IncentivePackage, Participation, RuleVersion
 from .services import rule_in_force
 
 
@@ -31,7 +39,7 @@ def overview(request):
     cluster = current_cluster_or_404(request)
     packages = list(
         restrict(IncentivePackage.objects.filter(cluster=cluster), request.user, VIEW)
-        .prefetch_related("benefits")
+        .prefetch_related("benefits", "rule_versions")
         .order_by("tier")
     )
     today = cluster.today()
@@ -41,6 +49,7 @@ def overview(request):
     rows = []
     for package in packages:
         package.draft_id = drafts.get(package.pk)
+        package.versions = sorted(package.rule_versions.all(), key=lambda v: v.number)
         rule = rule_in_force(package, today)
         conditions = list(rule.conditions.select_related("kpi")) if rule else []
         rows.append(
@@ -124,6 +133,8 @@ def evaluation_detail(request, pk: int):
         "results": results,
         "participation": participation,
         "office": is_office(request.user, cluster),
+        "changes": changes_of(evaluation),
+        "reviews": restrict(ConditionsReview.objects.filter(evaluation=evaluation), request.user, VIEW),
     }
     return render(request, "incentives/evaluation_detail.html", context)
 
@@ -247,6 +258,11 @@ def mine(request):
                     for kind, value in (services.benefits_of(award.package).items() if award else [])
                 ],
                 "latest": latest,
+                "reviews": list(
+                    restrict(ConditionsReview.objects.filter(enterprise=enterprise), request.user, VIEW)
+                    .select_related("award__package")
+                    .order_by("-opened_on")[:5]
+                ),
                 "next": following,
                 "missing": missing,
             }
@@ -317,3 +333,169 @@ def evaluate_now(request):
             % {"quarter": quarter, "count": len(evaluations)},
         )
     return redirect(reverse("incentives:evaluation_list") + "?quarter=" + quarter)
+
+
+# --- Conditions reviews -------------------------------------------------------------------------------------------
+
+
+class ReviewList(ScopedListView):
+    model = ConditionsReview
+    section = "incentives"
+    filterset_class = ReviewFilterSet
+    template_name = "incentives/review_list.html"
+    sortable = {
+        "enterprise": ("enterprise__name",),
+        "quarter": ("quarter",),
+        "respond_by": ("respond_by",),
+        "state": ("state",),
+    }
+
+    def base_queryset(self):
+        return ConditionsReview.objects.select_related("enterprise", "award__package", "decision")
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("state", "respond_by", "enterprise__name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = "reviews"
+        context["today"] = self.cluster.today() if self.cluster else None
+        context["own_enterprise_view"] = bool(self.cluster and represented(self.request.user, self.cluster.pk))
+        return context
+
+
+@login_required
+def review_detail(request, pk: int):
+    """A conditions review: the breach that opened it, explained; the award at stake; the enterprise's answer (its
+    form, for the enterprise, until the grace period ends); the council's decision (recorded by the office once the
+    enterprise has answered or the grace period has ended); corrected figures that changed its evidence."""
+    cluster = current_cluster_or_404(request)
+    review = get_scoped_or_404(
+        ConditionsReview,
+        request.user,
+        pk,
+        base=ConditionsReview.objects.filter(cluster=cluster).select_related(
+            "enterprise", "award__package", "award__decision", "evaluation", "decision", "answered_by"
+        ),
+    )
+    today = cluster.today()
+    own = review.enterprise_id in represented(request.user, cluster.pk)
+    office = is_office(request.user, cluster)
+    answer_form = decide_form = None
+    if own and review.under_way and today <= review.respond_by:
+        answer_form = ReviewAnswerForm(request.POST or None, instance=review)
+    if office and review.under_way and services.review_ready(review, today):
+        decide_form = ReviewDecideForm(request.POST or None, cluster=cluster)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = answer_form if action == "answer" else decide_form if action == "decide" else None
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if form is answer_form:
+                    services.review_answer(review=review, user=request.user, answer=form.cleaned_data["answer"])
+                    messages.success(request, _("Your answer is recorded; the council reads it before it decides."))
+                else:
+                    services.review_decide(
+                        review=review, decision=form.cleaned_data["decision"], outcome=form.cleaned_data["outcome"]
+                    )
+                    messages.success(request, _("The council's decision is recorded; the enterprise is told."))
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                return redirect(review)
+    results = [(r, explain(r)) for r in review.evaluation.results.select_related("condition__kpi")]
+    context = {
+        "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
+        "page": "reviews",
+        "cluster": cluster,
+        "review": review,
+        "results": results,
+        "breach": [text for r, text in results if r.verdict == Verdict.NOT_MET and r.condition.measure == Measure.KPI],
+        "answer_form": answer_form,
+        "decide_form": decide_form,
+        "ready": services.review_ready(review, today),
+        "overdue": review.under_way and today > review.respond_by,
+        "changes": changes_of(review.evaluation),
+        "history": restrict(ConditionsReview.objects.filter(award=review.award), request.user, VIEW)
+        .exclude(pk=review.pk)
+        .order_by("-opened_on"),
+    }
+    return render(request, "incentives/review_detail.html", context)
+
+
+def changes_of(evaluation: Evaluation) -> list[dict]:
+    """The evaluation's evidence changes, each condition's before and after as people read them."""
+    conditions = {str(c.pk): c for c in Condition.objects.filter(rule=evaluation.rule_id).select_related("kpi")}
+    listed = []
+    for change in evaluation.evidence_changes.all():
+        rows = []
+        for key, after in change.after.get("conditions", {}).items():
+            before = change.before.get("conditions", {}).get(key, {})
+            condition = conditions.get(key)
+            if condition is None or before == after:
+                continue
+            rows.append(
+                {
+                    "subject": subject(condition),
+                    "before": figure(_decimal(before.get("measured")), condition),
+                    "after": figure(_decimal(after.get("measured")), condition),
+                    "before_verdict": Verdict(before["verdict"]).label if before.get("verdict") else "—",
+                    "after_verdict": Verdict(after["verdict"]).label,
+                }
+            )
+        listed.append(
+            {
+                "at": change.detected_at,
+                "before": Verdict(change.before["verdict"]).label,
+                "after": Verdict(change.after["verdict"]).label,
+                "rows": rows,
+            }
+        )
+    return listed
+
+
+def _decimal(text):
+    from decimal import Decimal
+
+    return None if text is None else Decimal(text)
+
+
+# --- The office's packages ----------------------------------------------------------------------------------------
+
+
+@login_required
+def package_edit(request, pk: int | None = None):
+    """A package (new or existing) and its benefits: the office sets the tier, the benefits and the grace period
+    of its reviews."""
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
+    package = (
+        get_scoped_or_404(
+            IncentivePackage, request.user, pk, CHANGE, base=IncentivePackage.objects.filter(cluster=cluster)
+        )
+        if pk is not None
+        else IncentivePackage(cluster=cluster)
+    )
+    form = PackageForm(request.POST or None, instance=package, cluster=cluster)
+    benefits = BenefitFormSet(request.POST or None, instance=package, prefix="benefits")
+    if request.method == "POST" and form.is_valid() and benefits.is_valid():
+        try:
+            package = services.package_save(package=form.save(commit=False), benefits=benefits, user=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The package is saved."))
+            return redirect(package)
+    context = {
+        "section": "incentives",
+        "own_enterprise_view": bool(represented(request.user, cluster.pk)),
+        "page": "packages",
+        "cluster": cluster,
+        "package": package,
+        "form": form,
+        "benefits": benefits,
+    }
+    return render(request, "incentives/package_form.html", context)

@@ -1,7 +1,12 @@
 """After every migrate, the catalogue of data elements and KPIs is what the code says (no migration writes it)."""
 
 from django.db.models.signals import post_migrate
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+# Figures of some months of a cluster changed (approved, returned, corrected, linked): sent inside the change's
+# transaction with `cluster_id` and `months`, for what reads figures beside the KPI values (the incentives'
+# evaluations).
+figures_changed = Signal()
 
 
 @receiver(post_migrate, dispatch_uid="kpi_catalogue_sync")

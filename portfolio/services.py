@@ -6,7 +6,7 @@ Each service validates, writes in one transaction and returns the object (HackSo
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ from governance.choices import BodyKind, DecisionKind, DecisionOutcome
 from governance.models import Decision
 from governance.scoping import is_office, may_act_for, represented, require_office
 
-from .choices import REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
+from .choices import OPEN_REQUESTS, REQUEST_TRANSITIONS, TRANSITIONS, ProjectStatus, RequestStatus, Risk
 from .models import (
     DEFAULT_QUICK_WIN_BUDGET,
     QUICK_WIN_MONTHS,
@@ -195,6 +195,24 @@ def register_request_priority(source: Callable[[list[int]], dict[int, int]]) -> 
 
 def request_priority(enterprise_id: int) -> int:
     return _PRIORITY[0]([enterprise_id]).get(enterprise_id, 0) if _PRIORITY else 0
+
+
+def requests_reprioritise(*, enterprise_ids: Iterable[int] | None = None) -> int:
+    """Open requests (of these enterprises, or all) take the priority their enterprise has now: an award approved,
+    suspended, revoked or run out moves them in the queue. Answers how many moved."""
+    open_requests = ServiceRequest.objects.filter(status__in=OPEN_REQUESTS)
+    if enterprise_ids is not None:
+        open_requests = open_requests.filter(enterprise_id__in=list(enterprise_ids))
+    waiting = sorted(set(open_requests.values_list("enterprise_id", flat=True)))
+    if not waiting or not _PRIORITY:
+        return 0
+    priorities = _PRIORITY[0](waiting)
+    return sum(
+        open_requests.filter(enterprise_id=enterprise_id)
+        .exclude(priority=priorities.get(enterprise_id, 0))
+        .update(priority=priorities.get(enterprise_id, 0))
+        for enterprise_id in waiting
+    )
 
 
 _DISCOUNT: list[Callable[[list[int]], dict[int, Decimal]]] = []

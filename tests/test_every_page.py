@@ -83,6 +83,25 @@ def own_award(demo):
     )[0]
 
 
+def own_review(demo):
+    import datetime
+
+    from incentives.models import ConditionsReview
+
+    award = own_award(demo)
+    return ConditionsReview.objects.get_or_create(
+        award=award,
+        quarter="2026-Q2",
+        defaults={
+            "cluster": demo.cluster,
+            "enterprise": award.enterprise,
+            "evaluation": award.evaluation,
+            "opened_on": datetime.date(2026, 7, 15),
+            "respond_by": datetime.date(2026, 8, 14),
+        },
+    )[0]
+
+
 def own_notification(demo):
     from governance.models import Notification
 
@@ -243,6 +262,17 @@ SAMPLES: dict[str, list[Page]] = {
     "incentives:evaluation_detail": [
         Page(lambda d: {"pk": own_evaluation(d).pk}, "302 404 200 404 200 200 404 200"),
     ],
+    "incentives:package_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "incentives:package_edit": [Page(lambda d: {"pk": own_evaluation(d).package_id}, OFFICE_EDIT, post=OFFICE_EDIT)],
+    "incentives:review_list": [Page(none, ALL)],
+    # A review is read by the office, the council and its enterprise; a POST names its action (answer or decide).
+    "incentives:review_detail": [
+        Page(
+            lambda d: {"pk": own_review(d).pk},
+            "302 404 200 404 200 200 404 200",
+            post="302 404 403 404 403 403 404 403",
+        )
+    ],
     "portfolio:overview": [Page(none, ALL)],
     "portfolio:ranking": [Page(none, ALL, post=OFFICE_PAGE)],
     "portfolio:project_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
@@ -314,6 +344,7 @@ API_OBJECTS: dict[str, tuple[Callable[[Demo], object], str]] = {
     "incentivepackage": (lambda d: own_evaluation(d).package, "401 200 200 200 200 200 404 200"),
     "evaluation": (lambda d: own_evaluation(d), "401 404 200 404 200 200 404 200"),
     "award": (lambda d: own_award(d), "401 404 200 404 200 200 404 200"),
+    "conditionsreview": (lambda d: own_review(d), "401 404 200 404 200 200 404 200"),
 }
 API_LIST = "401 200 200 200 200 200 200 200"
 API_ACTION_GET = "401 405 405 405 405 405 405 405"

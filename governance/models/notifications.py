@@ -82,4 +82,15 @@ TEXTS: dict[str, Callable[[], str]] = {
     NotificationKind.ACTION_ASSIGNED: lambda: gettext("Action item for you: %(title)s, due %(deadline)s."),
     NotificationKind.ACTION_OVERDUE: lambda: gettext("Action item overdue since %(deadline)s: %(title)s."),
     NotificationKind.TO_DECIDE: lambda: gettext("On the agenda of %(body)s on %(date)s: %(title)s."),
+    NotificationKind.REVIEW_OPENED: lambda: gettext(
+        "A conditions review of the award %(package)s of %(enterprise)s is open: %(kpi)s breached the minimum the "
+        "package requires in %(quarter)s. Answer by %(respond_by)s."
+    ),
+    NotificationKind.REVIEW_DECIDED: lambda: gettext(
+        "The council decided the conditions review of the award %(package)s of %(enterprise)s: %(outcome)s."
+    ),
+    NotificationKind.EVIDENCE_CHANGED: lambda: gettext(
+        "Corrected figures changed the evaluation of %(enterprise)s for %(package)s in %(quarter)s, on which a "
+        "decision rests."
+    ),
 }

@@ -9,7 +9,17 @@ from rest_framework import serializers
 from governance.models import Enterprise
 from kpi.models import Kpi
 
-from ..models import Award, Benefit, Condition, ConditionResult, Evaluation, IncentivePackage, RuleVersion
+from ..models import (
+    Award,
+    Benefit,
+    Condition,
+    ConditionResult,
+    ConditionsReview,
+    Evaluation,
+    EvidenceChange,
+    IncentivePackage,
+    RuleVersion,
+)
 
 
 class BenefitSerializer(serializers.ModelSerializer):
@@ -45,7 +55,7 @@ class IncentivePackageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncentivePackage
-        fields = ["id", "cluster", "name", "tier", "description", "active", "benefits", "rule_versions"]
+        fields = ["id", "cluster", "name", "tier", "description", "active", "grace_days", "benefits", "rule_versions"]
         read_only_fields = fields
 
 
@@ -97,5 +107,45 @@ class AwardSerializer(serializers.ModelSerializer):
             "decision",
             "valid_from",
             "valid_until",
+            "evidence_changed_at",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvidenceChange
+        fields = ["detected_at", "before", "after"]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    enterprise: serializers.SlugRelatedField[Enterprise] = serializers.SlugRelatedField(
+        slug_field="taxpayer_id", read_only=True, label=_("Enterprise (taxpayer id)")
+    )
+    evidence_changes = EvidenceChangeSerializer(
+        source="evaluation.evidence_changes", many=True, read_only=True, label=_("Evidence changes")
+    )
+
+    class Meta:
+        model = ConditionsReview
+        fields = [
+            "id",
+            "cluster",
+            "quarter",
+            "enterprise",
+            "award",
+            "evaluation",
+            "opened_on",
+            "respond_by",
+            "state",
+            "answer",
+            "answered_at",
+            "outcome",
+            "decision",
+            "decided_at",
+            "lifted_in",
+            "evidence_changed_at",
+            "evidence_changes",
         ]
         read_only_fields = fields

@@ -6,4 +6,5 @@ ROUTES = [
     ("incentive-packages", views.IncentivePackageViewSet, "incentivepackage"),
     ("evaluations", views.EvaluationViewSet, "evaluation"),
     ("awards", views.AwardViewSet, "award"),
+    ("reviews", views.ReviewViewSet, "conditionsreview"),
 ]

@@ -1,5 +1,5 @@
-"""Read-only resources of incentives, scoped as every other: an enterprise reads only its own evaluations and
-awards; the office and the council read them all."""
+"""Read-only resources of incentives, scoped as every other: an enterprise reads only its own evaluations, awards
+and reviews; the office and the council read them all."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from core.api.base import ScopedReadOnlyViewSet
 from governance.filters import ScopedFilterSet, cluster_filter
 
-from ..choices import AwardStatus, Verdict
+from ..choices import AwardStatus, ReviewState, Verdict
 from ..filters import quarter_validator
-from ..models import Award, Evaluation, IncentivePackage
+from ..models import Award, ConditionsReview, Evaluation, IncentivePackage
 from . import serializers
 
 
@@ -45,6 +45,17 @@ class AwardFilterSet(ScopedFilterSet):
         fields = ["cluster", "quarter", "enterprise", "package", "status"]
 
 
+class ReviewFilterSet(ScopedFilterSet):
+    cluster = cluster_filter()
+    quarter = django_filters.CharFilter(label=_("Quarter"), validators=[quarter_validator])
+    enterprise = django_filters.CharFilter(field_name="enterprise__taxpayer_id", label=_("Enterprise (taxpayer id)"))
+    state = django_filters.ChoiceFilter(choices=ReviewState.choices, label=_("State"))
+
+    class Meta:
+        model = ConditionsReview
+        fields = ["cluster", "quarter", "enterprise", "award", "state"]
+
+
 class IncentivePackageViewSet(ScopedReadOnlyViewSet):
     """Packages in tiers with their benefits and every version of their rule, conditions included."""
 
@@ -70,3 +81,13 @@ class AwardViewSet(ScopedReadOnlyViewSet):
     serializer_class = serializers.AwardSerializer
     filterset_class = AwardFilterSet
     order = ("-quarter", "enterprise__taxpayer_id", "pk")
+
+
+class ReviewViewSet(ScopedReadOnlyViewSet):
+    """Conditions reviews: opened when an award's holder breaches a KPI minimum its package requires, answered by
+    the enterprise, decided by the council. Evidence changes show what corrected figures changed."""
+
+    queryset = ConditionsReview.objects.select_related("enterprise").prefetch_related("evaluation__evidence_changes")
+    serializer_class = serializers.ReviewSerializer
+    filterset_class = ReviewFilterSet
+    order = ("-opened_on", "-pk")

@@ -109,6 +109,9 @@ def kpi_values_changed(
     every month the cluster has opened and begun (and its quarter), even if not computed yet: its first computation
     may be running right now, reading the figures from before this change.
     """
+    from ..signals import figures_changed
+
+    figures_changed.send(sender=ClusterKpi, cluster_id=cluster_id, months=sorted(set(months)))
     active = list(
         ClusterKpi.objects.filter(cluster_id=cluster_id, active=True).values_list(
             "kpi__source", "kpi__numerator_id", "kpi__denominator_id", "kpi__year_over_year"

@@ -378,9 +378,10 @@ def test_a_draft_shows_who_would_gain_and_lose_then_the_council_approves_it(clus
         services.rule_approve(rule=empty, decision=council_decision)
 
 
-def test_the_demo_has_packages_in_tiers_two_evaluated_quarters_approved_awards_and_a_draft():
+def test_the_demo_has_packages_in_tiers_two_evaluated_quarters_approved_awards_a_review_and_a_draft():
     from demo.governance import load_demo
-    from incentives.models import Award, Evaluation, RuleVersion
+    from governance.models import Notification
+    from incentives.models import Award, ConditionsReview, Evaluation, RuleVersion
 
     cluster = load_demo().cluster
     packages = IncentivePackage.objects.filter(cluster=cluster).order_by("tier")
@@ -393,4 +394,13 @@ def test_the_demo_has_packages_in_tiers_two_evaluated_quarters_approved_awards_a
     assert set(Award.objects.filter(quarter=quarters[1]).values_list("status", flat=True)) == {"proposed"}
     draft = RuleVersion.objects.get(package__cluster=cluster, status="draft")
     assert services.rule_preview(rule=draft).lose  # the stricter draft shows who would lose
-    assert load_demo().extensions["incentives"] == {"packages": 0, "evaluations": 0, "awards": 0}  # nothing again
+    # The later quarter opened conditions reviews for holders of the earlier quarter's awards that breached a KPI
+    # minimum of their package; their accountants were told; one answered, the others are within their grace period.
+    reviews = list(ConditionsReview.objects.filter(cluster=cluster))
+    assert reviews and {r.quarter for r in reviews} == {quarters[1]}
+    assert {r.award.quarter for r in reviews} == {quarters[0]} and {r.award.status for r in reviews} == {"approved"}
+    assert sorted(r.state for r in reviews)[0] == "answered" and "open" in {r.state for r in reviews}
+    assert all(services.breaches([r.evaluation]) for r in reviews)
+    assert Notification.objects.filter(kind="review_opened").count() == len(reviews)
+    again = {"packages": 0, "evaluations": 0, "awards": 0, "reviews": 0}
+    assert load_demo().extensions["incentives"] == again  # nothing twice

@@ -61,7 +61,10 @@ class Command(TranslatedCommand):
         if incentives.get("packages"):
             self.stdout.write(
                 self.style.SUCCESS(
-                    _("Incentives loaded: %(packages)s packages, %(evaluations)s evaluations, %(awards)s awards.")
+                    _(
+                        "Incentives loaded: %(packages)s packages, %(evaluations)s evaluations, %(awards)s awards, "
+                        "%(reviews)s conditions reviews."
+                    )
                     % incentives
                 )
             )
