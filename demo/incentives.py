@@ -1,6 +1,9 @@
-"""The demo cluster's incentives: three packages in tiers with rules of each kind, the two latest final quarters
-evaluated, the earlier quarter's awards approved by a council decision (the later one's await the council), and
-a stricter rule for the middle tier drafted, awaiting approval with its gain/loss preview. Content in Uzbek."""
+"""The demo cluster's incentives: three packages in tiers with conditions of each kind (KPIs, reporting discipline,
+projects and contracts in the approved rules; seats, attendance and services used in the draft), adopted by a
+council decision; the two latest final quarters evaluated, the earlier quarter's awards approved by a council
+decision (the later one's await the council) and the later quarter's conditions reviews of holders that breached
+a KPI minimum of their package (one answered); and a stricter rule for the middle tier drafted, awaiting
+approval with its gain/loss preview. Content in Uzbek."""
 
 from __future__ import annotations
 
@@ -59,6 +62,13 @@ PACKAGES: list[tuple[int, str, str, list[tuple[str, Decimal | None]], str, list[
     ),
 ]  # fmt: skip
 
+
+# The draft's participation conditions: one of each kind the approved rules do not use yet.
+DRAFT_PARTICIPATION: list[dict[str, Any]] = [
+    {"measure": "seats", "window": "last_month", "comparison": "gte", "threshold": Decimal("1")},
+    {"measure": "attendance", "window": "last_quarter", "comparison": "gte", "threshold": Decimal("0.75")},
+    {"measure": "services", "window": "last_12_months", "comparison": "gte", "threshold": Decimal("1")},
+]
 
 REVIEW_ANSWER = (
     "Sentabr oyida mahalliy urug'lik yetishmagani uchun bir partiya chigitni qo'shni viloyatdan oldik, shu sababli "
@@ -142,7 +152,9 @@ def load_incentives_demo(*, cluster: Cluster, today: datetime.date) -> dict[str,
             if representative is not None:
                 services.review_answer(review=review, user=representative.user, answer=REVIEW_ANSWER)
         counts["awards"] = Award.objects.filter(cluster=cluster).count()
-        # A stricter defect rule for the middle tier, drafted by the office: the preview shows who would lose.
+        # A stricter rule for the middle tier, drafted by the office: defects at most 2 %, and an "active partner"
+        # also sits in a working group, attends the meetings of its bodies and uses the shared services. The
+        # preview shows who would gain and who would lose.
         middle = packages[1]
         draft = RuleVersion.objects.create(
             package=middle, number=2, combine="all", effective_from=_next_quarter_start(today)
@@ -159,6 +171,9 @@ def load_incentives_demo(*, cluster: Cluster, today: datetime.date) -> dict[str,
                 comparison=condition.comparison,
                 threshold=threshold,
             )
+        first_free = draft.conditions.count() + 1
+        for position, fields in enumerate(DRAFT_PARTICIPATION, start=first_free):
+            Condition.objects.create(rule=draft, position=position, **fields)
     return counts
 
 

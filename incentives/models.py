@@ -84,6 +84,17 @@ class IncentivePackage(models.Model):
         return f"{reverse('incentives:overview')}#package-{self.pk}"
 
 
+def benefit_text(kind: str, value: Decimal | None) -> str:
+    """A benefit as people read it, in their language: "Fee discount: 10 %", "Access to the shared laboratory"."""
+    from django.utils.formats import number_format
+
+    label = str(BenefitKind(kind).label).replace(" (%)", "")
+    if value is None:
+        return label
+    shown = number_format(value, decimal_pos=0 if value == int(value) else 1, use_l10n=True)
+    return f"{label}: {shown} %"
+
+
 class Benefit(models.Model):
     package = models.ForeignKey(
         IncentivePackage, verbose_name=_("package"), on_delete=models.CASCADE, related_name="benefits"
@@ -108,8 +119,7 @@ class Benefit(models.Model):
         constraints = [models.UniqueConstraint(fields=["package", "kind"], name="benefit_once_per_package")]
 
     def __str__(self) -> str:
-        label = str(self.get_kind_display())
-        return f"{label}: {self.value} %" if self.value is not None else label
+        return benefit_text(self.kind, self.value)
 
     def clean(self) -> None:
         if self.kind in PERCENT_BENEFITS and self.value is None:

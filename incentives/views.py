@@ -17,7 +17,7 @@ from governance.scoping import CHANGE, VIEW, is_office, represented, require_off
 from governance.selectors import current_cluster_or_404
 
 from . import services
-from .choices import BenefitKind, Measure, RuleStatus, Verdict
+from .choices import Measure, RuleStatus, Verdict
 from .explain import asks, explain, figure, subject, window
 from .filters import EvaluationFilterSet, ReviewFilterSet
 from .forms import (
@@ -29,7 +29,16 @@ from .forms import (
     RuleApproveForm,
     RuleForm,
 )
-from .models import Award, Condition, ConditionsReview, Evaluation, IncentivePackage, Participation, RuleVersion
+from .models import (
+    Award,
+    Condition,
+    ConditionsReview,
+    Evaluation,
+    IncentivePackage,
+    Participation,
+    RuleVersion,
+    benefit_text,
+)
 from .services import rule_in_force
 
 
@@ -254,7 +263,7 @@ def mine(request):
                 "enterprise": enterprise,
                 "award": award,
                 "benefits": [
-                    (BenefitKind(kind).label, value)
+                    benefit_text(kind, value)
                     for kind, value in (services.benefits_of(award.package).items() if award else [])
                 ],
                 "latest": latest,

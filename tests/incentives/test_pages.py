@@ -170,7 +170,7 @@ def test_an_enterprise_sees_what_it_receives_and_what_is_missing_for_the_next_ti
     accountant = ClusterRoleFactory(cluster=cluster, role="enterprise", enterprises=[firm]).user
     client.force_login(accountant)
     page = client.get("/incentives/mine/").content.decode()
-    assert "Fee discount (%): 5 %" in page
+    assert "Fee discount: 5 %" in page
     assert "What is missing for 2. Tier 2" in page
     assert "Defect rate 2.0 % over the last quarter; the package asks at most 1.5 %: 0.5 p.p. to go." in page
     # The awards list shows the enterprise its own only, and no decision to take.
