@@ -478,48 +478,104 @@ def evaluate_quarter(*, cluster: Cluster, quarter: str, now: datetime.datetime |
     span = quarter_check(cluster=cluster, quarter=quarter, now=now)
     measures = Measures(cluster, span.months[-1])
     _participations(cluster, span, measures)
-    evaluations = []
+    evaluations: list[Evaluation] = []
+    results: list[ConditionResult] = []
     for package in IncentivePackage.objects.filter(cluster=cluster, active=True).order_by("tier"):
         rule = rule_in_force(package, span.end)
         if rule is None:
             continue
-        for enterprise_id, (verdict, results) in judged(rule, measures).items():
-            evaluation, _created = Evaluation.objects.update_or_create(
-                enterprise_id=enterprise_id,
-                package=package,
-                quarter=span.key,
-                defaults={"cluster": cluster, "rule": rule, "verdict": verdict},
-            )
-            for condition, fields in results:
-                ConditionResult.objects.update_or_create(evaluation=evaluation, condition=condition, defaults=fields)
-            evaluation.results.exclude(condition__in=[c for c, _r in results]).delete()
+        for enterprise_id, (verdict, rows) in judged(rule, measures).items():
+            evaluation = Evaluation(
+                cluster=cluster, enterprise_id=enterprise_id, package=package, rule=rule, quarter=span.key,
+                verdict=verdict,
+            )  # fmt: skip
             evaluations.append(evaluation)
+            results.extend(ConditionResult(evaluation=evaluation, condition=c, **fields) for c, fields in rows)
+    _upsert(
+        Evaluation.objects.filter(cluster=cluster, quarter=span.key),
+        evaluations,
+        key=("enterprise_id", "package_id"),
+        fields=("rule", "verdict"),
+    )
+    for result in results:
+        result.evaluation_id = result.evaluation.pk  # the evaluation has its key now
+    _upsert(
+        ConditionResult.objects.filter(evaluation__cluster=cluster, evaluation__quarter=span.key),
+        results,
+        key=("evaluation_id", "condition_id"),
+        fields=tuple(RESULT_FIELDS),
+    )
+    # Rows of conditions the rule used no longer has (its version changed): gone.
+    ConditionResult.objects.filter(evaluation__cluster=cluster, evaluation__quarter=span.key).exclude(
+        condition__rule=F("evaluation__rule")
+    ).delete()
     _propose_awards(cluster, span, evaluations)
     _open_reviews(cluster, span, evaluations, now)
     _lift_suspensions(span, evaluations)
     return evaluations
 
 
+RESULT_FIELDS = (
+    "measured",
+    "window_start",
+    "window_end",
+    "months_counted",
+    "months_expected",
+    "comparison",
+    "threshold",
+    "verdict",
+)
+
+
+def _upsert(existing, rows: list, *, key: tuple[str, ...], fields: tuple[str, ...]) -> None:
+    """Write `rows` (unsaved instances) over `existing` (a queryset of their model): a row found by `key` keeps
+    its primary key and is updated where one of `fields` differs; the others are created. A few queries whatever
+    the number of rows; evaluating again writes nothing where nothing changed."""
+    model = existing.model
+    compared = [model._meta.get_field(f).attname for f in fields]  # a foreign key by its id
+    found = {tuple(getattr(o, k) for k in key): o for o in existing}
+    create, update = [], []
+    for row in rows:
+        old = found.get(tuple(getattr(row, k) for k in key))
+        if old is None:
+            create.append(row)
+            continue
+        row.pk = old.pk
+        if any(getattr(old, name) != getattr(row, name) for name in compared):
+            update.append(row)
+    if create:
+        model.objects.bulk_create(create, batch_size=1000)
+    if update:
+        model.objects.bulk_update(update, list(fields), batch_size=1000)
+
+
 def _participations(cluster: Cluster, span: Span, measures: Measures) -> None:
     discipline, projects = measures.discipline(3), measures.projects(3)
     attendance, contracts = measures.attendance(3), measures.contracts(3)
+    rows = []
     for enterprise_id in measures.enterprises():
         share, present = discipline[enterprise_id].value, attendance[enterprise_id].value
         active, held = int(projects[enterprise_id].value or 0), int(contracts[enterprise_id].value or 0)
         level, points = level_of(discipline=share, projects=active, attendance=present, contracts=held)
-        Participation.objects.update_or_create(
-            enterprise_id=enterprise_id,
-            quarter=span.key,
-            defaults={
-                "cluster": cluster,
-                "level": level,
-                "points": points,
-                "discipline": share,
-                "projects": active,
-                "attendance": present,
-                "contracts": held,
-            },
+        rows.append(
+            Participation(
+                cluster=cluster,
+                enterprise_id=enterprise_id,
+                quarter=span.key,
+                level=level,
+                points=points,
+                discipline=share,
+                projects=active,
+                attendance=present,
+                contracts=held,
+            )
         )
+    _upsert(
+        Participation.objects.filter(cluster=cluster, quarter=span.key),
+        rows,
+        key=("enterprise_id",),
+        fields=("level", "points", "discipline", "projects", "attendance", "contracts"),
+    )
 
 
 def final_quarters(*, cluster: Cluster, now: datetime.datetime | None = None) -> list[str]:
@@ -585,14 +641,22 @@ def _propose_awards(cluster: Cluster, span: Span, evaluations: list[Evaluation])
         .exclude(status=AwardStatus.PROPOSED)
         .values_list("enterprise_id", flat=True)
     )
-    for enterprise_id, evaluation in sorted(best.items()):
-        if enterprise_id in decided:
-            continue
-        Award.objects.update_or_create(
-            enterprise_id=enterprise_id,
-            quarter=span.key,
-            defaults={"cluster": cluster, "package": evaluation.package, "evaluation": evaluation},
-        )
+    _upsert(
+        Award.objects.filter(cluster=cluster, quarter=span.key, status=AwardStatus.PROPOSED),
+        [
+            Award(
+                cluster=cluster,
+                enterprise_id=enterprise_id,
+                quarter=span.key,
+                package=evaluation.package,
+                evaluation=evaluation,
+            )
+            for enterprise_id, evaluation in sorted(best.items())
+            if enterprise_id not in decided
+        ],
+        key=("enterprise_id",),
+        fields=("package", "evaluation"),
+    )
 
 
 @transaction.atomic

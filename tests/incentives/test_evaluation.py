@@ -404,3 +404,36 @@ def test_the_demo_has_packages_in_tiers_two_evaluated_quarters_approved_awards_a
     assert Notification.objects.filter(kind="review_opened").count() == len(reviews)
     again = {"packages": 0, "evaluations": 0, "awards": 0, "reviews": 0}
     assert load_demo().extensions["incentives"] == again  # nothing twice
+
+
+def test_evaluating_a_quarter_takes_the_same_queries_for_two_enterprises_as_for_six(cluster, decision):
+    """No query per enterprise, package row or condition row: the measures are read per window, the rows written
+    in bulk (first time and again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    package(cluster, decision, defect("0.03"), {"measure": "discipline", "window": "last_quarter",
+                                                "comparison": "gte", "threshold": Decimal("0.8")})  # fmt: skip
+    package(cluster, decision, defect("0.02"), {"measure": "contracts", "window": "last_quarter",
+                                                "comparison": "gte", "threshold": Decimal("1")}, tier=2)  # fmt: skip
+
+    def queries(number):
+        enterprises = [EnterpriseFactory(cluster=cluster) for _ in range(number)]
+        for month in (JAN, FEB, MAR):
+            report(cluster, month, {e: (100, 2) for e in enterprises})
+        counts = []
+        for _ in range(2):  # the first evaluation creates, the second finds the same rows
+            with CaptureQueriesContext(connection) as captured:
+                services.evaluate_quarter(cluster=cluster, quarter="2026-Q1")
+            counts.append(len(captured))
+        return counts
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        few = queries(2)
+        assert Evaluation.objects.count() == 4
+        transaction.set_rollback(True)
+    many = queries(6)
+    assert Evaluation.objects.count() == 12
+    assert few == many
