@@ -8,9 +8,16 @@ from governance.api.urls import ROUTES as GOVERNANCE_ROUTES
 from incentives.api.urls import ROUTES as INCENTIVE_ROUTES
 from kpi.api.urls import ROUTES as KPI_ROUTES
 from portfolio.api.urls import ROUTES as PORTFOLIO_ROUTES
+from roadmap.api.urls import ROUTES as ROADMAP_ROUTES
 
 router = DefaultRouter()
-for prefix, viewset, basename in [*GOVERNANCE_ROUTES, *KPI_ROUTES, *PORTFOLIO_ROUTES, *INCENTIVE_ROUTES]:
+for prefix, viewset, basename in [
+    *GOVERNANCE_ROUTES,
+    *KPI_ROUTES,
+    *PORTFOLIO_ROUTES,
+    *INCENTIVE_ROUTES,
+    *ROADMAP_ROUTES,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

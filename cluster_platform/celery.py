@@ -30,6 +30,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=40, hour=1),
         "options": {"expires": 6 * 60 * 60},
     },
+    "roadmap-gates-due": {
+        # Daily: each gate read as of the month that ended (once a month; later runs find it done), and the gate
+        # decisions' evidence checked against corrected data.
+        "task": "roadmap.tasks.roadmap_gates_due_task",
+        "schedule": crontab(minute=50, hour=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
     "governance-seat-roles": {
         "task": "governance.tasks.seat_roles_sync_task",
         "schedule": crontab(minute=5, hour=0),

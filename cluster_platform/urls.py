@@ -16,6 +16,7 @@ urlpatterns = [
     path("data/", include("kpi.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("incentives/", include("incentives.urls")),
+    path("roadmap/", include("roadmap.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1046,8 +1046,14 @@ def _extensions() -> list[tuple[str, Callable[..., dict[str, int]]]]:
     from .incentives import load_incentives_demo
     from .kpi import load_kpi_demo
     from .portfolio import load_portfolio_demo
+    from .roadmap import load_roadmap_demo
 
-    return [("kpi", load_kpi_demo), ("portfolio", load_portfolio_demo), ("incentives", load_incentives_demo)]
+    return [
+        ("kpi", load_kpi_demo),
+        ("portfolio", load_portfolio_demo),
+        ("incentives", load_incentives_demo),
+        ("roadmap", load_roadmap_demo),
+    ]
 
 
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:

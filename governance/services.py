@@ -250,8 +250,19 @@ def membership_save(*, membership: Membership) -> Membership:
 # --- Meetings and agenda --------------------------------------------------------------------------
 
 
+# What else a body's meetings follow up, from a higher app (the roadmap: its tasks due): each source answers, for a
+# planned meeting, (key, title) per item, the key saying what the item follows (once per meeting).
+_FOLLOW_UP_SOURCES: list[Callable[[Meeting], list[tuple[str, str]]]] = []
+
+
+def register_follow_up_source(source: Callable[[Meeting], list[tuple[str, str]]]) -> None:
+    if source not in _FOLLOW_UP_SOURCES:
+        _FOLLOW_UP_SOURCES.append(source)
+
+
 def agenda_add_follow_ups(*, meeting: Meeting) -> int:
-    """Put every open or overdue action item of the meeting's body on its agenda, once each."""
+    """Put every open or overdue action item of the meeting's body on its agenda, once each, and what the
+    registered sources follow up (roadmap tasks due)."""
     if meeting.status != MeetingStatus.PLANNED:
         return 0
     items = (
@@ -265,6 +276,14 @@ def agenda_add_follow_ups(*, meeting: Meeting) -> int:
         AgendaItem(meeting=meeting, position=next_position + i, title=item.title[:255], action_item=item)
         for i, item in enumerate(items)
     ]
+    there = set(meeting.agenda_items.exclude(follow_up="").values_list("follow_up", flat=True))
+    for source in _FOLLOW_UP_SOURCES:
+        for key, title in source(meeting):
+            if key not in there:
+                there.add(key)
+                rows.append(
+                    AgendaItem(meeting=meeting, position=next_position + len(rows), title=title[:255], follow_up=key)
+                )
     AgendaItem.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 

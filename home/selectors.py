@@ -65,6 +65,7 @@ class OfficeHome:
     missing: Listed | None = None  # who has not submitted it
     setup: list[SetupStep] = field(default_factory=list)  # a new cluster's first steps, while any is left
     reviews: Listed | None = None  # conditions reviews under way, the nearest deadline first
+    gate: NextGate | None = None  # the roadmap's next gate and its readiness
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,31 @@ def office_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Off
         home.missing = Listed.of(missing.order_by("name"))
     home.setup = setup_steps(cluster)
     home.reviews = reviews_under_way(user=user, cluster=cluster)
+    home.gate = next_gate(user=user, cluster=cluster, today=today)
     return home
+
+
+@dataclass
+class NextGate:
+    """The gate closing the phase the cluster is in: its date, latest readiness and whether it is on track."""
+
+    phase: object
+    latest: object | None
+    projection: object
+    month: int
+
+
+def next_gate(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> NextGate | None:
+    from roadmap import services as roadmap
+    from roadmap.models import GateEvaluation
+
+    stand = roadmap.stand_at(cluster, today)
+    if stand.phase is None:
+        return None
+    history = list(restrict(GateEvaluation.objects.filter(phase=stand.phase), user, VIEW).order_by("month"))
+    return NextGate(
+        stand.phase, history[-1] if history else None, roadmap.projection(stand.phase, history), stand.month
+    )
 
 
 def reviews_under_way(*, user: AnyUser, cluster: Cluster, enterprises=None) -> Listed:
@@ -150,6 +175,7 @@ class CouncilHome:
     next_meeting: Meeting | None
     awards: Listed | None = None  # incentive awards proposed, for the council to decide
     reviews: Listed | None = None  # conditions reviews under way, for the council to decide at their end
+    gate: NextGate | None = None  # the roadmap's next gate and its readiness
     to_decide: list = field(default_factory=list)  # the next meeting's agenda, but follow-ups of action items
 
 
@@ -197,6 +223,7 @@ def council_home(*, user: AnyUser, cluster: Cluster, today: datetime.date) -> Co
         awards=awards,
         reviews=reviews_under_way(user=user, cluster=cluster),
         to_decide=to_decide,
+        gate=next_gate(user=user, cluster=cluster, today=today),
     )
 
 

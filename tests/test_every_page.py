@@ -102,6 +102,30 @@ def own_review(demo):
     )[0]
 
 
+def roadmap_task(demo):
+    from roadmap.models import RoadmapTask
+
+    return RoadmapTask.objects.filter(cluster=demo.cluster).order_by("pk").first()
+
+
+def gate_criterion(demo):
+    from roadmap.models import GateCriterion
+
+    return GateCriterion.objects.filter(cluster=demo.cluster).order_by("pk").first()
+
+
+def gate_decision(demo):
+    from roadmap.models import GateDecision
+
+    return GateDecision.objects.filter(cluster=demo.cluster).order_by("pk").first()
+
+
+def gate_evaluation(demo):
+    from roadmap.models import GateEvaluation
+
+    return GateEvaluation.objects.filter(cluster=demo.cluster).order_by("pk").first()
+
+
 def own_notification(demo):
     from governance.models import Notification
 
@@ -273,6 +297,22 @@ SAMPLES: dict[str, list[Page]] = {
             post="302 404 403 404 403 403 404 403",
         )
     ],
+    # Roadmap: everyone in the cluster reads it; the office edits tasks and criteria and records gate decisions.
+    "roadmap:overview": [Page(none, ALL)],
+    "roadmap:phase_detail": [Page(lambda d: {"number": 2}, ALL)],
+    "roadmap:gate_evaluate_now": [Page(lambda d: {"number": 2}, POST_ONLY, post="302 403 403 403 403 302 302 302")],
+    "roadmap:gate_decide": [Page(lambda d: {"number": 2}, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "roadmap:task_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "roadmap:task_edit": [Page(lambda d: {"pk": roadmap_task(d).pk}, OFFICE_EDIT, post=OFFICE_EDIT)],
+    "roadmap:criterion_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "roadmap:criterion_edit": [Page(lambda d: {"pk": gate_criterion(d).pk}, OFFICE_EDIT, post=OFFICE_EDIT)],
+    "roadmap:gate_decision_detail": [Page(lambda d: {"pk": gate_decision(d).pk}, OBJECT)],
+    "roadmap:versions": [Page(none, ALL)],
+    "roadmap:condition_close": [
+        Page(
+            lambda d: {"pk": gate_decision(d).conditions.first().pk}, POST_ONLY, post="302 403 403 403 403 302 404 302"
+        )
+    ],
     "portfolio:overview": [Page(none, ALL)],
     "portfolio:ranking": [Page(none, ALL, post=OFFICE_PAGE)],
     "portfolio:project_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
@@ -345,6 +385,12 @@ API_OBJECTS: dict[str, tuple[Callable[[Demo], object], str]] = {
     "evaluation": (lambda d: own_evaluation(d), "401 404 200 404 200 200 404 200"),
     "award": (lambda d: own_award(d), "401 404 200 404 200 200 404 200"),
     "conditionsreview": (lambda d: own_review(d), "401 404 200 404 200 200 404 200"),
+    # Roadmap: the cluster's, read by everyone in it.
+    "phase": (lambda d: roadmap_task(d).phase, "401 200 200 200 200 200 404 200"),
+    "roadmaptask": (lambda d: roadmap_task(d), "401 200 200 200 200 200 404 200"),
+    "gatecriterion": (lambda d: gate_criterion(d), "401 200 200 200 200 200 404 200"),
+    "gateevaluation": (lambda d: gate_evaluation(d), "401 200 200 200 200 200 404 200"),
+    "gatedecision": (lambda d: gate_decision(d), "401 200 200 200 200 200 404 200"),
 }
 API_LIST = "401 200 200 200 200 200 200 200"
 API_ACTION_GET = "401 405 405 405 405 405 405 405"

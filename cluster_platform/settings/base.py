@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "governance.context_processors.platform",
+                "roadmap.context_processors.stand",
             ],
         },
     },
@@ -220,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     | {
         f"{name}Enum": f"portfolio.choices.{name}"
         for name in ["ProjectCategory", "ProjectStatus", "RequestStatus", "Risk", "Phase"]
+    }
+    | {
+        "GateResultEnum": "roadmap.choices.Result",
+        "GateOutcomeEnum": "roadmap.choices.Outcome",
+        "RoadmapTaskStatusEnum": "roadmap.choices.TaskStatus",
+        "GateMeasureEnum": "roadmap.choices.GateMeasure",
     },
 }
 

@@ -116,6 +116,12 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="agenda_items",
     )
+    follow_up = models.CharField(
+        _("follows up"),
+        max_length=64,
+        blank=True,
+        help_text=_("What else the item follows up, once per meeting (a roadmap task due: roadmap-task:12)."),
+    )
 
     scope_rule = ScopeRule(cluster="meeting__body__cluster")
 
@@ -128,6 +134,9 @@ class AgendaItem(models.Model):
                 fields=["meeting", "action_item"],
                 condition=Q(action_item__isnull=False),
                 name="agenda_item_follow_up_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "follow_up"], condition=~Q(follow_up=""), name="agenda_item_other_follow_up_once"
             ),
         ]
 
