@@ -13,6 +13,11 @@ TASK_COLOURS = {"planned": "#607d8b", "in_progress": "#1565c0", "done": "#2e7d32
 LATE = "#c62828"
 
 
+def _short(title: str, length: int = 24) -> str:
+    """A project's name short enough to leave the chart its width on a phone (the table has it whole)."""
+    return title if len(title) <= length else title[: length - 1].rstrip() + "…"
+
+
 def _percent(value) -> str:
     return f"{round(float(value) * 100)} %"
 
@@ -74,11 +79,13 @@ def timeline(*, phases, tasks, projects, readiness: dict, today: datetime.date) 
                 "bar",
                 base=starts,
                 x=[max(1, (e - s).days) * 86400000 for s, e in zip(starts, ends, strict=True)],
-                y=[p.title for p in dated],
+                y=[_short(p.title) for p in dated],
                 orientation="h",
                 marker={"color": "#b0bec5"},
+                text=[p.title for p in dated],
+                textposition="none",
                 name=_("Joint project"),
-                hovertemplate="%{y}<extra></extra>",
+                hovertemplate="%{text}<extra></extra>",
             )
         )
     figure.update_layout(

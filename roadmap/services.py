@@ -555,6 +555,10 @@ def gate_decide(
     cluster = phase.cluster
     meeting = decision.meeting
     errors: dict[str, str] = {}
+    # One at a time per gate: a second submit of the same form (or a colleague recording it too) is told so.
+    Phase.objects.select_for_update().filter(pk=phase.pk).first()
+    if GateDecision.objects.filter(phase=phase, decision=decision).exists():
+        raise ValidationError({"decision": _("This council decision is already recorded for this gate.")})
     if meeting.body.kind != BodyKind.COUNCIL or meeting.body.cluster_id != cluster.pk:
         errors["decision"] = _("A gate is passed by a decision of the cluster's council.")
     elif decision.outcome != DecisionOutcome.ADOPTED:

@@ -392,3 +392,16 @@ def test_the_office_records_a_condition_met_that_no_criterion_reads(client, clus
     assert client.post(f"/roadmap/conditions/{condition.pk}/close/").status_code == 302
     condition.refresh_from_db()
     assert condition.closed_on == cluster.today() and not condition.closed_by_data
+
+
+def test_the_same_council_decision_recorded_twice_is_refused_not_a_server_error(client, cluster, roadmap,
+                                                                               council_decision):  # fmt: skip
+    from tests.governance.factories import user_with_role
+
+    client.force_login(user_with_role(cluster, "office", username="ofis"))
+    form = {"decision": council_decision.pk, "outcome": "hold", "review_on": "2026-06-01", "note": "",
+            "conditions-TOTAL_FORMS": 0, "conditions-INITIAL_FORMS": 0}  # fmt: skip
+    assert client.post("/roadmap/phases/1/decide/", form).status_code == 302
+    again = client.post("/roadmap/phases/1/decide/", form)  # the form sent twice
+    assert again.status_code == 200 and again.context["form"].errors["decision"]
+    assert GateDecision.objects.count() == 1
