@@ -6,7 +6,8 @@ RUN pip install --no-cache-dir .
 COPY . .
 # collectstatic needs settings that load; the real secret comes from the environment at run time.
 RUN SECRET_KEY=build-only-not-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz \
-    DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
+    DATABASE_URL=postgres://build@localhost/build SITE_URL=https://build.invalid \
+    python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 1000 cluster && chown -R cluster /app
 USER cluster
 EXPOSE 8000

@@ -5,12 +5,21 @@ from django.core.exceptions import ImproperlyConfigured
 from core.env import env_bool, env_int
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, MIDDLEWARE, REST_FRAMEWORK, SECRET_KEY
+from .base import DATABASES, MIDDLEWARE, REST_FRAMEWORK, SECRET_KEY, SITE_URL
 
 DEBUG = env_bool("DEBUG", False)
 
-if SECRET_KEY.startswith("dev-only-") or len(SECRET_KEY) < 50:
+# The development default and .env.example's placeholder are refused: each names what it is.
+if SECRET_KEY.startswith("dev-only-") or "change-me" in SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters")
+# E-mails carry links to the site (an alert, a conditions review): they must name its real address.
+_SITE_HOST = SITE_URL.removeprefix("https://").split("/")[0].split(":")[0]
+if (
+    not SITE_URL.startswith("https://")
+    or _SITE_HOST in ("127.0.0.1", "localhost", "0.0.0.0", "")
+    or "example." in _SITE_HOST  # .env.example's placeholder
+):
+    raise ImproperlyConfigured("SITE_URL must be the site's public https address (e-mails link to it)")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production")
 
