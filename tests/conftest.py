@@ -1,6 +1,46 @@
+import os
+import uuid
+
 import pytest
 
 from tests.governance.factories import ClusterFactory
+
+
+def pytest_configure(config):
+    """Before any worker starts: the run's id (its test databases carry it, so two runs on one server do not
+    collide), and PostgreSQL reachable, or one line that says what is needed (not a traceback per test)."""
+    if hasattr(config, "workerinput"):
+        return
+    os.environ.setdefault("CP_TEST_RUN", uuid.uuid4().hex[:6])
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg2
+
+    host, port = database.get("HOST") or "127.0.0.1", database.get("PORT") or 5432
+    try:
+        psycopg2.connect(
+            dbname="postgres", user=database.get("USER"), password=database.get("PASSWORD"), host=host, port=port,
+            connect_timeout=5,
+        ).close()  # fmt: skip
+    except psycopg2.OperationalError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        pytest.exit(
+            f"PostgreSQL is not reachable at {host}:{port} ({reason}). Start it (see README, 'Tests'), point "
+            "DATABASE_URL at one, or run `make test-sqlite`.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_tox_suffix() -> None:
+    """pytest-django's, extended: the run's id goes into every test database's name (test_test_1a2b3c_gw0)."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    suffix = "_".join(filter(None, [os.getenv("TOX_PARALLEL_ENV"), os.environ.get("CP_TEST_RUN", "solo")]))
+    _set_suffix_to_test_databases(suffix=suffix)
 
 
 @pytest.fixture

@@ -112,3 +112,22 @@ def test_embedded_sqlite_takes_two_concurrent_writers_without_locking_errors(tmp
         assert conn.execute("SELECT COUNT(*) FROM counter").fetchone()[0] == 600
         # Each read-then-insert ran under the write lock, so no two rows saw the same count.
         assert conn.execute("SELECT COUNT(DISTINCT n) FROM counter").fetchone()[0] == 600
+
+
+def test_the_suite_without_a_reachable_postgresql_says_so_in_one_line_and_stops():
+    """`make test` on a machine without PostgreSQL: one line naming what is needed, not a traceback per test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:9/test",
+            "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.test",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests/test_layers.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 3, output
+    assert "PostgreSQL is not reachable at 127.0.0.1:9" in output and "make test-sqlite" in output
+    assert "Traceback" not in output and output.count("\n") < 10
