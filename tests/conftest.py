@@ -8,7 +8,13 @@ from tests.governance.factories import ClusterFactory
 
 def pytest_configure(config):
     """Before any worker starts: the run's id (its test databases carry it, so two runs on one server do not
-    collide), and PostgreSQL reachable, or one line that says what is needed (not a traceback per test)."""
+    collide), and a PostgreSQL to test on.
+
+    Where DATABASE_URL was not set and the local server does not answer, a private PostgreSQL is started for
+    the run from the `pgserver` wheel (a dev dependency that carries the server) and stopped at the end; the
+    workers find it through DATABASE_URL. Where DATABASE_URL names a server that does not answer, one line says
+    what is needed (not a traceback per test). CP_TEST_POSTGRES=private starts the private server anyway.
+    """
     if hasattr(config, "workerinput"):
         return
     os.environ.setdefault("CP_TEST_RUN", uuid.uuid4().hex[:6])
@@ -17,21 +23,61 @@ def pytest_configure(config):
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
         return
-    import psycopg2
-
     host, port = database.get("HOST") or "127.0.0.1", database.get("PORT") or 5432
-    try:
-        psycopg2.connect(
-            dbname="postgres", user=database.get("USER"), password=database.get("PASSWORD"), host=host, port=port,
-            connect_timeout=5,
-        ).close()  # fmt: skip
-    except psycopg2.OperationalError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+    reason = None if os.environ.get("CP_TEST_POSTGRES") == "private" else _postgres_unreachable(database, host, port)
+    if reason is None and os.environ.get("CP_TEST_POSTGRES") != "private":
+        return
+    if os.environ.get("CP_DATABASE_URL_GIVEN") == "1":
         pytest.exit(
             f"PostgreSQL is not reachable at {host}:{port} ({reason}). Start it (see README, 'Tests'), point "
             "DATABASE_URL at one, or run `make test-sqlite`.",
             returncode=3,
         )
+    _start_private_postgres(config, database, reason)
+
+
+def _postgres_unreachable(database: dict, host, port) -> str | None:
+    """None when the server answers, else the first line of why not."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(
+            dbname="postgres", user=database.get("USER"), password=database.get("PASSWORD"), host=host, port=port,
+            connect_timeout=5, **database.get("OPTIONS", {}),
+        ).close()  # fmt: skip
+    except psycopg2.OperationalError as error:
+        return str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+    return None
+
+
+def _start_private_postgres(config, database: dict, reason: str | None) -> None:
+    import logging
+    import warnings
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every initdb and pg_ctl line at INFO
+    try:
+        with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset, as it is in CI
+            warnings.simplefilter("ignore")
+            import pgserver
+    except ImportError:
+        pytest.exit(
+            f"PostgreSQL is not reachable ({reason}) and pgserver, which would start a private one, is not "
+            "installed: run `make install`, start PostgreSQL, or run `make test-sqlite`.",
+            returncode=3,
+        )
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="cp-test-postgres-")
+    try:
+        server = pgserver.get_server(directory, cleanup_mode="delete")
+    except Exception as error:  # the wheel's server could not start here: say so once
+        pytest.exit(f"Could not start a private PostgreSQL for the run ({error}); run `make test-sqlite`.", 3)
+    config.add_cleanup(server.cleanup)
+    url = f"postgres://postgres@/postgres?host={directory}"
+    os.environ["DATABASE_URL"] = url  # the workers read their settings from it
+    database.update(NAME="postgres", USER="postgres", PASSWORD="", HOST="", PORT="", OPTIONS={"host": directory})
+    why = f"the local PostgreSQL did not answer ({reason})" if reason else "CP_TEST_POSTGRES=private"
+    print(f"Testing on a private PostgreSQL started for this run in {directory}: {why}.")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -114,9 +115,10 @@ def test_embedded_sqlite_takes_two_concurrent_writers_without_locking_errors(tmp
         assert conn.execute("SELECT COUNT(DISTINCT n) FROM counter").fetchone()[0] == 600
 
 
-def test_the_suite_without_a_reachable_postgresql_says_so_in_one_line_and_stops():
-    """`make test` on a machine without PostgreSQL: one line naming what is needed, not a traceback per test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+def test_the_suite_pointed_at_an_unreachable_postgresql_says_so_in_one_line_and_stops():
+    """DATABASE_URL names a server that does not answer: one line naming what is needed, not a traceback per test
+    (a private server would hide the mistake)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CP_"))}
     env.update(
         {
             "DATABASE_URL": "postgres://postgres@127.0.0.1:9/test",
@@ -131,3 +133,21 @@ def test_the_suite_without_a_reachable_postgresql_says_so_in_one_line_and_stops(
     assert result.returncode == 3, output
     assert "PostgreSQL is not reachable at 127.0.0.1:9" in output and "make test-sqlite" in output
     assert "Traceback" not in output and output.count("\n") < 10
+
+
+def test_the_suite_without_a_local_postgresql_starts_a_private_one_for_the_run():
+    """`make test` where nothing answers on 127.0.0.1:5432 and DATABASE_URL is not set: a private PostgreSQL from
+    the pgserver wheel serves the run (its workers included) and is gone afterwards. CP_TEST_POSTGRES=private takes
+    that road here, where the local server does answer."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_URL", "CP_"))}
+    env.update({"CP_TEST_POSTGRES": "private", "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.test"})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-n", "2", "tests/private_postgres_probe.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "1 passed" in output and "Testing on a private PostgreSQL started for this run in" in output
+    directory = output.split("started for this run in ", 1)[1].split(":", 1)[0]
+    assert directory.startswith(tempfile.gettempdir()) and not os.path.exists(directory)
+    assert "Traceback" not in output and "initdb" not in output

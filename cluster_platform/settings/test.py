@@ -2,6 +2,9 @@
 
 import os
 
+# Whether the run was pointed at a server: if not and the local one does not answer, tests/conftest.py starts a
+# private PostgreSQL for the run instead.
+os.environ.setdefault("CP_DATABASE_URL_GIVEN", "1" if "DATABASE_URL" in os.environ else "0")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 from .base import *  # noqa: E402,F401,F403
