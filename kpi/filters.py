@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from governance.choices import BodyKind, ValueChainLink
 from governance.filters import ScopedFilterSet, cluster_filter
@@ -21,9 +22,11 @@ from governance.models import Body
 from .choices import AlertStatus, KpiStatus, PeriodKind, PeriodStatus, Scope, SubmissionStatus
 from .models import Alert, ClusterKpi, DataValue, KpiValue, ReportingPeriod, Submission, parse_month
 
-month_validator = RegexValidator(r"^[0-9]{4}-(0[1-9]|1[0-2])$", _("Give the month as YYYY-MM."))
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+month_validator = RegexValidator(MONTH, _("Give the month as YYYY-MM."))
 
 
+@extend_schema_field({"type": "string", "pattern": MONTH, "example": "2026-03"})
 class MonthFilter(django_filters.CharFilter):
     """`?period=2026-03`: the month of a reporting period (anything else is a 400 on the filter)."""
 
@@ -121,7 +124,13 @@ class DataValueFilterSet(ScopedFilterSet):
         fields = ["cluster", "enterprise", "period", "data_element"]
 
 
-period_validator = RegexValidator(r"^[0-9]{4}-((0[1-9]|1[0-2])|Q[1-4])$", _("Give the period as YYYY-MM or YYYY-Qn."))
+PERIOD = r"^[0-9]{4}-((0[1-9]|1[0-2])|Q[1-4])$"
+period_validator = RegexValidator(PERIOD, _("Give the period as YYYY-MM or YYYY-Qn."))
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD, "example": "2026-Q1"})
+class PeriodFilter(django_filters.CharFilter):
+    """`?period=2026-03` or `?period=2026-Q1`."""
 
 
 class KpiValueFilterSet(ScopedFilterSet):
@@ -129,7 +138,7 @@ class KpiValueFilterSet(ScopedFilterSet):
 
     cluster = cluster_filter()
     kpi = django_filters.CharFilter(field_name="kpi__code", label=_("KPI (code)"))
-    period = django_filters.CharFilter(label=_("Period (YYYY-MM or YYYY-Qn)"), validators=[period_validator])
+    period = PeriodFilter(label=_("Period (YYYY-MM or YYYY-Qn)"), validators=[period_validator])
     period_kind = django_filters.ChoiceFilter(choices=PeriodKind.choices, label=_("Months or quarters"))
     scope = django_filters.ChoiceFilter(choices=Scope.choices, label=_("Scope"))
     link = django_filters.ChoiceFilter(choices=ValueChainLink.choices, label=_("Value-chain link"))

@@ -45,6 +45,7 @@ from rest_framework.settings import api_settings
 
 from ..scoping import CHANGE, VIEW, editable_clusters, may_create_in, restrict, rule_for, scoped_choices
 from ..versioning import StaleVersion, Versioned, version_claim
+from .types import JSONTypesMixin
 
 __all__ = [
     "Conflict",
@@ -292,8 +293,9 @@ class ModelCleanMixin:
         return self._write(validated_data)
 
 
-class ScopedModelSerializer(ScopedRelatedFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
-    """The ModelSerializer of every scoped model: scoped foreign keys, validated by the model."""
+class ScopedModelSerializer(JSONTypesMixin, ScopedRelatedFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
+    """The ModelSerializer of every scoped model: JSON types as the schema says, scoped foreign keys, validated by
+    the model."""
 
 
 # --- Viewsets -------------------------------------------------------------------------------------

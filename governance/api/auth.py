@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from ..auth import LOGIN_THROTTLES, api_token_issue, lockout_message, login_succeeded
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(label=gettext_lazy("Username"), max_length=150)
     password = serializers.CharField(
         label=gettext_lazy("Password"), max_length=4096, trim_whitespace=False, style={"input_type": "password"}
@@ -42,7 +42,7 @@ class ObtainTokenView(APIView):
     throttle_classes = list(LOGIN_THROTTLES)
 
     @extend_schema(
-        request=TokenRequestSerializer,
+        request=CredentialsSerializer,
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(description=gettext_lazy("Wrong username or password.")),
@@ -50,7 +50,7 @@ class ObtainTokenView(APIView):
         },
     )
     def post(self, request):
-        data = TokenRequestSerializer(data=request.data)
+        data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         django_request = request._request  # django-axes counts and locks on the request Django sees
         user = authenticate(

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.base import ScopedModelSerializer, ScopedRelatedFieldsMixin
+from core.api.types import JSONTypesMixin
 
 from .. import services
 from ..choices import ActionItemStatus
@@ -203,7 +204,7 @@ class RegulationSerializer(ScopedModelSerializer):
         return services.regulation_save(regulation=instance)
 
 
-class RegulationApproveSerializer(ScopedRelatedFieldsMixin, serializers.Serializer):
+class RegulationApproveSerializer(JSONTypesMixin, ScopedRelatedFieldsMixin, serializers.Serializer):
     """The request of `POST regulations/{id}/approve/`."""
 
     decision = serializers.PrimaryKeyRelatedField(
@@ -310,7 +311,7 @@ class MeetingSerializer(ScopedModelSerializer):
         return services.meeting_save(meeting=instance, agenda=self.validated_data.get("agenda", ()))
 
 
-class MeetingAttendanceSerializer(serializers.Serializer):
+class MeetingAttendanceSerializer(JSONTypesMixin, serializers.Serializer):
     """The request of `POST meetings/{id}/attendance/`."""
 
     present = serializers.ListField(
@@ -428,7 +429,7 @@ class ActionItemSerializer(ScopedModelSerializer):
         return services.action_item_save(item=instance)
 
 
-class ActionItemStatusSerializer(serializers.Serializer):
+class ActionItemStatusSerializer(JSONTypesMixin, serializers.Serializer):
     """The request of `POST action-items/{id}/status/`."""
 
     status = serializers.ChoiceField(choices=ActionItemStatus.choices, label=_("Status"))

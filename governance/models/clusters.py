@@ -25,6 +25,16 @@ taxpayer_id_validator = RegexValidator(
 )
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone the server knows ("Asia/Tashkent"): every date of the cluster is read in it."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone; write it as Region/City, e.g. Asia/Tashkent."),
+            code="time_zone",
+            params={"value": value},
+        )
+
+
 def _own_enterprises(user: AnyUser, access: Access) -> Q:
     # Per cluster: a grant in one cluster never reaches an enterprise of another.
     own = Q(pk__in=[])
@@ -70,6 +80,10 @@ class Cluster(models.Model):
         return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def clean(self) -> None:
+        try:
+            validate_time_zone(self.time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error}) from None
         if self.leading_enterprise_id and self.pk:
             assert self.leading_enterprise is not None  # its id is set
             if self.leading_enterprise.cluster_id != self.pk:

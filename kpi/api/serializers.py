@@ -11,9 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.base import ScopedModelSerializer
+from core.api.types import JSONTypesMixin
 from governance.models import Cluster
 
 from .. import services
+from ..choices import KpiStatus
 from ..models import Alert, AlertContributor, ClusterKpi, DataElement, DataValue, KpiValue, ReportingPeriod, Submission
 
 
@@ -107,7 +109,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(JSONTypesMixin, serializers.Serializer):
     """Approve (or return) the figures the office read: with their `lock_version`, a decision on figures that
     changed since is refused (409)."""
 
@@ -131,7 +133,7 @@ class DataValueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DataValueRowSerializer(serializers.Serializer):
+class DataValueRowSerializer(JSONTypesMixin, serializers.Serializer):
     """One row of a bulk write (documentation only: rows are validated in sets by the service)."""
 
     enterprise = serializers.CharField(help_text=_("Taxpayer id (9 digits)."))
@@ -146,7 +148,7 @@ class RowsField(serializers.ListField):
     """The rows, taken as they come: the service validates them together, far faster than one by one."""
 
 
-class DataValuesWriteSerializer(serializers.Serializer):
+class DataValuesWriteSerializer(JSONTypesMixin, serializers.Serializer):
     cluster = serializers.PrimaryKeyRelatedField(queryset=Cluster.objects.all())
     dry_run = serializers.BooleanField(default=False)
     atomic = serializers.BooleanField(default=False)
@@ -252,6 +254,7 @@ class KpiValueSerializer(serializers.ModelSerializer):
     kpi = serializers.CharField(source="kpi.code", read_only=True)
     enterprise = serializers.CharField(source="enterprise.taxpayer_id", read_only=True, allow_null=True)
     link = serializers.CharField(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=KpiStatus.choices, read_only=True, allow_null=True)
     provisional = serializers.SerializerMethodField()
     expected_enterprises = serializers.SerializerMethodField()
 
@@ -299,7 +302,7 @@ class KpiValueSerializer(serializers.ModelSerializer):
         return expected_enterprises_of(value)
 
 
-class RecomputeSerializer(serializers.Serializer):
+class RecomputeSerializer(JSONTypesMixin, serializers.Serializer):
     cluster = serializers.IntegerField()
     period = serializers.RegexField(
         r"^[0-9]{4}-((0[1-9]|1[0-2])|Q[1-4])$",

@@ -20,6 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.api.base import ScopedListViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet, service_errors
+from core.api.pagination import PageNumberPagination as StrictPageNumberPagination
 from governance.choices import Role
 from governance.models import Cluster
 from governance.scoping import VIEW, has_role, is_office, may_change, restrict
@@ -40,7 +41,7 @@ from ..services.enterprise_values import EnterpriseValues
 from . import serializers
 
 
-class RowsPagination(PageNumberPagination):
+class RowsPagination(StrictPageNumberPagination):
     """Integrations read figures in large pages: `?page_size=` up to 1 000."""
 
     page_size_query_param = "page_size"
@@ -294,10 +295,12 @@ class KpiValueViewSet(ScopedListViewSet):
         merged with the stored rows in the same order."""
         stored = self.filter_queryset(self.get_queryset())
         filters = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
-        asked = filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+        # The backend let an invalid filter through only where it names a row the caller cannot see: nothing matches.
+        matches_nothing = filters is not None and not filters.is_valid()
+        asked = {} if filters is None or matches_nothing else filters.form.cleaned_data
         order = tuple(stored.query.order_by) or self.order
         computed = None
-        if asked.get("scope") in (None, "", Scope.ENTERPRISE):
+        if not matches_nothing and asked.get("scope") in (None, "", Scope.ENTERPRISE):
             computed = selectors.enterprise_kpi_values(
                 request.user,
                 cluster=asked.get("cluster"),

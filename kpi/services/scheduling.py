@@ -62,9 +62,11 @@ def _queue(cluster_id: int, keys: list[str], trigger: str) -> None:
     (or its growth a year later) from the old."""
     from ..tasks import kpi_values_compute_periods_task
 
-    pending_record(cluster_id=cluster_id, keys=keys, trigger=trigger)
-    if keys:
-        transaction.on_commit(partial(kpi_values_compute_periods_task.delay, cluster_id, keys, trigger))
+    # Its own transaction where the caller has none (the API's recompute): the record locks its rows.
+    with transaction.atomic():
+        pending_record(cluster_id=cluster_id, keys=keys, trigger=trigger)
+        if keys:
+            transaction.on_commit(partial(kpi_values_compute_periods_task.delay, cluster_id, keys, trigger))
 
 
 def kpi_values_sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = SWEEP_GRACE) -> int:

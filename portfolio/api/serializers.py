@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.base import ScopedModelSerializer, ScopedRelatedFieldsMixin
+from core.api.types import JSONTypesMixin
 from governance.models import Decision, Enterprise
 
 from .. import services
@@ -70,7 +71,7 @@ class ProjectSerializer(ScopedModelSerializer):
         )
 
 
-class ProjectTransitionSerializer(ScopedRelatedFieldsMixin, serializers.Serializer):
+class ProjectTransitionSerializer(JSONTypesMixin, ScopedRelatedFieldsMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=ProjectStatus.choices, label=_("New status"))
     decision = serializers.PrimaryKeyRelatedField(
         queryset=Decision.objects.all(), required=False, allow_null=True, label=_("Council decision")
@@ -134,11 +135,11 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ServiceRequestCreateSerializer(ScopedRelatedFieldsMixin, serializers.Serializer):
+class ServiceRequestCreateSerializer(JSONTypesMixin, ScopedRelatedFieldsMixin, serializers.Serializer):
     service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all(), label=_("Service"))
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), label=_("Enterprise"))
     note = serializers.CharField(required=False, allow_blank=True, label=_("Note"))
 
 
-class ServiceRequestMoveSerializer(serializers.Serializer):
+class ServiceRequestMoveSerializer(JSONTypesMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=RequestStatus.choices, label=_("New status"))
