@@ -64,6 +64,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    "webhooks-sweep": {
+        # Webhook deliveries whose retry is due but whose task is not coming (a worker killed, tasks in-process).
+        "task": "webhooks.tasks.webhooks_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     "kpi-aggregate-due": {
         # After the night's locking (00:20): months past their lock date, and quarters whose last month is.
         "task": "kpi.tasks.kpi_values_due_task",

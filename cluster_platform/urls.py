@@ -18,6 +18,7 @@ urlpatterns = [
     path("portfolio/", include("portfolio.urls")),
     path("incentives/", include("incentives.urls")),
     path("roadmap/", include("roadmap.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,3 +21,10 @@ class GovernanceConfig(AppConfig):
             load_access=load_access, roles=Role.values, administrators=OFFICE, current_cluster=current_cluster
         )
         scoping.register_choices(get_user_model(), choose_people)
+
+        # A task that gives up is recorded and shown to the office of its cluster (governance/failures.py).
+        from celery.signals import task_failure
+
+        from .failures import task_failed
+
+        task_failure.connect(task_failed, dispatch_uid="governance_task_failed", weak=False)

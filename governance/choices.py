@@ -132,3 +132,5 @@ class NotificationKind(models.TextChoices):
     REVIEW_OPENED = "review_opened", _("Conditions review opened")
     REVIEW_DECIDED = "review_decided", _("Conditions review decided")
     EVIDENCE_CHANGED = "evidence_changed", _("Corrected figures changed an evaluation")
+    WEBHOOK_SWITCHED_OFF = "webhook_switched_off", _("Webhook endpoint switched off")
+    TASK_FAILED = "task_failed", _("Background task failed")

@@ -8,6 +8,8 @@ from .selectors import current_cluster, user_clusters
 # The sections of the governance pages: they show its sub-menu, and the main menu marks "Governance" current.
 GOVERNANCE_SECTIONS = (
     "overview",
+    "webhooks",
+    "failed_tasks",
     "enterprises",
     "bodies",
     "meetings",

@@ -50,6 +50,26 @@ def in_each_language(words: Callable[[], str]) -> dict[str, str]:
     return said
 
 
+def office_people(cluster_id: int) -> list[int]:
+    """The ids of the cluster's office staff: active people with an active office role in it."""
+    from django.contrib.auth import get_user_model
+
+    from .choices import Role
+
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                cluster_roles__cluster_id=cluster_id,
+                cluster_roles__role=Role.OFFICE,
+                cluster_roles__is_active=True,
+            )
+            .values_list("pk", flat=True)
+        )
+    )
+
+
 def current_members(body_ids: Iterable[int]) -> list[int]:
     """The user ids of the people who sit in these bodies today."""
     today = timezone.localdate()

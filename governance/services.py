@@ -14,6 +14,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from core.versioning import version_claim
 
 from .choices import (
@@ -387,7 +388,20 @@ def decision_save(*, decision: Decision, action_items: Iterable[ActionItem] = ()
     )
     if not decision.number.strip():
         decision.number = decision_number(decision.meeting)
+    new = decision.pk is None
     _save(decision)
+    if new:
+        emit(
+            cluster_id=decision.meeting.body.cluster_id,
+            event=Event.DECISION_TAKEN,
+            data={
+                "decision": decision.pk,
+                "number": decision.number,
+                "meeting": decision.meeting_id,
+                "kind": decision.kind,
+                "outcome": decision.outcome,
+            },
+        )
     for item in action_items:
         item.decision = decision
         action_item_save(item=item)

@@ -891,3 +891,40 @@ def notifications_mark_read(request):
     done = mark_read(request.user, pks=picked or None)
     messages.success(request, _("Marked as read: %(n)s.") % {"n": done})
     return redirect(reverse("notifications") + "?show=" + request.POST.get("show", "unread"))
+
+
+# --- Background tasks that failed -------------------------------------------------------------------------------
+
+FAILED_TASKS_SHOWN = 100
+
+
+@login_required
+def failed_tasks(request):
+    """Tasks that gave up after their retries, for the office of the cluster they worked for."""
+    from .models import FailedTask
+    from .scoping import require_office
+    from .selectors import current_cluster_or_404
+
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
+    rows = restrict(FailedTask.objects.filter(cluster=cluster), request.user)[:FAILED_TASKS_SHOWN]
+    return render(
+        request,
+        "governance/failed_tasks.html",
+        {"section": "failed_tasks", "cluster": cluster, "rows": rows, "shown": FAILED_TASKS_SHOWN},
+    )
+
+
+@login_required
+@require_POST
+def failed_task_seen(request, pk: int):
+    from .models import FailedTask
+    from .scoping import require_office
+    from .selectors import current_cluster_or_404
+
+    cluster = current_cluster_or_404(request)
+    require_office(request.user, cluster)
+    row = get_scoped_or_404(FailedTask, request.user, pk, CHANGE, base=FailedTask.objects.filter(cluster=cluster))
+    FailedTask.objects.filter(pk=row.pk, seen_at__isnull=True).update(seen_at=timezone.now())
+    messages.success(request, _("Marked as seen."))
+    return redirect("governance:failed_tasks")

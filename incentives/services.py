@@ -1077,22 +1077,9 @@ def _tell_evidence_changed(cluster: Cluster, evaluation_ids: list[int]) -> None:
 
 
 def _office_users(cluster: Cluster) -> list[int]:
-    from django.contrib.auth import get_user_model
+    from governance.notifications import office_people
 
-    from governance.choices import Role
-
-    return sorted(
-        set(
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                cluster_roles__cluster=cluster,
-                cluster_roles__role=Role.OFFICE,
-                cluster_roles__is_active=True,
-            )
-            .values_list("pk", flat=True)
-        )
-    )
+    return office_people(cluster.pk)
 
 
 def figures_changed(*, cluster_id: int, months: Iterable[datetime.date]) -> list[str]:

@@ -17,3 +17,15 @@ def roadmap_gates_due_task() -> int:
 def roadmap_recheck_task(cluster_id: int) -> int:
     """After corrected figures: flag the gate decisions whose evidence would change."""
     return services.decisions_recheck(cluster=Cluster.objects.get(pk=cluster_id))
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def roadmap_gate_evaluate_task(phase_id: int, month: str) -> int:
+    """Evaluate one gate as of a month (YYYY-MM-01), replacing that month's rows; answers the evaluation's id."""
+    import datetime
+
+    from .models import Phase
+
+    return services.gate_evaluate(
+        phase=Phase.objects.select_related("cluster").get(pk=phase_id), month=datetime.date.fromisoformat(month)
+    ).pk

@@ -137,6 +137,36 @@ def own_notification(demo):
     )[0]
 
 
+def failed_task(demo):
+    from governance.models import FailedTask
+
+    return FailedTask.objects.get_or_create(
+        cluster=demo.cluster, task="kpi.tasks.kpi_values_compute_periods_task", defaults={"error": "ConnectionError"}
+    )[0]
+
+
+def webhook_endpoint(demo):
+    from webhooks.models import Endpoint
+
+    return Endpoint.objects.get_or_create(
+        cluster=demo.cluster, url="https://erp.example.uz/hooks/cluster", defaults={"events": ["figures.submitted"]}
+    )[0]
+
+
+def webhook_delivery(demo):
+    from webhooks.models import Delivery
+
+    endpoint = webhook_endpoint(demo)
+    return Delivery.objects.get_or_create(
+        endpoint=endpoint,
+        cluster=demo.cluster,
+        event_id="walk",
+        defaults={"event": "figures.submitted", "body": "{}", "state": "failed", "attempts": 6},
+    )[0]
+
+
+OFFICE_ACTS = "302 403 403 403 403 302 404 302"  # the office acts on a row of the demo cluster (a POST, redirected)
+
 SAMPLES: dict[str, list[Page]] = {
     "home": [Page(none, ALL)],  # each role's home page (issue 13)
     "notifications": [Page(none, ALL)],
@@ -352,6 +382,19 @@ SAMPLES: dict[str, list[Page]] = {
     "password_reset_complete": [Page(none, PUBLIC)],
     "set_language": [Page(none, "302 302 302 302 302 302 302 302", post="302 302 302 302 302 302 302 302")],
     "javascript-catalog": [Page(none, PUBLIC)],
+    "governance:failed_tasks": [Page(none, OFFICE_PAGE)],
+    "governance:failed_task_seen": [Page(lambda d: {"pk": failed_task(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
+    # Webhooks: the office's alone.
+    "webhooks:endpoint_list": [Page(none, OFFICE_PAGE)],
+    "webhooks:endpoint_create": [Page(none, OFFICE_PAGE, post=OFFICE_PAGE)],
+    "webhooks:endpoint_detail": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, OFFICE_EDIT)],
+    "webhooks:endpoint_update": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, OFFICE_EDIT, post=OFFICE_EDIT)],
+    "webhooks:endpoint_ping": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
+    "webhooks:endpoint_switch_on": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
+    "webhooks:endpoint_new_secret": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
+    "webhooks:endpoint_delete": [Page(lambda d: {"pk": webhook_endpoint(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
+    "webhooks:delivery_detail": [Page(lambda d: {"pk": webhook_delivery(d).pk}, OFFICE_EDIT)],
+    "webhooks:delivery_send_again": [Page(lambda d: {"pk": webhook_delivery(d).pk}, POST_ONLY, post=OFFICE_ACTS)],
     # The walk's empty POST is a form: the API takes JSON only (415); tests/test_access_matrix.py posts JSON (400).
     "api-token": [Page(none, "405 405 405 405 405 405 405 405", post="415 415 415 415 415 415 415 415")],
     "api-root": [Page(none, "401 200 200 200 200 200 200 200")],

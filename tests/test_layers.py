@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-LAYERS = ["core", "governance", "kpi", "portfolio", "incentives", "roadmap", "home", "demo"]
+LAYERS = ["core", "governance", "kpi", "portfolio", "incentives", "roadmap", "webhooks", "home", "demo"]
 
 
 def imported_apps(path: pathlib.Path) -> set[str]:

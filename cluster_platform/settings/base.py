@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portfolio",
     "incentives",
     "roadmap",
+    "webhooks",  # delivers the events of the apps above to the office's endpoints
     "home",  # each role's home page: reads every app above it
     "demo",  # the demo cluster (`load_demo`): the top of the layers, imported by no app
 ]
@@ -246,6 +247,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# A worker killed mid-task (out of memory, a deploy) leaves its task to be run again, not lost: acknowledged once
+# done, handed back when the worker dies, one task taken at a time. Every task is safe to run twice (each writes in
+# one transaction, and what it writes is a function of the data). The broker hands back a task not acknowledged
+# within the visibility timeout: longer than the longest task (4 hours).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 5 * 60 * 60}
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in cluster_platform/celery.py, next to the tasks it names
@@ -268,6 +277,13 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Bulk writes of figures: rows per request, and the request size that many rows need.
 KPI_MAX_BATCH_ROWS = env_int("KPI_MAX_BATCH_ROWS", 10_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 1024, minimum=1024)
+
+# Webhooks: attempts per delivery (pauses of 1, 2, 4… minutes between them), failed deliveries in a row after which
+# an endpoint is switched off, and whether plain HTTP and this network's own addresses are allowed (development).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1)
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", False)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from .bodies import Body, Membership, Regulation, ResponsibilityAssignment
 from .clusters import Cluster, ClusterRole, Enterprise, EnterprisePastLink, link_in, past_links
 from .meetings import ActionItem, AgendaItem, Attendance, Decision, Meeting
 from .notifications import Notification
+from .operations import FailedTask
 
 __all__ = [
     "ActionItem",
@@ -15,6 +16,7 @@ __all__ = [
     "Decision",
     "Enterprise",
     "EnterprisePastLink",
+    "FailedTask",
     "Meeting",
     "Membership",
     "Notification",

@@ -89,6 +89,11 @@ TEXTS: dict[str, Callable[[], str]] = {
     NotificationKind.REVIEW_DECIDED: lambda: gettext(
         "The council decided the conditions review of the award %(package)s of %(enterprise)s: %(outcome)s."
     ),
+    NotificationKind.TASK_FAILED: lambda: gettext("A background task failed after its retries: %(task)s (%(error)s)."),
+    NotificationKind.WEBHOOK_SWITCHED_OFF: lambda: gettext(
+        "The webhook endpoint %(url)s failed %(failures)s deliveries in a row and was switched off. Check it, then "
+        "switch it on again."
+    ),
     NotificationKind.EVIDENCE_CHANGED: lambda: gettext(
         "Corrected figures changed the evaluation of %(enterprise)s for %(package)s in %(quarter)s, on which a "
         "decision rests."

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from governance.choices import BodyKind, NotificationKind
 from governance.models import ActionItem, Body, Cluster, Membership
 from governance.notifications import current_members, in_each_language, notify
@@ -26,6 +27,7 @@ from ..models import (
     Alert,
     AlertContributor,
     ClusterKpi,
+    Kpi,
     KpiComputation,
     KpiValue,
     ReportingPeriod,
@@ -246,13 +248,16 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     gone = [a for alerts in stored.values() for a in alerts if (a.cluster_id, a.kpi_id) in active]
     acted_on = [a for a in gone if a.action_item_id or a.notified_at]
     Alert.objects.filter(pk__in=[a.pk for a in gone if a not in acted_on]).delete()
+    closed_now: list[Alert] = []
     for alert in acted_on:
         if alert.status != AlertStatus.CLOSED:
             alert.status, alert.closed_period, alert.closed_at = AlertStatus.CLOSED, alert.period, now
+            closed_now.append(alert)
     Alert.objects.bulk_update(acted_on, ["status", "closed_period", "closed_at"])
 
     changed: list[Alert] = []
     refresh: list[Alert] = []
+    opened_now: list[Alert] = []
     for alert, run in matched:
         before = (alert.opened_period, alert.period, alert.value, alert.status, alert.closed_period, alert.disclosed)
         _apply(alert, run, now)
@@ -265,6 +270,8 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
             alert.disclosed,
         ) != before:
             changed.append(alert)
+            if alert.status != before[3]:
+                (closed_now if alert.status == AlertStatus.CLOSED else opened_now).append(alert)
             if (before[1], before[2]) != (alert.period, alert.value):
                 refresh.append(alert)
     # Close first, then reopen or move: never two open alerts of one KPI and link, not even for a moment.
@@ -296,7 +303,15 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
         _apply(alert, run, now)
         alert.save()
         created.append(alert)
+        if alert.status == AlertStatus.OPEN:
+            opened_now.append(alert)
     _refresh_contributors(created + refresh, active)
+    announced = opened_now + closed_now
+    codes = {}
+    if announced:
+        codes = dict(Kpi.objects.filter(pk__in={a.kpi_id for a in announced}).values_list("pk", "code"))
+    for alert in announced:
+        _announce(alert, codes[alert.kpi_id])
 
     latest = _latest_final_month(clusters, now)
     mail = [
@@ -308,6 +323,22 @@ def alerts_sync(*, clusters: list[Cluster], settings: dict[int, list[ClusterKpi]
     for alert in mail:
         transaction.on_commit(partial(_notify_group, alert))
         _notify_group_in_app(alert)
+
+
+def _announce(alert: Alert, kpi_code: str) -> None:
+    """Alert opened or closed: its key facts, no figure (a receiver reads the value through the API)."""
+    emit(
+        cluster_id=alert.cluster_id,
+        event=Event.ALERT_OPENED if alert.status == AlertStatus.OPEN else Event.ALERT_CLOSED,
+        data={
+            "alert": alert.pk,
+            "kpi": kpi_code,
+            "scope": alert.scope,
+            "link": alert.link or None,
+            "period": alert.period,
+            "status": alert.status,
+        },
+    )
 
 
 def _notify_group_in_app(alert: Alert) -> None:

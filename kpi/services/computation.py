@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from governance.models import Cluster, link_in, past_links
 
 from .. import platform
@@ -429,6 +430,12 @@ def _compute(clusters: list[Cluster], spans: list[Span], trigger: str, now: date
                 .values_list("pk", flat=True)
             )
             PendingComputation.objects.filter(pk__in=done).delete()
+        for cluster in clusters:
+            emit(
+                cluster_id=cluster.pk,
+                event=Event.KPI_VALUES_COMPUTED,
+                data={"periods": keys, "values": sum(r.values for r in results if r.cluster_id == cluster.pk)},
+            )
     return results
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from core.versioning import StaleVersion
 from governance.choices import NotificationKind
 from governance.notifications import notify
@@ -180,6 +181,7 @@ def submission_submit(*, submission: Submission, user: User, now: datetime.datet
     submission.submitted_by = user
     submission.returned_reason = ""
     submission.save()
+    _announce(submission, Event.FIGURES_SUBMITTED)
     if collection_rules(submission.period.cluster).count_submitted:
         # The cluster counts submitted figures: a computed month now counts these too.
         kpi_values_changed(
@@ -283,6 +285,19 @@ def submissions_decide(
 APPROVE, RETURN = "approve", "return"
 
 
+def _announce(submission: Submission, event: str) -> None:
+    emit(
+        cluster_id=submission.cluster_id,
+        event=event,
+        data={
+            "submission": submission.pk,
+            "enterprise": submission.enterprise.taxpayer_id,
+            "period": submission.period.key,
+            "status": submission.status,
+        },
+    )
+
+
 def _return_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -299,6 +314,7 @@ def _approve(
     submission.status = SubmissionStatus.APPROVED
     submission.decided_at, submission.decided_by = now, user
     submission.save()
+    _announce(submission, Event.FIGURES_APPROVED)
     return submission
 
 
@@ -312,6 +328,7 @@ def _return(
     submission.returned_reason = reason
     submission.decided_at, submission.decided_by = now, user
     submission.save()
+    _announce(submission, Event.FIGURES_RETURNED)
     subject = _("Your figures for %(month)s were returned") % {"month": submission.period.key}
     body = _(
         "The cluster office returned the figures of %(enterprise)s for %(month)s:\n\n%(reason)s\n\n"

@@ -48,3 +48,13 @@
     });
   });
 })();
+
+// A form that undoes something or cannot be undone (deleting, replacing a secret) asks first: data-confirm holds
+// the question, in the page's language.
+(function () {
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();
