@@ -82,11 +82,11 @@ class Sample:
     methods: tuple[str, ...] = field(default=("GET",))
 
 
-def expect(codes: str) -> dict[str, int]:
-    """ "302 200 …" in the order of ROLES as a dict."""
+def expect(codes: str, roles: tuple[str, ...] = ROLES) -> dict[str, int]:
+    """ "302 200 …" in the order of `roles` (ROLES unless told) as a dict."""
     values = [int(c) for c in codes.split()]
-    assert len(values) == len(ROLES), codes
-    return dict(zip(ROLES, values, strict=True))
+    assert len(values) == len(roles), codes
+    return dict(zip(roles, values, strict=True))
 
 
 # --- The demo the walk runs on ------------------------------------------------------------------------
@@ -118,6 +118,9 @@ class Demo:
     service_request: object
     login_attempt: object = None
     objects: dict = field(default_factory=dict)  # model -> a row of the demo cluster (API and admin)
+    # A representative of another enterprise of the same cluster (users["enterprise_b"]) and that enterprise: what
+    # the `enterprise` user's enterprise keeps to itself, it keeps from them too (tests/test_access_matrix.py).
+    enterprise_b: object = None
 
 
 def load_walk_demo() -> Demo:
@@ -125,7 +128,7 @@ def load_walk_demo() -> Demo:
     from django.contrib.auth.models import Group
     from django.db.models import Q
 
-    from demo.governance import DEMO_FARM_TAXPAYER_ID, load_demo
+    from demo.governance import DEMO_FARM_TAXPAYER_ID, FARM_ACCOUNTANTS, load_demo
     from governance.auth import api_token_issue
     from governance.models import ActionItem, Body, ClusterRole, Decision, Meeting, Membership, Regulation
     from kpi.models import Alert, Correction, Submission
@@ -141,6 +144,9 @@ def load_walk_demo() -> Demo:
     ClusterRoleFactory(cluster=other, role="office", user__username="other_office")
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=[r for r in ROLES if r != "anonymous"])}
+    # Another farm's accountant: a representative of an enterprise of the same cluster that is not the demo farm.
+    enterprise_b_user, enterprise_b_taxpayer_id = FARM_ACCOUNTANTS[0]
+    users["enterprise_b"] = User.objects.get(username=enterprise_b_user)
     api_token_issue(user=users["office"])
     # A person of the cluster mistyped their password twice: the office sees it on the people page.
     from axes.models import AccessAttempt
@@ -182,4 +188,5 @@ def load_walk_demo() -> Demo:
         milestone=Milestone.objects.filter(project__cluster=cluster).order_by("pk").first(),
         service_request=ServiceRequest.objects.filter(Q(service__cluster=cluster)).order_by("pk").first(),
         login_attempt=login_attempt,
+        enterprise_b=cluster.enterprises.get(taxpayer_id=enterprise_b_taxpayer_id),
     )
