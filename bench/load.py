@@ -426,7 +426,8 @@ def summary(out: Path) -> str:
     total = requests
     lines = [
         f"Load test of {run['date']}: {run['users']} people (+{run['spawn_rate']:g}/s) for {run['run_time']}, "
-        f"think time {run['think']} s, gunicorn {run['workers']} sync workers, Celery 2 processes, "
+        f"think time {run['think']} s, gunicorn {run['workers']} workers × {run.get('threads', 1)} threads, "
+        "Celery 2 processes, "
         f"{os.cpu_count()} cores ({run['seconds']} s with the set-up)",
         f"load before the set-up: {run.get('at_start', '')}",
         f"load before locust:     {run['before']}",
@@ -507,7 +508,10 @@ def main() -> None:
     parser.add_argument("-u", "--users", type=int, default=50, help="people at once (default 50)")
     parser.add_argument("-r", "--spawn-rate", type=float, default=10, help="people started a second (default 10)")
     parser.add_argument("-t", "--run-time", default="2m", help="how long, as locust reads it: 20s, 2m (default 2m)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as the image)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as the image)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers; more: gthread)"
+    )
     parser.add_argument("--port", type=int, default=18431, help="first port tried on 127.0.0.1 (default 18431)")
     parser.add_argument("--redis-db", type=int, default=11, help="Redis database of the run (default 11; emptied)")
     parser.add_argument("--think", default="1,5", help="seconds between a person's clicks, low,high (default 1,5)")
@@ -607,7 +611,7 @@ def main() -> None:
         server = processes.start(
             "gunicorn",
             [str(BIN / "gunicorn"), "cluster_platform.wsgi:application", "--bind", f"{HOST}:{port}",
-             "--workers", str(args.workers), "--access-logfile", str(access_log),
+             "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", str(access_log),
              "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"],
             env,
             out / "gunicorn.log",
@@ -687,6 +691,7 @@ def main() -> None:
         "run_time": args.run_time,
         "think": args.think,
         "workers": args.workers,
+        "threads": args.threads,
         "settle": args.settle,
         "at_start": at_start,
         "before": before,
