@@ -24,7 +24,7 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection, transaction
 
-from tests.governance.test_tasks import _redis_or_skip
+from tests.governance.test_tasks import _redis_or_skip, worker_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,13 +36,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db.get("OPTIONS", {}).get("host"):  # the private server of the run (a socket directory)
-        return f"postgres://{db['USER']}@/{db['NAME']}?host={db['OPTIONS']['host']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _connect():
@@ -63,7 +56,7 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.local",
             "DEBUG": "false",
             "REDIS_URL": settings.TEST_REDIS_URL,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": worker_database_url(),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cluster_platform", "worker", "-Q", self.queue, "-c", "1",

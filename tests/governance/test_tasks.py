@@ -36,6 +36,14 @@ def test_agenda_task_runs_in_process_without_broker(cluster):
     assert AgendaItem.objects.filter(meeting=meeting, action_item=item).exists()
 
 
+def worker_database_url() -> str:
+    """The test database, as a worker in another process reaches it (the run's private server: its socket)."""
+    db = connection.settings_dict
+    if db.get("OPTIONS", {}).get("host"):
+        return f"postgres://{db['USER']}@/{db['NAME']}?host={db['OPTIONS']['host']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def _redis_or_skip(url):
     try:
         redis.Redis.from_url(url).ping()
@@ -59,14 +67,13 @@ def test_real_worker_round_trips_a_task_through_redis(cluster):
     url = settings.TEST_REDIS_URL
     _redis_or_skip(url)
     meeting, item = _follow_up_setup(cluster)
-    db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.local",
         "DEBUG": "false",
         "REDIS_URL": url,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": worker_database_url(),
     }
     worker = subprocess.Popen(
         [
