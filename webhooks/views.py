@@ -93,6 +93,13 @@ def delivery_detail(request, pk: int):
     return render(request, "webhooks/delivery_detail.html", _context(cluster, delivery=delivery, attempts=attempts))
 
 
+def _tell(request, delivery: Delivery, text: str) -> None:
+    """What came of a delivery sent by hand: a success if the endpoint took it, a warning otherwise."""
+    delivery.refresh_from_db()
+    said = messages.success if delivery.state == DeliveryState.DELIVERED else messages.warning
+    said(request, text % {"state": delivery.get_state_display()})
+
+
 def _endpoint_to_change(request, pk: int) -> Endpoint:
     cluster = current_cluster_or_404(request)
     require_office(request.user, cluster)
@@ -108,10 +115,7 @@ def delivery_send_again(request, pk: int):
     if not delivery.endpoint.active:
         messages.error(request, _("The endpoint is switched off: switch it on again first."))
         return redirect(delivery.endpoint)
-    again = services.delivery_send_again(delivery=delivery, user=request.user)
-    again.refresh_from_db()
-    said = messages.success if again.state == DeliveryState.DELIVERED else messages.warning
-    said(request, _("Sent again: %(state)s.") % {"state": again.get_state_display()})
+    _tell(request, services.delivery_send_again(delivery=delivery, user=request.user), _("Sent again: %(state)s."))
     return redirect(delivery.endpoint)
 
 
@@ -122,10 +126,7 @@ def endpoint_ping(request, pk: int):
     if not endpoint.active:
         messages.error(request, _("The endpoint is switched off: switch it on again first."))
         return redirect(endpoint)
-    delivery = services.endpoint_ping(endpoint=endpoint, user=request.user)
-    delivery.refresh_from_db()
-    said = messages.success if delivery.state == DeliveryState.DELIVERED else messages.warning
-    said(request, _("Test event sent: %(state)s.") % {"state": delivery.get_state_display()})
+    _tell(request, services.endpoint_ping(endpoint=endpoint, user=request.user), _("Test event sent: %(state)s."))
     return redirect(endpoint)
 
 
