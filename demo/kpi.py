@@ -42,6 +42,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from core.sql import statistics_refresh
 from governance.choices import Area, BodyKind, EnterpriseKind, EnterpriseStatus, RegulationKind, RegulationStatus, Role
 from governance.models import Body, Cluster, ClusterRole, Enterprise, Regulation
 from kpi.catalogue import DATA_ELEMENTS
@@ -911,6 +912,8 @@ def load_kpi_demo(*, cluster: Cluster, today: datetime.date) -> dict[str, int]:
         loader.write(plans, counts)
         counts["corrections"] = _correction_request(cluster, plans, loader.now)
         _alert_groups_save(cluster)
+        # The computation below reads the figures just written, in this transaction: plan it on their real size.
+        statistics_refresh([DataValue, DataValueChange, Submission, ReportingPeriod, Enterprise])
         # KPI values of the months past their lock date, as the nightly job would have computed them.
         counts["kpi_periods"] = kpi_values_compute_due(now=loader.now, clusters=[cluster])
     return counts

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.scoping import ScopeRule
+from core.sql import statistics_refresh
 
 FORMAT = "cluster-platform.cluster-export"
 VERSION = 1
@@ -532,6 +533,7 @@ def restore(document: dict[str, Any], plan: Plan) -> Restored:
             with connection.cursor() as cursor:  # new rows get numbers after the restored ones
                 for statement in connection.ops.sequence_reset_sql(no_style(), sorted(tables, key=label)):
                     cursor.execute(statement)
+            statistics_refresh(tables)  # the first pages and computations after a restore plan on the real sizes
     except (DeserializationError, FieldDoesNotExist, DatabaseError, KeyError, TypeError) as error:
         # A file from another version of the platform (a field or table that differs), or edited by hand.
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

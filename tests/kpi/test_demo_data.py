@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 
 from demo.governance import load_demo
@@ -319,3 +319,33 @@ def test_generated_figures_are_deterministic():
 
     assert figures("a") == figures("a")
     assert figures("a") != figures("b")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics (ANALYZE)")
+def test_the_demo_computes_its_kpis_on_statistics_that_count_the_figures_it_wrote(db, monkeypatch):
+    """The KPI values at the end of the demo read the figures written in the same transaction. A server whose
+    autovacuum analysed the tables while they were empty would plan that read for empty tables (a nested loop of
+    every submission over every figure: 45 s on PostgreSQL 16 instead of under a second)."""
+    import demo.kpi
+
+    with connection.cursor() as cursor:  # what autovacuum leaves after seeing the tables empty
+        cursor.execute("ANALYZE kpi_datavalue, kpi_submission")
+    believed: dict[str, float] = {}
+    compute = demo.kpi.kpi_values_compute_due
+
+    def planned_sizes_then_compute(**arguments):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname IN ('kpi_datavalue', 'kpi_submission')"
+            )
+            believed.update(cursor.fetchall())
+        return compute(**arguments)
+
+    monkeypatch.setattr(demo.kpi, "kpi_values_compute_due", planned_sizes_then_compute)
+    load_demo(today=TODAY)
+
+    figures, submissions = DataValue.objects.count(), Submission.objects.count()
+    assert figures > 10_000 and submissions > 500
+    # ANALYZE samples 30 000 rows of a larger table: its count is an estimate.
+    assert believed["kpi_datavalue"] == pytest.approx(figures, rel=0.1)
+    assert believed["kpi_submission"] == pytest.approx(submissions, rel=0.1)
