@@ -506,7 +506,9 @@ def collect_static(env: dict, log: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-u", "--users", type=int, default=50, help="people at once (default 50)")
-    parser.add_argument("-r", "--spawn-rate", type=float, default=10, help="people started a second (default 10)")
+    parser.add_argument(
+        "-r", "--spawn-rate", type=float, default=5, help="people started a second (default 5: all 50 within 10 s)"
+    )
     parser.add_argument("-t", "--run-time", default="2m", help="how long, as locust reads it: 20s, 2m (default 2m)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as the image)")
     parser.add_argument(

@@ -4,7 +4,7 @@ Run by `bench/load.py`, which starts gunicorn, PostgreSQL's database and a Celer
 the plan this file reads (BENCH_PLAN: the demo cluster's accounts and the months that can be written). Alone,
 against a server with the demo freshly loaded:
 
-    .venv/bin/locust -f bench/locustfile.py --headless -u 50 -r 10 -t 2m --host http://127.0.0.1:18431
+    .venv/bin/locust -f bench/locustfile.py --headless -u 50 -r 5 -t 2m --host http://127.0.0.1:18431
 
 Who is simulated (weights 10 / 18 / 12 / 3: `-u 50` gives 12 / 21 / 14 / 3 people):
 - office staff: the data-collection pages, submissions, completeness, KPI dashboards, alerts, incentives,
