@@ -89,6 +89,28 @@ def django_db_modify_db_settings_tox_suffix() -> None:
     _set_suffix_to_test_databases(suffix=suffix)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then, before it drops the test database: end the sessions that something the tests started
+    (a Celery worker, a server) still holds on it, naming them in a warning. PostgreSQL does not drop a database in
+    use, and pytest-django would only warn and leave it on the server."""
+    yield
+    import warnings
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT application_name, backend_start, state, left(query, 80), pg_terminate_backend(pid) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        ended = cursor.fetchall()
+    if ended:
+        warnings.warn(f"sessions still open on the test database at the end, ended: {ended}", stacklevel=1)
+
+
 @pytest.fixture
 def cluster(db):
     return ClusterFactory(name="Bukhara Cotton-Textile Cluster")
