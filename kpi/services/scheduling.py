@@ -12,10 +12,11 @@ import zoneinfo
 from collections.abc import Collection
 from functools import partial
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.sql import statistics_refresh
 from governance.models import Cluster
 
 from ..choices import KpiSource, PeriodKind, Trigger
@@ -281,9 +282,7 @@ def kpi_values_compute_history(
         months = ReportingPeriod.objects.filter(cluster__in=batch).values_list("month", flat=True).distinct()
         spans = _history_spans(months)
         total += sum(r.values for r in kpi_values_compute_many(clusters=batch, spans=spans, trigger=trigger, now=now))
-    if connection.vendor == "postgresql":
-        # Every value of these clusters was replaced: the planner's statistics say so now, not at autovacuum's next
-        # round (until then a page reading one KPI's series of a large installation may scan the whole table).
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(KpiValue._meta.db_table)}")
+    # Every value of these clusters was replaced: the planner's statistics say so now, not at autovacuum's next
+    # round (until then a page reading one KPI's series of a large installation may scan the whole table).
+    statistics_refresh([KpiValue])
     return total
